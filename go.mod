@@ -1,0 +1,3 @@
+module github.com/revisbali/worker
+
+go 1.26
