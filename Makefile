@@ -1,0 +1,22 @@
+# The two commands: `make test` and `make demo`. Both set up a fresh machine.
+SHELL := /bin/bash
+GO ?= go
+FUZZTIME ?= 10s
+
+.PHONY: test deps vet bench demo testbed-up testbed-down
+
+deps:
+	@scripts/deps.sh
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+test: deps vet
+	scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
+
+testbed-up: deps
+	scripts/testbed.sh up
+
+testbed-down:
+	scripts/testbed.sh down

@@ -1,0 +1,149 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func base() map[string]string {
+	return map[string]string{
+		"DATABASE_URL": "postgres://app:s3cret-db-pass@localhost:5432/app",
+		"MEDIA_ROOT":   "/srv/media",
+	}
+}
+
+func with(extra map[string]string) map[string]string {
+	vars := base()
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return vars
+}
+
+func TestUseCloudStorageSpellings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		value   string
+		set     bool
+		want    bool
+		wantErr bool
+	}{
+		{set: false, want: false},
+		{value: "True", set: true, want: true},
+		{value: "False", set: true, want: false},
+		{value: "", set: true, want: false},
+		{value: "true", set: true, wantErr: true},
+		{value: "1", set: true, wantErr: true},
+		{value: "yes", set: true, wantErr: true},
+		{value: "TRUE", set: true, wantErr: true},
+		{value: " True", set: true, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			vars := with(map[string]string{"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"})
+			if tt.set {
+				vars["USE_CLOUD_STORAGE"] = tt.value
+			}
+			cfg, err := LoadFrom(vars)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("USE_CLOUD_STORAGE=%q accepted; want an error", tt.value)
+				}
+				if !strings.Contains(err.Error(), "USE_CLOUD_STORAGE") || !strings.Contains(err.Error(), "'True'") {
+					t.Errorf("error does not explain Django's rule: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bool(cfg.Storage.UseCloudStorage) != tt.want {
+				t.Errorf("UseCloudStorage = %v, want %v", cfg.Storage.UseCloudStorage, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadFrom(base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Storage
+	if s.Region != "auto" || s.QuerystringExpire != 3600 || !bool(s.QuerystringAuth) || !bool(s.FileOverwrite) ||
+		s.SignatureVersion != "s3v4" || s.MediaURL != "/media/" || s.URLProtocol != "https:" || s.Bucket != DevBucket {
+		t.Errorf("unexpected defaults: %+v", s)
+	}
+}
+
+func TestBucketByAppEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{}, DevBucket},
+		{map[string]string{"APP_ENV": "dev"}, DevBucket},
+		{map[string]string{"APP_ENV": "prod"}, ProdBucket},
+		{map[string]string{"APP_ENV": "prod", "AWS_STORAGE_BUCKET_NAME": "other"}, "other"},
+	}
+	for _, tt := range tests {
+		cfg, err := LoadFrom(with(tt.vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Storage.Bucket != tt.want {
+			t.Errorf("%v: bucket %q, want %q", tt.vars, cfg.Storage.Bucket, tt.want)
+		}
+	}
+}
+
+func TestEveryProblemAtOnceWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	_, err := LoadFrom(map[string]string{
+		"DATABASE_URL":             "mysql://root:hunter2-secret@db/app",
+		"USE_CLOUD_STORAGE":        "yes",
+		"AWS_SECRET_ACCESS_KEY":    "very-secret-key-value",
+		"AWS_S3_SIGNATURE_VERSION": "s3",
+		"AWS_QUERYSTRING_EXPIRE":   "604801",
+		"APP_ENV":                  "staging",
+		"AWS_LOCATION":             "/media",
+		"AWS_S3_ADDRESSING_STYLE":  "sideways",
+	})
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("error is %T, want *config.Error", err)
+	}
+	msg := err.Error()
+	for _, name := range []string{"DATABASE_URL", "USE_CLOUD_STORAGE", "AWS_S3_SIGNATURE_VERSION", "AWS_QUERYSTRING_EXPIRE", "APP_ENV", "AWS_LOCATION", "AWS_S3_ADDRESSING_STYLE", "MEDIA_ROOT"} {
+		if !strings.Contains(msg, name) {
+			t.Errorf("error does not name %s:\n%s", name, msg)
+		}
+	}
+	for _, secret := range []string{"hunter2-secret", "very-secret-key-value"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error echoes a secret:\n%s", msg)
+		}
+	}
+}
+
+func TestCloudNeedsKeys(t *testing.T) {
+	t.Parallel()
+	_, err := LoadFrom(with(map[string]string{"USE_CLOUD_STORAGE": "True"}))
+	if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") || !strings.Contains(err.Error(), "AWS_SECRET_ACCESS_KEY") {
+		t.Fatalf("want missing keys reported, got %v", err)
+	}
+}
+
+func TestUnparsableNumberNamesVariable(t *testing.T) {
+	t.Parallel()
+	_, err := LoadFrom(with(map[string]string{"AWS_QUERYSTRING_EXPIRE": "an hour"}))
+	if err == nil || !strings.Contains(err.Error(), "AWS_QUERYSTRING_EXPIRE") {
+		t.Fatalf("want AWS_QUERYSTRING_EXPIRE named, got %v", err)
+	}
+}

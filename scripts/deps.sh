@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the tests, the demo and the benchmarks need on a fresh
+# machine: Debian packages, and versitygw into the project's bin/ folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
+  python3-django python3-django-storages python3-boto3 python3-psycopg2
+  fonts-ocr-b gnupg rclone curl iso-codes)
+if [[ "${WITH_BENCH_TOOLS:-}" == 1 ]]; then debs+=(ocrmypdf); fi
+
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+VERSITYGW_VERSION=v1.8.0
+if [[ ! -x bin/versitygw ]]; then
+  echo "deps: building versitygw $VERSITYGW_VERSION into bin/"
+  GOBIN="$PWD/bin" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi

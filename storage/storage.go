@@ -1,0 +1,70 @@
+// Package storage is the one way jobs reach files: a local folder laid out as
+// Django's FileSystemStorage lays it out, or an S3 bucket (Cloudflare R2) laid
+// out as django-storages' S3Boto3Storage lays it out. A name is exactly the
+// string Django stores in a FileField.
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"time"
+)
+
+// Storage is implemented by the local and S3 backends. Every method refuses a
+// suspicious name with ErrSuspiciousName before any I/O, and reports a
+// missing file with an error that matches fs.ErrNotExist.
+type Storage interface {
+	// Open streams the named file. The caller closes it.
+	Open(ctx context.Context, name string) (io.ReadCloser, error)
+	// Save stores r under name and returns the name actually used, which
+	// differs from name when the backend does not overwrite and the name is
+	// taken (Django's 7-character suffix). A failed Save leaves nothing
+	// behind under any name.
+	Save(ctx context.Context, name string, r io.Reader, opts SaveOptions) (string, error)
+	// Stat describes the named file.
+	Stat(ctx context.Context, name string) (Info, error)
+	// Delete removes the named file; deleting a missing file is not an error.
+	Delete(ctx context.Context, name string) error
+	// List yields the files whose names start with prefix, in name order.
+	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
+	// URL is what the frontend loads: presigned, public, or under MEDIA_URL.
+	URL(ctx context.Context, name string) (string, error)
+}
+
+// LocalPather is the optional ability of a backend whose files live on this
+// machine's disk: it says where, so callers can hand that path to a tool
+// without copying.
+type LocalPather interface {
+	LocalPath(name string) (string, error)
+}
+
+// Info describes a stored file.
+type Info struct {
+	Name        string
+	Size        int64
+	ModTime     time.Time
+	ContentType string
+	// Digest is the hex SHA-256 of the content when the backend knows it
+	// (stored in object metadata on S3, computed on disk), else empty.
+	Digest string
+}
+
+// SaveOptions tune one Save.
+type SaveOptions struct {
+	// ContentType overrides the type guessed from the name.
+	ContentType string
+	// Replace stores under exactly this name, replacing any existing file,
+	// whatever the backend's overwrite rule. Migration, previews and backups
+	// use it; uploads that mimic Django's FileField do not.
+	Replace bool
+	// Size, when known and positive, lets a backend pick a single request
+	// over a multipart upload.
+	Size int64
+}
+
+// ErrSuspiciousName reports a name that is empty, escapes the root or the
+// location, or is absolute while a location is set: Django's
+// SuspiciousOperation.
+var ErrSuspiciousName = errors.New("storage: suspicious file name")
