@@ -6,10 +6,12 @@ package storage
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"time"
+
+	"github.com/revisbali/worker/fault"
 )
 
 // Storage is implemented by the local and S3 backends. Every method refuses a
@@ -66,5 +68,5 @@ type SaveOptions struct {
 
 // ErrSuspiciousName reports a name that is empty, escapes the root or the
 // location, or is absolute while a location is set: Django's
-// SuspiciousOperation.
-var ErrSuspiciousName = errors.New("storage: suspicious file name")
+// SuspiciousOperation. It is bad input: retrying cannot help.
+var ErrSuspiciousName = fmt.Errorf("storage: suspicious file name (%w)", fault.ErrBadInput)
