@@ -157,7 +157,7 @@ func TestPythonSuite(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			env := modeEnv(t, mode.cloud, riverDatabase(t))
-			stdout, report, err := tryPython(t, env, nil, "-m", "unittest", "discover", "-v", "-s", "tests", "-t", ".")
+			stdout, report, err := tryPython(t, env, nil, "-W", "ignore::DeprecationWarning", "-m", "unittest", "discover", "-v", "-s", "tests", "-t", ".")
 			if err != nil {
 				t.Fatalf("python tests failed: %v\n%s%s", err, stdout, report)
 			}
