@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -30,6 +32,7 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Temp    Temp
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -155,6 +158,9 @@ func fieldVars(t reflect.Type, names map[string]string) map[string]string {
 }
 
 func (c *Config) fillDefaults() {
+	if c.Temp.Dir == "" {
+		c.Temp.Dir = filepath.Join(os.TempDir(), "revisbali-worker")
+	}
 	if c.Storage.Bucket == "" {
 		if c.AppEnv == "prod" {
 			c.Storage.Bucket = ProdBucket
