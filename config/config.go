@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -118,7 +117,7 @@ func (e *Error) Unwrap() []error { return e.Problems }
 
 // envProblems turns the env library's field names into variable names.
 func envProblems(err error) []error {
-	names := fieldVars(reflect.TypeFor[Config](), nil)
+	names := fieldVars()
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
 		return []error{err}
@@ -137,24 +136,6 @@ func envProblems(err error) []error {
 		out = append(out, e)
 	}
 	return out
-}
-
-// fieldVars maps each field name to its variable, walking nested structs.
-func fieldVars(t reflect.Type, names map[string]string) map[string]string {
-	if names == nil {
-		names = map[string]string{}
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" {
-			fieldVars(f.Type, names)
-			continue
-		}
-		if key, _, _ := strings.Cut(f.Tag.Get("env"), ","); key != "" {
-			names[f.Name] = key
-		}
-	}
-	return names
 }
 
 func (c *Config) fillDefaults() {
