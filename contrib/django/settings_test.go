@@ -182,7 +182,7 @@ func compareSettings(t *testing.T, w config.Storage, got djangoSettings) {
 		backupLocation = strings.TrimLeft(strings.TrimRight(w.Location, "/")+"/backups", "/")
 	}
 	checks := []struct {
-		what          string
+		what           string
 		worker, django any
 	}{
 		{"cloud storage", bool(w.UseCloudStorage), d.UseCloudStorage},
