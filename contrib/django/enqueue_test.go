@@ -1,0 +1,179 @@
+package djangokit_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// ocrArgs and passportArgs mirror the worker's args of the same kinds: the
+// same JSON and the same unique field, so River computes the unique keys
+// the worker's own inserts would get.
+type ocrArgs struct {
+	Name string `json:"name" river:"unique"`
+	Lang string `json:"lang,omitempty"`
+}
+
+func (ocrArgs) Kind() string { return "ocr_document" }
+func (ocrArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "ocr", UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type passportArgs struct {
+	Name string `json:"name" river:"unique"`
+}
+
+func (passportArgs) Kind() string { return "passport_mrz" }
+func (passportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "passport", UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type ocrWorker struct{ river.WorkerDefaults[ocrArgs] }
+
+func (ocrWorker) Work(ctx context.Context, job *river.Job[ocrArgs]) error {
+	return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "lang": job.Args.Lang, "text": "text of " + job.Args.Name})
+}
+
+type passportWorker struct {
+	river.WorkerDefaults[passportArgs]
+}
+
+func (passportWorker) Work(ctx context.Context, job *river.Job[passportArgs]) error {
+	return river.JobCancel(fmt.Errorf("no MRZ found in %s", job.Args.Name))
+}
+
+// jobResult is what revisbali_worker.jobs.job_result returns.
+type jobResult struct {
+	ID     int64                    `json:"id"`
+	Kind   string                   `json:"kind"`
+	State  string                   `json:"state"`
+	Errors []struct{ Error string } `json:"errors"`
+	Output json.RawMessage          `json:"output"`
+}
+
+func pyEnqueue(t *testing.T, env map[string]string, kind, args string, rollback bool) int64 {
+	t.Helper()
+	argv := []string{"-m", "tests.jobctl", "enqueue", kind, args}
+	if rollback {
+		argv = append(argv, "--rollback")
+	}
+	out := runPython(t, env, nil, argv...)
+	id, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("enqueue printed %q, not a job id", out)
+	}
+	return id
+}
+
+func pyWait(t *testing.T, env map[string]string, id int64) jobResult {
+	t.Helper()
+	out := runPython(t, env, nil, "-m", "tests.jobctl", "wait", strconv.FormatInt(id, 10))
+	var r jobResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("wait printed %q: %v", out, err)
+	}
+	return r
+}
+
+// TestEnqueueFromDjangoWorkedByRiver enqueues from Django, has a River
+// client work the jobs, and reads the results back from Django: the
+// protocol of compat.md section 5 against River itself.
+func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
+	requirePython(t)
+	db := riverDatabase(t)
+	env := modeEnv(t, false, db)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+
+	// Unique keys: a job inserted by River from Go and one enqueued from
+	// Django with the same name are the same job, whichever comes first.
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goFirst, err := inserter.Insert(ctx, passportArgs{Name: "scans/ünïcode & <x>.jpg"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := pyEnqueue(t, env, "passport_mrz", `{"name": "scans/ünïcode & <x>.jpg"}`, false); id != goFirst.Job.ID {
+		t.Errorf("Django enqueued job %d beside River's equal job %d", id, goFirst.Job.ID)
+	}
+	pyFirst := pyEnqueue(t, env, "ocr_document", `{"name": "scans/b.pdf", "lang": "ind"}`, false)
+	goSecond, err := inserter.Insert(ctx, ocrArgs{Name: "scans/b.pdf", Lang: "eng"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !goSecond.UniqueSkippedAsDuplicate || goSecond.Job.ID != pyFirst {
+		t.Errorf("River inserted job %d (duplicate %v) beside Django's equal job %d", goSecond.Job.ID, goSecond.UniqueSkippedAsDuplicate, pyFirst)
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, ocrWorker{})
+	river.AddWorker(workers, passportWorker{})
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{"ocr": {MaxWorkers: 1}, "passport": {MaxWorkers: 1}},
+		Workers: workers,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := client.Stop(stopCtx); err != nil {
+			t.Errorf("stop river: %v", err)
+		}
+	}()
+
+	rolledBack := pyEnqueue(t, env, "ocr_document", `{"name": "scans/rolled-back.pdf"}`, true)
+	committed := pyEnqueue(t, env, "ocr_document", `{"name": "scans/committed.pdf", "lang": "eng+ind"}`, false)
+	if rolledBack == committed {
+		t.Fatalf("a rolled-back id %d was reused", rolledBack)
+	}
+
+	r := pyWait(t, env, committed)
+	if r.State != "completed" || r.Kind != "ocr_document" {
+		t.Fatalf("committed job: %+v", r)
+	}
+	var out struct{ Name, Lang, Text string }
+	if err := json.Unmarshal(r.Output, &out); err != nil {
+		t.Fatalf("output %s: %v", r.Output, err)
+	}
+	if out.Name != "scans/committed.pdf" || out.Lang != "eng+ind" || out.Text != "text of scans/committed.pdf" {
+		t.Errorf("output read from Django: %s", r.Output)
+	}
+
+	r = pyWait(t, env, goFirst.Job.ID)
+	if r.State != "cancelled" || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Error, "no MRZ found in scans/ünïcode & <x>.jpg") {
+		t.Errorf("cancelled job read from Django: %+v", r)
+	}
+	if r = pyWait(t, env, pyFirst); r.State != "completed" {
+		t.Errorf("job enqueued first by Django: %+v", r)
+	}
+
+	// All jobs committed so far are finished: the rolled-back one never
+	// existed, so nothing is left and nothing else ran.
+	var left, total int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE finalized_at IS NULL), count(*) FROM river_job`).Scan(&left, &total); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 || total != 3 {
+		t.Errorf("river_job holds %d jobs, %d unfinished; want the 3 committed ones, finished", total, left)
+	}
+}

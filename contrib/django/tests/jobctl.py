@@ -1,0 +1,51 @@
+"""Enqueue and follow jobs from the test project, for the Go tests that run
+a worker: python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
+                 python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
+enqueue prints the job id; wait prints job_result as JSON."""
+
+import argparse
+import json
+import os
+import sys
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="python3 -m tests.jobctl")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("enqueue")
+    p.add_argument("kind")
+    p.add_argument("args")
+    p.add_argument("--rollback", action="store_true", help="roll the transaction back after enqueueing")
+    p = sub.add_parser("wait")
+    p.add_argument("job_id", type=int)
+    p.add_argument("--timeout", type=float, default=120)
+    opts = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.project.settings")
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from revisbali_worker.jobs import enqueue, wait_for_job
+
+    if opts.command == "enqueue":
+        class RolledBack(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                job_id = enqueue(opts.kind, json.loads(opts.args))
+                if opts.rollback:
+                    raise RolledBack
+        except RolledBack:
+            pass
+        print(job_id)
+        return 0
+    result = wait_for_job(opts.job_id, timeout=opts.timeout)
+    print(json.dumps(result, default=str, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
