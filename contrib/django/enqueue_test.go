@@ -36,6 +36,13 @@ func (passportArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: "passport", UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
+type backupArgs struct{}
+
+func (backupArgs) Kind() string { return "backup_db" }
+func (backupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "maintenance", UniqueOpts: river.UniqueOpts{ByPeriod: 24 * time.Hour}}
+}
+
 type ocrWorker struct{ river.WorkerDefaults[ocrArgs] }
 
 func (ocrWorker) Work(ctx context.Context, job *river.Job[ocrArgs]) error {
@@ -118,6 +125,18 @@ func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 	}
 	if !goSecond.UniqueSkippedAsDuplicate || goSecond.Job.ID != pyFirst {
 		t.Errorf("River inserted job %d (duplicate %v) beside Django's equal job %d", goSecond.Job.ID, goSecond.UniqueSkippedAsDuplicate, pyFirst)
+	}
+
+	backup, err := inserter.Insert(ctx, backupArgs{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unless the UTC day turned between the two inserts.
+	if id := pyEnqueue(t, env, "backup_db", `{}`, false); id != backup.Job.ID && time.Now().UTC().Truncate(24*time.Hour).Equal(backup.Job.CreatedAt.UTC().Truncate(24*time.Hour)) {
+		t.Errorf("Django enqueued backup %d beside River's backup %d of the same day", id, backup.Job.ID)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM river_job WHERE kind = 'backup_db'`); err != nil {
+		t.Fatal(err)
 	}
 
 	workers := river.NewWorkers()

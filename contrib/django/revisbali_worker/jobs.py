@@ -19,22 +19,28 @@ import hashlib
 import json
 import time
 from collections import namedtuple
+from datetime import datetime, timezone
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-# A kind's queue, the argument names it accepts (required ones first, then
-# optional ones), the arguments that make two jobs the same (River's
-# `river:"unique"` tags; empty means not unique) and its attempts.
-Kind = namedtuple("Kind", "queue required optional unique max_attempts")
+# A kind's queue, its arguments ({name: (type, required)}), what makes two
+# jobs the same (River's UniqueOpts: the `river:"unique"` arguments, or one
+# job per period of seconds) and its attempts: the args types and InsertOpts
+# of the worker's jobs package.
+Kind = namedtuple("Kind", "queue args unique_args unique_period max_attempts")
 
 # The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
 # by the worker itself.
 KINDS = {
-    "ocr_document": Kind("ocr", ("name",), ("lang",), ("name",), 25),
-    "passport_mrz": Kind("passport", ("name",), (), ("name",), 25),
-    "migrate_files": Kind("storage", (), ("fields", "dry_run", "batch_size"), (), 25),
-    "backup_db": Kind("maintenance", (), (), (), 25),
-    "restore_db": Kind("maintenance", (), ("name", "latest"), (), 25),
+    "ocr_document": Kind("ocr", {"name": (str, True), "lang": (str, False)}, ("name",), None, 5),
+    "passport_mrz": Kind("passport", {"name": (str, True)}, ("name",), None, 5),
+    "migrate_files": Kind(
+        "storage", {"fields": (list, False), "dry_run": (bool, False), "batch_size": (int, False)}, (), None, 5
+    ),
+    # At most one backup per UTC day, as the worker's nightly schedule.
+    "backup_db": Kind("maintenance", {}, (), 24 * 3600, 3),
+    # One attempt: a restore replaces the database.
+    "restore_db": Kind("maintenance", {"name": (str, False), "latest": (bool, False)}, (), None, 1),
 }
 
 # River's default unique states (available, completed, pending, retryable,
@@ -78,8 +84,9 @@ def enqueue(kind, args, *, using=None):
     Runs inside the caller's transaction on the ``using`` database (a
     savepoint when one is open): the job exists only if that transaction
     commits, and the worker is woken when it does. For a unique kind
-    (ocr_document and passport_mrz, by name) an equal job that is still
-    pending, running or completed is not duplicated: its id is returned.
+    (ocr_document and passport_mrz by name, backup_db once a UTC day) an
+    equal job that is waiting, running or completed is not duplicated: its
+    id is returned.
     Raises ``ValueError`` for an unknown kind or arguments the kind does not
     take.
     """
@@ -87,27 +94,11 @@ def enqueue(kind, args, *, using=None):
     if spec is None:
         raise ValueError("unknown job kind %r; the worker runs %s" % (kind, ", ".join(sorted(KINDS))))
     args = dict(args or {})
-    missing = [a for a in spec.required if a not in args]
-    unknown = sorted(set(args) - set(spec.required) - set(spec.optional))
-    if missing or unknown:
-        raise ValueError(
-            "%s: %s; it takes %s"
-            % (
-                kind,
-                "; ".join(
-                    (["missing argument " + ", ".join(missing)] if missing else [])
-                    + (["unknown argument " + ", ".join(unknown)] if unknown else [])
-                ),
-                ", ".join(spec.required + spec.optional) or "no arguments",
-            )
-        )
-    for name in spec.required:
-        if isinstance(args[name], str) and not args[name]:
-            raise ValueError("%s: argument %s is empty" % (kind, name))
+    _check_args(kind, spec, args)
 
     unique_key = unique_states = None
-    if spec.unique:
-        unique_key = unique_key_for(kind, args, spec.unique)
+    if spec.unique_args or spec.unique_period:
+        unique_key = unique_key_for(kind, args, spec.unique_args, spec.unique_period)
         unique_states = UNIQUE_STATES
 
     alias = using or DEFAULT_DB_ALIAS
@@ -171,12 +162,51 @@ def wait_for_job(job_id, *, timeout=60.0, interval=0.2, using=None):
         time.sleep(interval)
 
 
-def unique_key_for(kind, args, unique_fields):
-    """River's unique_key: sha256 of ``&kind=KIND&args=JSON``, the JSON being
-    the unique arguments sorted by name, encoded as Go encodes them so that
-    a job enqueued here and one enqueued by the worker's CLI collide."""
-    present = {k: args[k] for k in sorted(unique_fields) if k in args}
-    return hashlib.sha256(("&kind=%s&args=%s" % (kind, go_json(present))).encode("utf-8")).digest()
+def _check_args(kind, spec, args):
+    """Refuse what the worker could not decode or would misread: a job with
+    bad arguments would only fail there, attempt after attempt."""
+    problems = []
+    for name, (kind_type, required) in spec.args.items():
+        if name not in args:
+            if required:
+                problems.append("missing argument %s" % name)
+            continue
+        value = args[name]
+        # bool is an int in Python, not in Go.
+        if not isinstance(value, kind_type) or (kind_type is int and isinstance(value, bool)):
+            problems.append("argument %s must be a %s, not %r" % (name, kind_type.__name__, value))
+        elif required and kind_type is str and not value:
+            problems.append("argument %s is empty" % name)
+    unknown = sorted(set(args) - set(spec.args))
+    if unknown:
+        problems.append("unknown argument %s" % ", ".join(unknown))
+    if kind == "restore_db" and bool(args.get("name")) == bool(args.get("latest")):
+        problems.append("give either a backup name or latest=True")
+    if kind == "migrate_files":
+        for field in args.get("fields") or []:
+            if not isinstance(field, str) or field.count(".") != 1:
+                problems.append("field %r is not TABLE.COLUMN" % (field,))
+    if problems:
+        raise ValueError(
+            "%s: %s; it takes %s"
+            % (kind, "; ".join(problems), ", ".join(spec.args) or "no arguments")
+        )
+
+
+def unique_key_for(kind, args, unique_args=(), period=None, now=None):
+    """River's unique_key: sha256 of ``&kind=KIND``, then ``&args=JSON`` of
+    the unique arguments sorted by name and encoded as Go encodes them, then
+    ``&period=START`` of the current period in UTC, so that a job enqueued
+    here and one inserted by the worker or its CLI are the same job."""
+    key = "&kind=" + kind
+    if unique_args:
+        present = {k: args[k] for k in sorted(unique_args) if k in args}
+        key += "&args=" + go_json(present)
+    if period:
+        now = time.time() if now is None else now
+        start = datetime.fromtimestamp(now - now % period, tz=timezone.utc)
+        key += "&period=" + start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return hashlib.sha256(key.encode("utf-8")).digest()
 
 
 _GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

@@ -90,7 +90,29 @@ class EnqueueTest(unittest.TestCase):
     def test_other_kinds_are_not_unique(self):
         from revisbali_worker.jobs import enqueue
 
-        self.assertNotEqual(enqueue("backup_db", {}), enqueue("backup_db", {}))
+        args = {"fields": ["documents_document.file"], "dry_run": True}
+        self.assertNotEqual(enqueue("migrate_files", args), enqueue("migrate_files", args))
+
+    def test_one_backup_a_day(self):
+        from revisbali_worker.jobs import enqueue
+
+        self.assertEqual(enqueue("backup_db", {}), enqueue("backup_db", {}))
+
+    def test_unique_key_periods_start_at_utc_midnight(self):
+        import hashlib
+
+        from revisbali_worker.jobs import unique_key_for
+
+        # 2026-11-28 23:59:59 UTC and 00:00:00 the same day share a period.
+        late = 1795910399
+        self.assertEqual(
+            unique_key_for("backup_db", {}, period=86400, now=late),
+            hashlib.sha256(b"&kind=backup_db&period=2026-11-28T00:00:00Z").digest(),
+        )
+        self.assertNotEqual(
+            unique_key_for("backup_db", {}, period=86400, now=late),
+            unique_key_for("backup_db", {}, period=86400, now=late + 1),
+        )
 
     def test_bad_arguments_are_refused_before_any_insert(self):
         from revisbali_worker.jobs import enqueue
@@ -103,6 +125,11 @@ class EnqueueTest(unittest.TestCase):
             ("ocr_document", {}, "missing argument name"),
             ("ocr_document", {"name": "a.pdf", "language": "eng"}, "unknown argument language"),
             ("passport_mrz", {"name": ""}, "argument name is empty"),
+            ("passport_mrz", {"name": 42}, "argument name must be a str"),
+            ("migrate_files", {"batch_size": True}, "argument batch_size must be a int"),
+            ("migrate_files", {"fields": ["documents_document"]}, "is not TABLE.COLUMN"),
+            ("restore_db", {}, "either a backup name or latest=True"),
+            ("restore_db", {"name": "default-web1-2026-11-28-020000.psql.bin", "latest": True}, "either"),
         ]
         for kind, args, message in cases:
             with self.subTest(kind=kind, args=args):
