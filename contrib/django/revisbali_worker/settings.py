@@ -27,9 +27,12 @@ S3_BACKEND = "storages.backends.s3boto3.S3Boto3Storage"
 LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 STATICFILES_BACKEND = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
-# Backups live in the media storage under this prefix, where the worker's
-# backup_db job writes them and django-dbbackup looks for them.
-BACKUP_PREFIX = "backups"
+# Backups live in the media storage under DBBACKUP_LOCATION (default
+# backups/), where the worker's backup_db job writes them and django-dbbackup
+# looks for them. Names carry the time in TIME_ZONE, Django's default zone
+# unless set.
+DEFAULT_BACKUP_FOLDER = "backups/"
+DEFAULT_TIME_ZONE = "America/Chicago"
 
 # boto >= 1.36 adds CRC32 checksums that R2 answers with errors; these two
 # variables turn that off (the worker does the same in code).
@@ -76,6 +79,18 @@ def _quote(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _known_zone(name):
+    try:
+        import zoneinfo
+    except ImportError:  # Python < 3.9: Django checks the zone itself.
+        return True
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return True
+
+
 def _django_version():
     import django
 
@@ -116,6 +131,10 @@ def storage_settings(environ=None, base=None, django_version=None):
     location = _value(environ, "AWS_LOCATION")
     addressing = _value(environ, "AWS_S3_ADDRESSING_STYLE")
     overwrite = _django_bool(environ, "AWS_S3_FILE_OVERWRITE", True, problems)
+    backup_folder = _value(environ, "DBBACKUP_LOCATION", DEFAULT_BACKUP_FOLDER)
+    backup_host = _value(environ, "DBBACKUP_HOSTNAME")
+    keep_raw = _value(environ, "DBBACKUP_CLEANUP_KEEP", "10")
+    time_zone = _value(environ, "TIME_ZONE")
 
     try:
         expire = int(expire_raw)
@@ -141,6 +160,27 @@ def storage_settings(environ=None, base=None, django_version=None):
         problems.append("AWS_S3_URL_PROTOCOL: %s is not http: or https:" % _quote(url_protocol))
     if location.startswith("/"):
         problems.append("AWS_LOCATION: %s may not start with a slash" % _quote(location))
+    if backup_folder.startswith("/") or "/../" in "/" + backup_folder + "/":
+        problems.append("DBBACKUP_LOCATION: %s must be a relative folder inside the storage" % _quote(backup_folder))
+    try:
+        keep = int(keep_raw)
+    except ValueError:
+        problems.append("DBBACKUP_CLEANUP_KEEP: %s is not a whole number" % _quote(keep_raw))
+        keep = None
+    if keep is not None and keep < 1:
+        problems.append(
+            "DBBACKUP_CLEANUP_KEEP: %d must be at least 1 (pruning would delete the backup just made)" % keep
+        )
+    if time_zone:
+        if not _known_zone(time_zone):
+            problems.append("TIME_ZONE: %s is not a known time zone" % _quote(time_zone))
+    elif base.get("TIME_ZONE", DEFAULT_TIME_ZONE) != DEFAULT_TIME_ZONE:
+        # The worker would name backups in Chicago time and the app in its
+        # own: dbrestore's "latest" would then pick the wrong one.
+        problems.append(
+            "TIME_ZONE: not set, so the worker names backups in %s, but the settings say %s; "
+            "set TIME_ZONE=%s in the environment" % (DEFAULT_TIME_ZONE, base["TIME_ZONE"], base["TIME_ZONE"])
+        )
     if cloud:
         if not access_key:
             problems.append("AWS_ACCESS_KEY_ID: not set; required with USE_CLOUD_STORAGE=True")
@@ -179,15 +219,22 @@ def storage_settings(environ=None, base=None, django_version=None):
     if media_root:
         out["MEDIA_ROOT"] = media_root
 
+    if time_zone:
+        out["TIME_ZONE"] = time_zone
+    if backup_host:
+        out["DBBACKUP_HOSTNAME"] = backup_host
+    out["DBBACKUP_CLEANUP_KEEP"] = keep
+
+    backup_folder = backup_folder.strip("/")
     if cloud:
         default = {"BACKEND": S3_BACKEND, "OPTIONS": {}}
-        backup_location = location + "/" + BACKUP_PREFIX if location else BACKUP_PREFIX
+        backup_location = "/".join(p for p in (location, backup_folder) if p)
         backups = {"BACKEND": S3_BACKEND, "OPTIONS": {"location": backup_location}}
     else:
         default = {"BACKEND": LOCAL_BACKEND, "OPTIONS": {}}
         backups = {
             "BACKEND": LOCAL_BACKEND,
-            "OPTIONS": {"location": os.path.join(media_root, BACKUP_PREFIX)},
+            "OPTIONS": {"location": os.path.join(media_root, backup_folder)},
         }
 
     if version >= (4, 2):

@@ -91,6 +91,37 @@ class LocalModeTest(unittest.TestCase):
         self.assertEqual(s["MEDIA_ROOT"], "/srv/media")
 
 
+class BackupSettingsTest(unittest.TestCase):
+    def test_backup_folder_host_keep_and_zone(self):
+        env = dict(
+            CLOUD,
+            AWS_LOCATION="crm",
+            DBBACKUP_LOCATION="db-dumps/",
+            DBBACKUP_HOSTNAME="web1",
+            DBBACKUP_CLEANUP_KEEP="30",
+            TIME_ZONE="Asia/Makassar",
+        )
+        s = storage_settings(env, django_version=(3, 2))
+        self.assertEqual(s["DBBACKUP_STORAGE_OPTIONS"], {"location": "crm/db-dumps"})
+        self.assertEqual(s["DBBACKUP_HOSTNAME"], "web1")
+        self.assertEqual(s["DBBACKUP_CLEANUP_KEEP"], 30)
+        self.assertEqual(s["TIME_ZONE"], "Asia/Makassar")
+
+    def test_defaults(self):
+        s = storage_settings(LOCAL, django_version=(3, 2))
+        self.assertEqual(s["DBBACKUP_CLEANUP_KEEP"], 10)
+        self.assertNotIn("DBBACKUP_HOSTNAME", s)
+        # Django's own default zone is the worker's: nothing to set.
+        self.assertNotIn("TIME_ZONE", s)
+
+    def test_a_settings_time_zone_must_reach_the_worker(self):
+        with self.assertRaises(ConfigurationError) as cm:
+            storage_settings(LOCAL, base={"TIME_ZONE": "Asia/Makassar"})
+        self.assertIn("set TIME_ZONE=Asia/Makassar in the environment", str(cm.exception))
+        s = storage_settings(dict(LOCAL, TIME_ZONE="Asia/Makassar"), base={"TIME_ZONE": "Asia/Makassar"})
+        self.assertEqual(s["TIME_ZONE"], "Asia/Makassar")
+
+
 class RefusalTest(unittest.TestCase):
     def assertRefused(self, environ, *variables):
         with self.assertRaises(ConfigurationError) as cm:
@@ -127,6 +158,9 @@ class RefusalTest(unittest.TestCase):
                 AWS_LOCATION="/abs",
                 AWS_S3_ENDPOINT_URL="r2.example.com",
                 AWS_QUERYSTRING_AUTH="yes",
+                DBBACKUP_LOCATION="../up",
+                DBBACKUP_CLEANUP_KEEP="0",
+                TIME_ZONE="Mars/Base",
             ),
             "APP_ENV",
             "MEDIA_URL",
@@ -136,6 +170,9 @@ class RefusalTest(unittest.TestCase):
             "AWS_LOCATION",
             "AWS_S3_ENDPOINT_URL",
             "AWS_QUERYSTRING_AUTH",
+            "DBBACKUP_LOCATION",
+            "DBBACKUP_CLEANUP_KEEP",
+            "TIME_ZONE",
         )
 
     def test_error_is_django_improperly_configured(self):
