@@ -49,6 +49,7 @@ import (
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
 	"github.com/revisbali/worker/storage"
+	"github.com/revisbali/worker/tempfile"
 )
 
 // The queues of design.md. Each has its own concurrency in config.Worker.
@@ -120,10 +121,11 @@ type Deps struct {
 	// Logger is the daemon's logger; inside Work prefer Logger(ctx), which
 	// carries the job's id, kind, attempt and queue.
 	Logger *slog.Logger
-	// TempDir is the folder this worker process owns for temp files. The
-	// daemon creates it, removes leftovers of a crashed run from it at start,
+	// Temp is this worker process's private temp folder: local copies of
+	// stored files (Temp.WithLocalPath) and scratch folders (Temp.WithDir).
+	// The daemon opens it, sweeps the leftovers of crashed runs at start,
 	// and removes it at exit.
-	TempDir string
+	Temp *tempfile.Dir
 }
 
 // Register adds a worker for every kind whose domain package exists and

@@ -99,7 +99,7 @@ func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
 
 			id := b.insert(t, sleepArgs{Seconds: 3600})
 			b.waitState(t, id, rivertype.JobStateRunning)
-			if files := tempFiles(t, vars["TMPDIR"]); len(files) == 0 {
+			if files := tempFiles(t, vars["WORKER_TMPDIR"]); len(files) == 0 {
 				t.Fatal("the running job has no temp file: the test proves nothing")
 			}
 			p.signal(syscall.SIGTERM)
@@ -118,7 +118,7 @@ func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
 			if job.State != rivertype.JobStateAvailable || job.Attempt != 0 || len(job.Errors) != 0 {
 				t.Errorf("interrupted job: state %s, attempt %d, errors %v; want available, 0, none", job.State, job.Attempt, job.Errors)
 			}
-			if files := tempFiles(t, vars["TMPDIR"]); len(files) != 0 {
+			if files := tempFiles(t, vars["WORKER_TMPDIR"]); len(files) != 0 {
 				t.Errorf("temp files left: %v", files)
 			}
 
@@ -174,7 +174,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 
 	id := b.insert(t, sleepArgs{BlockFirstAttempt: true})
 	b.waitState(t, id, rivertype.JobStateRunning)
-	leftovers := tempFiles(t, vars["TMPDIR"])
+	leftovers := tempFiles(t, vars["WORKER_TMPDIR"])
 	if len(leftovers) == 0 {
 		t.Fatal("the running job has no temp file: the test proves nothing")
 	}
@@ -187,7 +187,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 		t.Errorf("rescued job completed at attempt %d, want 2", job.Attempt)
 	}
 	for _, f := range leftovers {
-		if strings.Contains(strings.Join(tempFiles(t, vars["TMPDIR"]), "\n"), f) {
+		if strings.Contains(strings.Join(tempFiles(t, vars["WORKER_TMPDIR"]), "\n"), f) {
 			t.Errorf("the killed worker's temp file %s was not swept", f)
 		}
 	}

@@ -61,27 +61,22 @@ type sleepWorker struct {
 func (w *sleepWorker) Timeout(*river.Job[sleepArgs]) time.Duration { return sleepTimeout }
 
 func (w *sleepWorker) Work(ctx context.Context, job *river.Job[sleepArgs]) error {
-	// A stand-in for a local copy of a stored file.
-	f, err := os.CreateTemp(w.deps.TempDir, "scan-*.pdf")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	if _, err := f.WriteString("partial copy"); err != nil {
-		return err
-	}
-
-	wait := time.Duration(job.Args.Seconds * float64(time.Second))
-	if job.Args.BlockFirstAttempt && job.Attempt == 1 {
-		wait = time.Hour
-	}
-	select {
-	case <-time.After(wait):
-	case <-ctx.Done():
-		return jobs.RiverError(ctx, fmt.Errorf("sleep: %w", ctx.Err()))
-	}
-	return river.RecordOutput(ctx, map[string]any{"slept": job.Args.Seconds, "attempt": job.Attempt})
+	return w.deps.Temp.WithDir(ctx, func(dir string) error {
+		// A stand-in for a local copy of a stored file.
+		if err := os.WriteFile(filepath.Join(dir, "scan.pdf"), []byte("partial copy"), 0o600); err != nil {
+			return err
+		}
+		wait := time.Duration(job.Args.Seconds * float64(time.Second))
+		if job.Args.BlockFirstAttempt && job.Attempt == 1 {
+			wait = time.Hour
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return jobs.RiverError(ctx, fmt.Errorf("sleep: %w", ctx.Err()))
+		}
+		return river.RecordOutput(ctx, map[string]any{"slept": job.Args.Seconds, "attempt": job.Attempt})
+	})
 }
 
 type panicArgs struct{}
@@ -235,7 +230,7 @@ func (p *proc) signal(sig os.Signal) {
 // baseEnv is what every daemon of a test gets: its database, a media root
 // and a temp folder of its own.
 func baseEnv(t *testing.T, dbURL string) env {
-	return env{"DATABASE_URL": dbURL, "MEDIA_ROOT": t.TempDir(), "TMPDIR": t.TempDir()}
+	return env{"DATABASE_URL": dbURL, "MEDIA_ROOT": t.TempDir(), "WORKER_TMPDIR": t.TempDir()}
 }
 
 func startWorker(t *testing.T, vars env) (*proc, string) {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -24,8 +23,8 @@ import (
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
-	"github.com/revisbali/worker/internal/tempdir"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/tempfile"
 )
 
 // Exit codes.
@@ -144,7 +143,7 @@ type daemon struct {
 	client   *river.Client[pgx.Tx]
 	server   *http.Server
 	serveErr chan error
-	tempDir  *tempdir.Dir
+	temp     *tempfile.Dir
 
 	started  atomic.Bool
 	stopping atomic.Bool
@@ -153,21 +152,25 @@ type daemon struct {
 // start builds the River client from the registered kinds, serves health
 // and metrics, and starts working.
 func (d *daemon) start(ctx context.Context, register registerFunc) error {
-	dir, swept, err := tempdir.Open(filepath.Join(os.TempDir(), "revisbali-worker"))
+	temp, err := tempfile.Open(d.cfg.Temp.Dir)
+	if err != nil {
+		return fmt.Errorf("WORKER_TMPDIR: %w", err)
+	}
+	d.temp = temp
+	swept, err := temp.Sweep()
 	if err != nil {
 		return err
 	}
-	d.tempDir = dir
-	for _, s := range swept {
-		d.logger.Info("removed the temp folder of a dead worker", slog.String("path", s))
+	if swept > 0 {
+		d.logger.Info("removed the temp folders of dead workers", slog.Int("folders", swept))
 	}
 
 	workers := river.NewWorkers()
 	kinds, err := register(workers, jobs.Deps{
-		Config:  d.cfg,
-		Pool:    d.pool,
-		Logger:  d.logger,
-		TempDir: dir.Path,
+		Config: d.cfg,
+		Pool:   d.pool,
+		Logger: d.logger,
+		Temp:   temp,
 	})
 	if err != nil {
 		return err
@@ -286,8 +289,8 @@ func (d *daemon) close() {
 		defer cancel()
 		_ = d.server.Shutdown(ctx)
 	}
-	if d.tempDir != nil {
-		if err := d.tempDir.Close(); err != nil {
+	if d.temp != nil {
+		if err := d.temp.Close(); err != nil {
 			d.logger.Error("temp folder", slog.String("error", err.Error()))
 		}
 	}
