@@ -32,6 +32,7 @@ type Config struct {
 
 	Storage Storage
 	Temp    Temp
+	Worker  Worker
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -92,6 +93,7 @@ func parse(opts env.Options) (Config, error) {
 		problems = append(problems, envProblems(err)...)
 	}
 	cfg.fillDefaults()
+	cfg.Worker.fillDefaults()
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
 		return Config{}, &Error{Problems: problems}
@@ -165,6 +167,7 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Worker.validate()...)
 	return problems
 }
 
