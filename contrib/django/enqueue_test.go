@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,48 +14,25 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/revisbali/worker/jobs"
 )
 
-// ocrArgs and passportArgs mirror the worker's args of the same kinds: the
-// same JSON and the same unique field, so River computes the unique keys
-// the worker's own inserts would get.
-type ocrArgs struct {
-	Name string `json:"name" river:"unique"`
-	Lang string `json:"lang,omitempty"`
+// The test's own workers for the worker's real args types: what matters
+// here is the road from Django to River and back, not OCR.
+type ocrWorker struct {
+	river.WorkerDefaults[jobs.OCRDocumentArgs]
 }
 
-func (ocrArgs) Kind() string { return "ocr_document" }
-func (ocrArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "ocr", UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-type passportArgs struct {
-	Name string `json:"name" river:"unique"`
-}
-
-func (passportArgs) Kind() string { return "passport_mrz" }
-func (passportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "passport", UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-type backupArgs struct{}
-
-func (backupArgs) Kind() string { return "backup_db" }
-func (backupArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "maintenance", UniqueOpts: river.UniqueOpts{ByPeriod: 24 * time.Hour}}
-}
-
-type ocrWorker struct{ river.WorkerDefaults[ocrArgs] }
-
-func (ocrWorker) Work(ctx context.Context, job *river.Job[ocrArgs]) error {
+func (ocrWorker) Work(ctx context.Context, job *river.Job[jobs.OCRDocumentArgs]) error {
 	return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "lang": job.Args.Lang, "text": "text of " + job.Args.Name})
 }
 
 type passportWorker struct {
-	river.WorkerDefaults[passportArgs]
+	river.WorkerDefaults[jobs.PassportMRZArgs]
 }
 
-func (passportWorker) Work(ctx context.Context, job *river.Job[passportArgs]) error {
+func (passportWorker) Work(ctx context.Context, job *river.Job[jobs.PassportMRZArgs]) error {
 	return river.JobCancel(fmt.Errorf("no MRZ found in %s", job.Args.Name))
 }
 
@@ -90,6 +69,67 @@ func pyWait(t *testing.T, env map[string]string, id int64) jobResult {
 	return r
 }
 
+// TestKindsAgreeWithJobsPackage checks the Python table of kinds against the
+// worker's args types: queue, attempts and uniqueness.
+func TestKindsAgreeWithJobsPackage(t *testing.T) {
+	requirePython(t)
+	out := runPython(t, nil, nil, "-c", `
+import json
+from revisbali_worker.jobs import KINDS
+print(json.dumps({k: {"queue": v.queue, "max_attempts": v.max_attempts, "args": sorted(v.args),
+                      "unique_args": list(v.unique_args), "unique_period": v.unique_period or 0}
+                  for k, v in KINDS.items()}))`)
+	var kinds map[string]struct {
+		Queue        string   `json:"queue"`
+		MaxAttempts  int      `json:"max_attempts"`
+		Args         []string `json:"args"`
+		UniqueArgs   []string `json:"unique_args"`
+		UniquePeriod int      `json:"unique_period"`
+	}
+	if err := json.Unmarshal(out, &kinds); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	// migrate_files_batch is the worker's own: the app never enqueues it.
+	for _, a := range []interface {
+		river.JobArgs
+		river.JobArgsWithInsertOpts
+	}{jobs.OCRDocumentArgs{}, jobs.PassportMRZArgs{}, jobs.MigrateFilesArgs{}, jobs.BackupDBArgs{}, jobs.RestoreDBArgs{}} {
+		k, ok := kinds[a.Kind()]
+		if !ok {
+			t.Errorf("Python cannot enqueue %s", a.Kind())
+			continue
+		}
+		delete(kinds, a.Kind())
+		opts := a.InsertOpts()
+		if k.Queue != opts.Queue || k.MaxAttempts != opts.MaxAttempts {
+			t.Errorf("%s: Python queue %s, %d attempts; worker %s, %d", a.Kind(), k.Queue, k.MaxAttempts, opts.Queue, opts.MaxAttempts)
+		}
+		if (len(k.UniqueArgs) > 0) != opts.UniqueOpts.ByArgs || time.Duration(k.UniquePeriod)*time.Second != opts.UniqueOpts.ByPeriod {
+			t.Errorf("%s: Python unique by %v every %ds; worker %+v", a.Kind(), k.UniqueArgs, k.UniquePeriod, opts.UniqueOpts)
+		}
+		if got, want := k.Args, jsonFields(a); !slices.Equal(got, want) {
+			t.Errorf("%s: Python takes %v, the worker reads %v", a.Kind(), got, want)
+		}
+	}
+	for kind := range kinds {
+		t.Errorf("Python enqueues %s, which the worker does not define", kind)
+	}
+}
+
+// jsonFields are the JSON names of an args struct's fields, sorted.
+func jsonFields(v any) []string {
+	var names []string
+	typ := reflect.TypeOf(v)
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 // TestEnqueueFromDjangoWorkedByRiver enqueues from Django, has a River
 // client work the jobs, and reads the results back from Django: the
 // protocol of compat.md section 5 against River itself.
@@ -111,7 +151,7 @@ func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goFirst, err := inserter.Insert(ctx, passportArgs{Name: "scans/ünïcode & <x>.jpg"}, nil)
+	goFirst, err := inserter.Insert(ctx, jobs.PassportMRZArgs{Name: "scans/ünïcode & <x>.jpg"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +159,7 @@ func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 		t.Errorf("Django enqueued job %d beside River's equal job %d", id, goFirst.Job.ID)
 	}
 	pyFirst := pyEnqueue(t, env, "ocr_document", `{"name": "scans/b.pdf", "lang": "ind"}`, false)
-	goSecond, err := inserter.Insert(ctx, ocrArgs{Name: "scans/b.pdf", Lang: "eng"}, nil)
+	goSecond, err := inserter.Insert(ctx, jobs.OCRDocumentArgs{Name: "scans/b.pdf", Lang: "eng"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +167,7 @@ func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 		t.Errorf("River inserted job %d (duplicate %v) beside Django's equal job %d", goSecond.Job.ID, goSecond.UniqueSkippedAsDuplicate, pyFirst)
 	}
 
-	backup, err := inserter.Insert(ctx, backupArgs{}, nil)
+	backup, err := inserter.Insert(ctx, jobs.BackupDBArgs{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,13 @@
 """Enqueue and follow jobs from the test project, for the Go tests that run
-a worker: python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
-                 python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
-enqueue prints the job id; wait prints job_result as JSON."""
+a worker:
+
+    python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
+    python3 -m tests.jobctl upload-ocr FILENAME < content
+    python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
+
+enqueue prints the job id; upload-ocr saves a Document and enqueues its OCR
+in one transaction, as an adopting view does, and prints {"id", "name",
+"job"}; wait prints job_result as JSON."""
 
 import argparse
 import json
@@ -16,6 +22,8 @@ def main(argv):
     p.add_argument("kind")
     p.add_argument("args")
     p.add_argument("--rollback", action="store_true", help="roll the transaction back after enqueueing")
+    p = sub.add_parser("upload-ocr")
+    p.add_argument("filename")
     p = sub.add_parser("wait")
     p.add_argument("job_id", type=int)
     p.add_argument("--timeout", type=float, default=120)
@@ -41,6 +49,17 @@ def main(argv):
         except RolledBack:
             pass
         print(job_id)
+        return 0
+    if opts.command == "upload-ocr":
+        from django.core.files.base import ContentFile
+
+        from .project.documents.models import Document
+
+        with transaction.atomic():
+            doc = Document()
+            doc.file.save(opts.filename, ContentFile(sys.stdin.buffer.read()), save=True)
+            job_id = enqueue("ocr_document", {"name": doc.file.name})
+        print(json.dumps({"id": doc.pk, "name": doc.file.name, "job": job_id}))
         return 0
     result = wait_for_job(opts.job_id, timeout=opts.timeout)
     print(json.dumps(result, default=str, sort_keys=True))

@@ -1,0 +1,163 @@
+package djangokit_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildWorker builds ./cmd/worker into a temp folder.
+func buildWorker(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "worker")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/worker")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the worker: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startWorker runs the worker binary with env until the test ends. It
+// returns the kinds the worker registered; none means this build has no job
+// kind with a worker yet (the daemon then exits at once).
+func startWorker(t *testing.T, bin string, env map[string]string) []string {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = pythonEnv(env)
+	cmd.Env = append(cmd.Env, "WORKER_HTTP_ADDR=127.0.0.1:0", "WORKER_TMPDIR="+t.TempDir(), "OMP_THREAD_LIMIT=1",
+		"WORKER_QUEUE_OCR=1", "WORKER_QUEUE_PASSPORT=1")
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The daemon logs JSON lines; wait for "worker started" or its exit.
+	started := make(chan []string, 1)
+	var tail strings.Builder
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(logs)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			tail.WriteString(line + "\n")
+			var rec struct {
+				Msg   string   `json:"msg"`
+				Kinds []string `json:"kinds"`
+			}
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "worker started" {
+				started <- rec.Kinds
+			}
+		}
+		_, _ = io.Copy(io.Discard, logs)
+	}()
+	exited := make(chan error, 1)
+	go func() { <-done; exited <- cmd.Wait() }()
+
+	stopped := false
+	t.Cleanup(func() {
+		if stopped {
+			return
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("worker exit: %v\n%s", err, tail.String())
+			}
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+			t.Errorf("worker did not stop within a minute of SIGTERM\n%s", tail.String())
+		}
+	})
+	select {
+	case kinds := <-started:
+		return kinds
+	case err := <-exited:
+		stopped = true
+		if strings.Contains(tail.String(), "no job kind has a worker yet") {
+			return nil
+		}
+		t.Fatalf("worker exited at start: %v\n%s", err, tail.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("worker did not start within two minutes\n%s", tail.String())
+	}
+	return nil
+}
+
+// TestUploadOCRedByWorker is the whole road of issue 3 item 5: a Django view
+// saves an upload and enqueues its OCR in one transaction, the real worker
+// binary reads the file from the same storage and works the job, and Django
+// reads the text back by job id. Both storage modes.
+func TestUploadOCRedByWorker(t *testing.T) {
+	requirePython(t)
+	scan, err := os.ReadFile("../../demo/invoice-scan.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildWorker(t)
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			env := modeEnv(t, mode.cloud, riverDatabase(t))
+			env["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
+			runPython(t, env, nil, "-m", "django", "migrate", "--verbosity=0")
+
+			kinds := startWorker(t, bin, env)
+			if !slices.Contains(kinds, "ocr_document") {
+				// PENDING: the OCR job's worker is not on this branch yet
+				// (jobs.Register lists no ocr_document). The lead turns this
+				// skip into a run once it lands.
+				t.Skipf("PENDING: the worker binary registers %v, not ocr_document", kinds)
+			}
+
+			// A rolled-back upload enqueues nothing the worker could see.
+			rolledBack := pyEnqueue(t, env, "ocr_document", `{"name": "documents/never-saved.png"}`, true)
+
+			var up struct {
+				ID   int64  `json:"id"`
+				Name string `json:"name"`
+				Job  int64  `json:"job"`
+			}
+			out := runPython(t, env, scan, "-m", "tests.jobctl", "upload-ocr", "invoice scan.png")
+			if err := json.Unmarshal(out, &up); err != nil {
+				t.Fatalf("upload-ocr printed %q: %v", out, err)
+			}
+			r := pyWait(t, env, up.Job)
+			if r.State != "completed" {
+				t.Fatalf("OCR job %d ended %s: %+v", up.Job, r.State, r.Errors)
+			}
+			var result struct {
+				Name string `json:"name"`
+				Text string `json:"text"`
+			}
+			if err := json.Unmarshal(r.Output, &result); err != nil {
+				t.Fatalf("output %s: %v", r.Output, err)
+			}
+			if result.Name != up.Name {
+				t.Errorf("the worker read %q, Django saved %q", result.Name, up.Name)
+			}
+			for _, want := range []string{"INVOICE", "REVISBALI", "13,450,000"} {
+				if !strings.Contains(strings.ToUpper(result.Text), want) {
+					t.Errorf("OCR text read back from Django lacks %q:\n%s", want, result.Text)
+				}
+			}
+			stdout, stderr, err := tryPython(t, env, nil, "-m", "tests.jobctl", "wait", strconv.FormatInt(rolledBack, 10), "--timeout", "1")
+			if err == nil || !strings.Contains(string(stderr), "JobNotFound") {
+				t.Errorf("the rolled-back job %d exists: %s%s", rolledBack, stdout, stderr)
+			}
+		})
+	}
+}
