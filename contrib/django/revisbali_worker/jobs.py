@@ -21,7 +21,7 @@ import time
 from collections import namedtuple
 from datetime import datetime, timezone
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 # A kind's queue, its arguments ({name: (type, required)}), what makes two
 # jobs the same (River's UniqueOpts: the `river:"unique"` arguments, or one
@@ -78,6 +78,24 @@ class JobNotFound(LookupError):
     """No job has this id (or River's cleaner removed it)."""
 
 
+class QueueMissing(RuntimeError):
+    """River's tables are not in this database (or not on its search_path)."""
+
+
+def _queue_missing(alias, err):
+    # 42P01 undefined_table; 42883 undefined_function (the bitmask function
+    # of a River schema older than the unique_states column).
+    code = getattr(getattr(err, "__cause__", None), "pgcode", None) or getattr(
+        getattr(err, "__cause__", None), "sqlstate", None
+    )
+    if code in ("42P01", "42883") or "river_job" in str(err):
+        return QueueMissing(
+            "River's tables are missing from the %r database: run `worker migrate` "
+            "(or start the worker once) against it" % alias
+        )
+    return None
+
+
 def enqueue(kind, args, *, using=None):
     """Insert a job of ``kind`` with ``args`` and return its id.
 
@@ -104,10 +122,16 @@ def enqueue(kind, args, *, using=None):
     alias = using or DEFAULT_DB_ALIAS
     with transaction.atomic(using=alias):
         with connections[alias].cursor() as cursor:
-            cursor.execute(
-                _INSERT,
-                [go_json(args), kind, spec.max_attempts, spec.queue, unique_key, unique_states],
-            )
+            try:
+                cursor.execute(
+                    _INSERT,
+                    [go_json(args), kind, spec.max_attempts, spec.queue, unique_key, unique_states],
+                )
+            except DatabaseError as err:
+                missing = _queue_missing(alias, err)
+                if missing:
+                    raise missing from err
+                raise
             job_id = cursor.fetchone()[0]
             # Postgres delivers the notification only when the transaction
             # commits, so a rolled-back job wakes nobody.

@@ -141,6 +141,24 @@ class EnqueueTest(unittest.TestCase):
             self.assertEqual(cursor.fetchone()[0], before)
 
 
+class MissingQueueTest(unittest.TestCase):
+    def test_a_database_without_river_says_so(self):
+        from django.db import connection, transaction
+
+        from revisbali_worker.jobs import QueueMissing, enqueue
+
+        with self.assertRaises(QueueMissing) as cm:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("CREATE SCHEMA no_river")
+                    cursor.execute("SET LOCAL search_path TO no_river")
+                enqueue("passport_mrz", {"name": "a.jpg"})
+        self.assertIn("run `worker migrate`", str(cm.exception))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regnamespace('no_river') IS NULL")
+            self.assertTrue(cursor.fetchone()[0], "the schema outlived the rollback")
+
+
 class NotifyTest(unittest.TestCase):
     """The worker listens on <schema>.river_insert; Postgres delivers a
     notification only when its transaction commits."""
