@@ -107,6 +107,23 @@ class FileURLTest(unittest.TestCase):
         self.assertIsNone(file_url(None, request))
         self.assertIsNone(file_url("", request))
 
+    def test_field_module_imports_without_drf(self):
+        import importlib
+        import sys
+        from unittest import mock
+
+        from django.test import RequestFactory
+
+        content = b"no drf " + uuid.uuid4().bytes
+        doc = self.save("nodrf.txt", content)
+        request = RequestFactory().get("/", HTTP_HOST=urlsplit(self.origin).netloc)
+        blocked = {name: None for name in ("rest_framework", "rest_framework.fields")}
+        with mock.patch.dict(sys.modules, blocked):
+            sys.modules.pop("revisbali_worker.fields", None)
+            fields = importlib.import_module("revisbali_worker.fields")
+            field = fields.FileURLField(context={"request": request})
+            self.assertEqual(get(field.to_representation(doc.file))[1], content)
+
     def test_serializer_gives_null_for_an_empty_file(self):
         from django.test import RequestFactory
 
