@@ -1,0 +1,101 @@
+package passport
+
+import (
+	"fmt"
+	"strings"
+)
+
+// names is the name field read apart: primary identifier, secondary
+// identifiers, and where the filler after them begins.
+type names struct {
+	surname, given string
+	fillerFrom     int // index in the field where only filler should follow
+	truncated      bool
+}
+
+// splitNames reads a name field: surname, "<<", given names separated by
+// '<', then filler. A field that ends in a letter is full, so the name may
+// have been cut to fit (ICAO truncation).
+func splitNames(field string) names {
+	n := names{fillerFrom: len(field), truncated: len(field) > 0 && field[len(field)-1] != '<'}
+	sep := strings.Index(field, "<<")
+	if sep < 0 {
+		n.surname = spaced(field)
+		return n
+	}
+	n.surname = spaced(field[:sep])
+	start := sep + 2
+	for start < len(field) && field[start] == '<' {
+		start++
+	}
+	end := start + strings.Index(field[start:]+"<<", "<<")
+	given := field[start:min(end, len(field))]
+	// "SURNAME<<<K<<<": more filler than a separator, then a stray look-alike:
+	// no given names, and the look-alike sits in the filler.
+	if start > sep+2 && fillerNoise(given) {
+		n.fillerFrom = sep + 2
+		return n
+	}
+	n.given = spaced(given)
+	n.fillerFrom = min(end, len(field))
+	return n
+}
+
+// fillerNoise reports whether tok is short and made only of letters OCR
+// reads for '<'. Longer runs are left alone: they could be a real name.
+func fillerNoise(tok string) bool {
+	if tok == "" || len(tok) > 2 {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if !isFillerLookalike(tok[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// spaced turns '<' separators into single spaces.
+func spaced(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '<' }), " ")
+}
+
+// repairNames clears filler look-alikes that follow the names, reports them,
+// and returns warnings about what it saw but left alone. Check digits do not
+// cover names, so only short look-alike runs inside the trailing filler are
+// touched.
+func (z *zone) repairNames() (fixes []Correction, warnings []string) {
+	s := z.l.names
+	field := []byte(z.str(s))
+	n := splitNames(string(field))
+	for i := n.fillerFrom; i < len(field); {
+		if field[i] == '<' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(field) && field[j] != '<' {
+			j++
+		}
+		tok := string(field[i:j])
+		if fillerNoise(tok) {
+			for k := i; k < j; k++ {
+				p := pos{s.line, s.start + k}
+				fixes = append(fixes, Correction{
+					Line: p.line + 1, Position: p.col + 1, Field: "names",
+					From: string(field[k]), To: "<",
+					Reason: fmt.Sprintf("filler '<' read as %q after the names", field[k]),
+				})
+				z.set(p, '<')
+			}
+		} else {
+			warnings = append(warnings, fmt.Sprintf("unexpected %q in the filler after the names", tok))
+		}
+		i = j
+	}
+	n = splitNames(z.str(s))
+	if g := strings.Fields(n.given); len(g) > 1 && fillerNoise(g[len(g)-1]) && len(g[len(g)-1]) == 1 {
+		warnings = append(warnings, fmt.Sprintf("given names end in a lone %q, which may be filler read as a letter", g[len(g)-1]))
+	}
+	return fixes, warnings
+}
