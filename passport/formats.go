@@ -27,8 +27,6 @@ func (s span) positions() []pos {
 	return ps
 }
 
-
-
 // layout places every field of one format. optional holds the fields that no
 // check digit of their own covers (TD3's personal number has one, held in
 // personalCheck).

@@ -18,7 +18,7 @@ func newZone(f Format, lines []string) *zone {
 	return z
 }
 
-func (z *zone) at(p pos) byte    { return z.b[p.line][p.col] }
+func (z *zone) at(p pos) byte     { return z.b[p.line][p.col] }
 func (z *zone) set(p pos, c byte) { z.b[p.line][p.col] = c }
 func (z *zone) str(s span) string { return string(z.b[s.line][s.start:s.end]) }
 
