@@ -28,12 +28,21 @@ func (z *zone) revert(es []edit) {
 	}
 }
 
+// alt is a character that may really stand where another was read, and
+// how unlikely that misreading is (0: the only possible reading).
+type alt struct {
+	to   byte
+	cost int
+}
+
 // options lists what the character at p may really be. forced means the
-// character cannot stand where it is (a letter in a date), so one of alts must
-// replace it; an empty alts with forced set means it cannot be repaired.
-// Replacements that no check digit could tell apart (L/1, G/6, K/<) are never
-// offered: they could not be confirmed.
-func (z *zone) options(p pos) (alts []byte, forced bool) {
+// character cannot stand where it is (a letter in a date, a look-alike
+// between two fillers), so one of alts must replace it; an empty alts with
+// forced set means it cannot be repaired. Other misreadings cost 1 when the
+// neighbours make them plausible (a letter among digits read for a digit) and
+// 2 otherwise. Replacements no check digit could tell apart (L/1, G/6, K/<)
+// are never offered: they could not be confirmed.
+func (z *zone) options(p pos) (alts []alt, forced bool) {
 	c := z.at(p)
 	k := z.cls[p.line][p.col]
 	switch k {
@@ -42,20 +51,42 @@ func (z *zone) options(p pos) (alts []byte, forced bool) {
 			return nil, false
 		}
 		if d, ok := letterDigit(c); ok {
-			return []byte{d}, true
+			return []alt{{d, 0}}, true
 		}
 		return nil, true
 	case clsAlnum:
-		if d, ok := letterDigit(c); ok {
-			alts = append(alts, d)
+		line := z.b[p.line]
+		var left, right byte
+		if p.col > 0 {
+			left = line[p.col-1]
 		}
-		alts = append(alts, digitLetters(c)...)
-		if isFillerLookalike(c) && z.besideFiller(p) {
-			alts = append(alts, '<')
+		if p.col+1 < len(line) {
+			right = line[p.col+1]
+		}
+		if isFillerLookalike(c) && left == '<' && (right == '<' || right == 0) {
+			if checkInvisible(c, '<') {
+				return nil, false
+			}
+			return []alt{{'<', 0}}, true
+		}
+		near := func(ok func(byte) bool) int {
+			if ok(left) || ok(right) {
+				return 1
+			}
+			return 2
+		}
+		if d, ok := letterDigit(c); ok {
+			alts = append(alts, alt{d, near(isDigit)})
+		}
+		for _, l := range []byte(digitLetters(c)) {
+			alts = append(alts, alt{l, near(isLetter)})
+		}
+		if isFillerLookalike(c) && (left == '<' || right == '<') {
+			alts = append(alts, alt{'<', 1})
 		}
 		out := alts[:0]
 		for _, a := range alts {
-			if !checkInvisible(c, a) {
+			if !checkInvisible(c, a.to) {
 				out = append(out, a)
 			}
 		}
@@ -64,11 +95,8 @@ func (z *zone) options(p pos) (alts []byte, forced bool) {
 	return nil, !fits(k, c)
 }
 
-// besideFiller reports whether a neighbour of p on its line is '<'.
-func (z *zone) besideFiller(p pos) bool {
-	line := z.b[p.line]
-	return (p.col > 0 && line[p.col-1] == '<') || (p.col+1 < len(line) && line[p.col+1] == '<')
-}
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // fieldPositions lists the positions of f, each once, data first.
 func fieldPositions(f checkField) []pos {
@@ -88,13 +116,20 @@ func fieldPositions(f checkField) []pos {
 	return out
 }
 
+// reading is one way to correct a field: its edits, and how many of them
+// are guesses (forced edits, such as a letter in a date, cost nothing).
+type reading struct {
+	edits []edit
+	cost  int
+}
+
 // candidates returns every reading of f, within the edit bound, that passes
 // f's check. repairable is false when some character has no candidate at all.
-func (z *zone) candidates(f checkField) (cands [][]edit, repairable bool) {
+func (z *zone) candidates(f checkField) (cands []reading, repairable bool) {
 	var forcedEdits []edit
 	type choice struct {
 		p    pos
-		alts []byte
+		alts []alt
 	}
 	var choices []choice
 	for _, p := range fieldPositions(f) {
@@ -103,7 +138,7 @@ func (z *zone) candidates(f checkField) (cands [][]edit, repairable bool) {
 		case forced && len(alts) == 0:
 			return nil, false
 		case forced:
-			forcedEdits = append(forcedEdits, edit{p, z.at(p), alts[0]})
+			forcedEdits = append(forcedEdits, edit{p, z.at(p), alts[0].to})
 		case len(alts) > 0:
 			choices = append(choices, choice{p, alts})
 		}
@@ -112,11 +147,12 @@ func (z *zone) candidates(f checkField) (cands [][]edit, repairable bool) {
 	defer z.revert(forcedEdits)
 
 	var cur []edit
+	cost := 0
 	var walk func(from, budget int)
 	walk = func(from, budget int) {
 		if ok, _ := z.passes(f); ok {
 			found := append(append([]edit(nil), forcedEdits...), cur...)
-			cands = append(cands, found)
+			cands = append(cands, reading{found, cost})
 		}
 		if budget == 0 {
 			return
@@ -124,10 +160,12 @@ func (z *zone) candidates(f checkField) (cands [][]edit, repairable bool) {
 		for i := from; i < len(choices); i++ {
 			ch := choices[i]
 			for _, a := range ch.alts {
-				e := edit{ch.p, z.at(ch.p), a}
-				z.set(ch.p, a)
+				e := edit{ch.p, z.at(ch.p), a.to}
+				z.set(ch.p, a.to)
 				cur = append(cur, e)
+				cost += a.cost
 				walk(i+1, budget-1)
+				cost -= a.cost
 				cur = cur[:len(cur)-1]
 				z.set(ch.p, e.from)
 			}
@@ -137,17 +175,18 @@ func (z *zone) candidates(f checkField) (cands [][]edit, repairable bool) {
 	return cands, true
 }
 
-// repairChecks corrects check-digit-covered fields. A reading is accepted
-// only when it is the single one, within the search bounds, under which every
-// field check and the composite check pass. Fields that already pass are
-// never touched; formats without a composite decide field by field.
+// repairChecks corrects check-digit-covered fields. Among the readings that
+// make every field check and the composite check pass, the one with fewest
+// guessed characters is accepted, and only when no other reading needs as
+// few. Fields that already pass are never touched; formats without a
+// composite decide field by field.
 func (z *zone) repairChecks() []Correction {
 	fields := z.checkFields()
-	cands := make([][][]edit, len(fields))
+	cands := make([][]reading, len(fields))
 	failing, repairable := false, true
 	for i, f := range fields {
 		if ok, _ := z.passes(f); ok {
-			cands[i] = [][]edit{nil}
+			cands[i] = []reading{{}}
 			continue
 		}
 		failing = true
@@ -162,9 +201,9 @@ func (z *zone) repairChecks() []Correction {
 		var out []edit
 		var keys []string
 		for i, c := range cands {
-			if len(c) == 1 && len(c[0]) > 0 {
-				out = append(out, c[0]...)
-				for range c[0] {
+			if best, n := cheapest(c); n == 1 && len(best.edits) > 0 {
+				out = append(out, best.edits...)
+				for range best.edits {
 					keys = append(keys, fields[i].key)
 				}
 			}
@@ -187,7 +226,7 @@ func (z *zone) repairChecks() []Correction {
 	}
 
 	// Stage 1: the fields' own candidates against the composite.
-	extras := [][]edit{nil}
+	extras := []reading{{}}
 	winner, n := z.jointSearch(cands, compEdit, extras)
 	if n == 0 {
 		// Stage 2: also one guess inside the data only the composite covers.
@@ -196,13 +235,13 @@ func (z *zone) repairChecks() []Correction {
 			for _, p := range s.positions() {
 				alts, _ := z.options(p)
 				for _, a := range alts {
-					extras = append(extras, []edit{{p, z.at(p), a}})
+					extras = append(extras, reading{[]edit{{p, z.at(p), a.to}}, a.cost})
 				}
 			}
 		}
 		winner, n = z.jointSearch(cands, compEdit, extras)
 	}
-	if n != 1 {
+	if n == 0 {
 		return nil
 	}
 	keys := make([]string, 0, len(winner))
@@ -212,9 +251,26 @@ func (z *zone) repairChecks() []Correction {
 	return z.accept(winner, keys)
 }
 
-// jointSearch tries every combination of one candidate per field, plus base,
-// plus one of extras, and counts those passing the composite check.
-func (z *zone) jointSearch(cands [][][]edit, base []edit, extras [][]edit) (winner []edit, n int) {
+// cheapest returns the reading with fewest guesses and how many readings
+// share that count.
+func cheapest(rs []reading) (best reading, n int) {
+	for _, r := range rs {
+		switch {
+		case n == 0 || r.cost < best.cost:
+			best, n = r, 1
+		case r.cost == best.cost:
+			n++
+		}
+	}
+	return best, n
+}
+
+// jointSearch tries every combination of one reading per field, plus base,
+// plus one of extras, and keeps those passing the composite check. It
+// returns the edits shared by every cheapest passing combination (so a
+// field whose correction all of them agree on is corrected even when another
+// field stays ambiguous) and how many such combinations there were.
+func (z *zone) jointSearch(cands [][]reading, base []edit, extras []reading) (agreed []edit, n int) {
 	total := len(extras)
 	for _, c := range cands {
 		if len(c) == 0 {
@@ -223,21 +279,29 @@ func (z *zone) jointSearch(cands [][][]edit, base []edit, extras [][]edit) (winn
 		total *= len(c)
 		if total > maxCombinations {
 			// Too many readings to call any of them the only one.
-			return nil, 2
+			return nil, 0
 		}
 	}
 	idx := make([]int, len(cands))
+	bestCost := -1
 	for {
 		for _, x := range extras {
 			combo := append([]edit(nil), base...)
+			cost := x.cost
 			for i, c := range cands {
-				combo = append(combo, c[idx[i]]...)
+				combo = append(combo, c[idx[i]].edits...)
+				cost += c[idx[i]].cost
 			}
-			combo = append(combo, x...)
+			combo = append(combo, x.edits...)
 			z.apply(combo)
 			if z.compositePasses() {
-				n++
-				winner = combo
+				switch {
+				case bestCost < 0 || cost < bestCost:
+					bestCost, agreed, n = cost, combo, 1
+				case cost == bestCost:
+					agreed = intersect(agreed, combo)
+					n++
+				}
 			}
 			z.revert(combo)
 		}
@@ -250,9 +314,23 @@ func (z *zone) jointSearch(cands [][][]edit, base []edit, extras [][]edit) (winn
 			idx[i] = 0
 		}
 		if i == len(idx) {
-			return winner, n
+			return agreed, n
 		}
 	}
+}
+
+// intersect keeps the edits of a that b makes too.
+func intersect(a, b []edit) []edit {
+	out := a[:0:0]
+	for _, e := range a {
+		for _, f := range b {
+			if e == f {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (z *zone) fieldKeyAt(p pos, fields []checkField) string {

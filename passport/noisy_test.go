@@ -1,0 +1,169 @@
+package passport
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var tdSpecimen = fields{Valid: true, Format: TD3, DocType: "P", Issuing: "UTO", Surname: "ERIKSSON", Given: "ANNA MARIA",
+	Number: "L898902C3", Nationality: "UTO", Birth: "1974-08-12", Sex: "F", Expiry: "2012-04-15", Personal: "ZE184226B"}
+
+func with(f fields, change func(*fields)) fields {
+	change(&f)
+	return f
+}
+
+// Hand-made OCR damage on the specimens: what is repaired, what is only
+// reported, and which corrections say so.
+func TestParseTextNoisy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		text  string
+		want  fields
+		fixed []string // Field of each check-confirmed or name correction, in order
+	}{
+		{
+			name: "letter O for digit 0 in number, dates and composite",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8989O2C36UTO74O8122F12O4159ZE184226B<<<<<1O\n",
+			want: tdSpecimen, fixed: []string{"composite", "document_number", "birth_date", "expiry_date"},
+		},
+		{
+			name: "Z, O, I, S in dates repaired; a number with two equally likely fixes left as read",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nLB98902C36UTO74081Z2F12O4IS9ZE184226B<<<<<10",
+			want: with(tdSpecimen, func(f *fields) {
+				f.Valid, f.Number, f.Failed = false, "LB98902C3", "composite,document_number"
+			}),
+			fixed: []string{"birth_date", "expiry_date", "expiry_date", "expiry_date"},
+		},
+		{
+			name: "guillemets, stray spaces, garbage around the zone",
+			text: "UTOPIA PASSPORT\nSurname / Nom  ERIKSSON\n\nP<UTOERIKSSON«ANNA<MARIA««««««««««\n L898902C36UTO 7408122F1204159ZE184226B<<<<< 10\n  signature ~~\n",
+			want: tdSpecimen,
+		},
+		{
+			name: "missing and extra filler inside runs",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<10",
+			want: tdSpecimen,
+		},
+		{
+			name: "filler read as K and X after the names",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<KK<<<<<X<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+			want: tdSpecimen, fixed: []string{"names", "names", "names"},
+		},
+		{
+			name: "filler read as X in the personal number",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<X<<10",
+			want: tdSpecimen, fixed: []string{"personal_number"},
+		},
+		{
+			name: "nationality NLD read as HLO snapped to the table",
+			text: "I<NLDSPECI20212999999990<<<<<<\n6503101F3108022HLO<<<<<<<<<<<2\nDE<BRUIJN<<WILLEKE<LISELOTTE<<",
+			want: fields{Valid: true, Format: TD1, DocType: "I", Issuing: "NLD", Surname: "DE BRUIJN", Given: "WILLEKE LISELOTTE",
+				Number: "SPECI2021", Nationality: "NLD", Birth: "1965-03-10", Sex: "F", Expiry: "2031-08-02", Personal: "999999990"},
+			fixed: []string{"nationality"},
+		},
+		{
+			name: "German D<< read as D<K",
+			text: "P<D<KMUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\nC01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4",
+			want: fields{Valid: true, Format: TD3, DocType: "P", Issuing: "D", Surname: "MUSTERMANN", Given: "ERIKA",
+				Number: "C01X00T47", Nationality: "D", Birth: "1964-08-12", Sex: "F", Expiry: "2027-02-28"},
+			fixed: []string{"issuing_country"},
+		},
+		{
+			name: "TD1 long number with O in the dates and lower case",
+			text: "i<utoD23145890<7349<<<<<<<<<<<\n74O8122F12O4159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+			want: fields{Valid: true, Format: TD1, DocType: "I", Issuing: "UTO", Surname: "ERIKSSON", Given: "ANNA MARIA",
+				Number: "D23145890734", Nationality: "UTO", Birth: "1974-08-12", Sex: "F", Expiry: "2012-04-15", Long: "standard"},
+			fixed: []string{"birth_date", "expiry_date"},
+		},
+		{
+			name: "a field no reading can fix blocks every repair the composite would confirm",
+			text: "I<UTOD23145890<734M<<<<<<<<<<<\n74O8122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+			want: fields{Format: TD1, DocType: "I", Issuing: "UTO", Surname: "ERIKSSON", Given: "ANNA MARIA",
+				Number: "D23145890734", Nationality: "UTO", Sex: "F", Expiry: "2012-04-15", Long: "standard",
+				Failed: "birth_date,composite,document_number"},
+			fixed: []string{},
+		},
+		{
+			name: "letter with no digit twin in a date is reported, not guessed",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO74M8122F1204159ZE184226B<<<<<10",
+			want: with(tdSpecimen, func(f *fields) { f.Valid, f.Birth, f.Failed = false, "", "birth_date,composite" }),
+		},
+		{
+			name: "a field that validates is never rewritten, even when the composite fails",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<13",
+			want: with(tdSpecimen, func(f *fields) { f.Valid, f.Failed = false, "composite" }),
+		},
+		{
+			name: "lone K at the end of the given names is kept and warned about",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<K<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+			want: with(tdSpecimen, func(f *fields) { f.Given = "ANNA MARIA K" }),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ParseText(tt.text, ParseOptions{Now: refNow})
+			if err != nil {
+				t.Fatalf("ParseText: %v", err)
+			}
+			if got := fieldsOf(r); got != tt.want {
+				t.Errorf("got  %+v\nwant %+v\ncorrections %+v", got, tt.want, r.Corrections)
+			}
+			var fixed []string
+			for _, c := range r.Corrections {
+				if c.Field != "" {
+					fixed = append(fixed, c.Field)
+				}
+				if c.From == c.To {
+					t.Errorf("empty correction %+v", c)
+				}
+			}
+			if tt.fixed != nil && !slices.Equal(fixed, tt.fixed) {
+				t.Errorf("corrected fields %q, want %q\n%+v", fixed, tt.fixed, r.Corrections)
+			}
+			if len(r.RawMRZ) != len(r.MRZ) {
+				t.Errorf("raw lines %q vs zone %q", r.RawMRZ, r.MRZ)
+			}
+		})
+	}
+}
+
+func TestParseTextWarnsAboutLoneK(t *testing.T) {
+	t.Parallel()
+	r, err := ParseText("P<UTOERIKSSON<<ANNA<MARIA<K<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10", ParseOptions{Now: refNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "lone \"K\"") || r.Confidence >= 1 {
+		t.Errorf("warnings %q confidence %v", r.Warnings, r.Confidence)
+	}
+}
+
+func TestNoMRZ(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"",
+		"UTOPIA\nPASSPORT\nThis is an ordinary page of text with no zone in it at all.\n",
+		strings.Repeat("<", 5000),
+		"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n",
+	} {
+		if r, err := ParseText(text, ParseOptions{Now: refNow}); !errors.Is(err, ErrNoMRZ) {
+			t.Errorf("ParseText(%.40q) = %v, %v; want ErrNoMRZ", text, r, err)
+		}
+	}
+	for _, lines := range [][]string{
+		nil,
+		{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"},
+		{"SHORT", "LINES"},
+		{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10", "EXTRA", "LINES"},
+	} {
+		_, err := Parse(lines, ParseOptions{Now: refNow})
+		if !errors.Is(err, ErrNoMRZ) {
+			t.Errorf("Parse(%q) error = %v; want ErrNoMRZ", lines, err)
+		}
+	}
+}
