@@ -93,9 +93,21 @@ func (z *zone) repairNames() (fixes []Correction, warnings []string) {
 		}
 		i = j
 	}
-	n = splitNames(z.str(s))
-	if g := strings.Fields(n.given); len(g) > 1 && fillerNoise(g[len(g)-1]) && len(g[len(g)-1]) == 1 {
-		warnings = append(warnings, fmt.Sprintf("given names end in a lone %q, which may be filler read as a letter", g[len(g)-1]))
+	// "MARIA<K<<<<<<": a lone look-alike ending the names, with filler after
+	// it to the end of the field. ICAO writes names in full unless the field
+	// is too short, and then no filler follows, so this is filler misread.
+	f := z.str(s)
+	if end := strings.TrimRight(f, "<"); len(f)-len(end) >= 3 && len(end) >= 2 && end[len(end)-2] == '<' && isFillerLookalike(end[len(end)-1]) {
+		p := pos{s.line, s.start + len(end) - 1}
+		fixes = append(fixes, Correction{
+			Line: p.line + 1, Position: p.col + 1, Field: "names",
+			From: string(end[len(end)-1]), To: "<",
+			Reason: fmt.Sprintf("filler '<' read as %q: a lone letter followed only by filler", end[len(end)-1]),
+		})
+		z.set(p, '<')
+	}
+	if n := splitNames(z.str(s)); n.given == "" && strings.Contains(n.surname, " ") && !strings.Contains(z.str(s), "<<") {
+		warnings = append(warnings, "no '<<' between surname and given names: a filler may have been lost")
 	}
 	return fixes, warnings
 }

@@ -129,11 +129,13 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 		corrections = append(corrections, c...)
 	}
 	z := newZone(f, aligned)
-	corrections = append(corrections, z.repairChecks()...)
+	checkFixes, warnings := z.repairChecks()
+	corrections = append(corrections, checkFixes...)
 	corrections = append(corrections, z.snapCode("issuing_country", z.l.issuing)...)
 	corrections = append(corrections, z.snapCode("nationality", z.l.nationality)...)
-	nameFixes, warnings := z.repairNames()
+	nameFixes, nameWarnings := z.repairNames()
 	corrections = append(corrections, nameFixes...)
+	warnings = append(warnings, nameWarnings...)
 
 	r := z.result(now)
 	r.RawMRZ = append([]string(nil), raw...)
@@ -222,6 +224,14 @@ func (z *zone) result(now time.Time) *Result {
 		r.Sex = string(sex)
 	}
 	r.Checks["document_type"] = strings.IndexByte("PIACV", z.at(pos{l.docCode.line, l.docCode.start})) >= 0
+	r.Checks["filler"] = true
+	for _, s := range z.dataSpans() {
+		if tok := strayInFiller(z.str(s)); tok != "" {
+			r.Checks["filler"] = false
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%q stands alone in the filler at line %d, position %d; check digits cannot tell K from '<'",
+				tok, s.line+1, s.start+strings.Index(z.str(s), tok)+1))
+		}
+	}
 	r.Checks["issuing_country"] = knownState(z.str(l.issuing))
 	r.Checks["nationality"] = knownState(z.str(l.nationality))
 
@@ -248,6 +258,35 @@ func (z *zone) result(now time.Time) *Result {
 		r.Valid = r.Valid && ok
 	}
 	return r
+}
+
+// dataSpans lists the document number and optional data fields.
+func (z *zone) dataSpans() []span {
+	out := []span{z.l.docNumber}
+	if z.l.personal.end > 0 {
+		out = append(out, z.l.personal)
+	}
+	return append(out, z.l.optional...)
+}
+
+// strayInFiller finds a short run of filler look-alikes that follows two or
+// more fillers inside a data field: filler misread, most often as K, which
+// no check digit can catch.
+func strayInFiller(s string) string {
+	for i := 2; i < len(s); i++ {
+		if s[i] == '<' || s[i-1] != '<' || s[i-2] != '<' {
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] != '<' {
+			j++
+		}
+		if fillerNoise(s[i:j]) {
+			return s[i:j]
+		}
+		i = j
+	}
+	return ""
 }
 
 // confidence scores a reading: each failed check halves it, each correction

@@ -1,19 +1,25 @@
 package passport
 
-import "fmt"
-
-// Bounds that keep the repair search small whatever the input: at most
-// maxOptionalEdits guesses per field, and at most maxCombinations joint
-// readings tried against the composite check digit.
-const (
-	maxOptionalEdits = 2
-	maxCombinations  = 20000
+import (
+	"fmt"
+	"strings"
 )
 
-// edit replaces the character at p.
+// Bounds that keep the repair search small whatever the input.
+const (
+	maxCombinations = 20000 // joint readings tried against the composite
+	maxSuggestions  = 4     // alternative readings listed in a warning
+)
+
+// edit replaces the character at p. A guess is a letter/digit swap inside a
+// field where the issuer may use either: check digits can confirm it but not
+// single it out (a mod-10 sum cannot say which character is wrong), so
+// guesses are only used to confirm other edits and to suggest readings,
+// never applied.
 type edit struct {
 	p        pos
 	from, to byte
+	guess    bool
 }
 
 func (z *zone) apply(es []edit) {
@@ -28,21 +34,15 @@ func (z *zone) revert(es []edit) {
 	}
 }
 
-// alt is a character that may really stand where another was read, and
-// how unlikely that misreading is (0: the only possible reading).
-type alt struct {
-	to   byte
-	cost int
-}
-
 // options lists what the character at p may really be. forced means the
-// character cannot stand where it is (a letter in a date, a look-alike
-// between two fillers), so one of alts must replace it; an empty alts with
-// forced set means it cannot be repaired. Other misreadings cost 1 when the
-// neighbours make them plausible (a letter among digits read for a digit) and
-// 2 otherwise. Replacements no check digit could tell apart (L/1, G/6, K/<)
-// are never offered: they could not be confirmed.
-func (z *zone) options(p pos) (alts []alt, forced bool) {
+// character cannot stand where it is, so its one alternative replaces it
+// whenever its field fails: a letter in a date or check digit (O, D, Q for 0,
+// I, L for 1, Z for 2, S for 5, G for 6, T for 7, B for 8), or a filler
+// look-alike (X, S, C, E) between two fillers. An empty alts with forced set
+// means the character cannot be repaired. Otherwise alts are guesses.
+// Replacements no check digit could tell apart (L/1, G/6, K/<) are never
+// offered: they could not be confirmed.
+func (z *zone) options(p pos) (alts []edit, forced bool) {
 	c := z.at(p)
 	k := z.cls[p.line][p.col]
 	switch k {
@@ -51,52 +51,41 @@ func (z *zone) options(p pos) (alts []alt, forced bool) {
 			return nil, false
 		}
 		if d, ok := letterDigit(c); ok {
-			return []alt{{d, 0}}, true
+			return []edit{{p, c, d, false}}, true
 		}
 		return nil, true
 	case clsAlnum:
 		line := z.b[p.line]
-		var left, right byte
+		left, right := byte('<'), byte('<')
 		if p.col > 0 {
 			left = line[p.col-1]
 		}
 		if p.col+1 < len(line) {
 			right = line[p.col+1]
 		}
-		if isFillerLookalike(c) && left == '<' && (right == '<' || right == 0) {
+		if isFillerLookalike(c) && left == '<' && right == '<' {
 			if checkInvisible(c, '<') {
 				return nil, false
 			}
-			return []alt{{'<', 0}}, true
+			return []edit{{p, c, '<', false}}, true
 		}
-		near := func(ok func(byte) bool) int {
-			if ok(left) || ok(right) {
-				return 1
-			}
-			return 2
-		}
+		var tos []byte
 		if d, ok := letterDigit(c); ok {
-			alts = append(alts, alt{d, near(isDigit)})
+			tos = append(tos, d)
 		}
-		for _, l := range []byte(digitLetters(c)) {
-			alts = append(alts, alt{l, near(isLetter)})
-		}
+		tos = append(tos, digitLetters(c)...)
 		if isFillerLookalike(c) && (left == '<' || right == '<') {
-			alts = append(alts, alt{'<', 1})
+			tos = append(tos, '<')
 		}
-		out := alts[:0]
-		for _, a := range alts {
-			if !checkInvisible(c, a.to) {
-				out = append(out, a)
+		for _, to := range tos {
+			if !checkInvisible(c, to) {
+				alts = append(alts, edit{p, c, to, true})
 			}
 		}
-		return out, false
+		return alts, false
 	}
 	return nil, !fits(k, c)
 }
-
-func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
-func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // fieldPositions lists the positions of f, each once, data first.
 func fieldPositions(f checkField) []pos {
@@ -116,71 +105,58 @@ func fieldPositions(f checkField) []pos {
 	return out
 }
 
-// reading is one way to correct a field: its edits, and how many of them
-// are guesses (forced edits, such as a letter in a date, cost nothing).
+// reading is one way to correct a field: its edits and how many are guesses.
 type reading struct {
 	edits []edit
 	cost  int
 }
 
-// candidates returns every reading of f, within the edit bound, that passes
-// f's check. repairable is false when some character has no candidate at all.
-func (z *zone) candidates(f checkField) (cands []reading, repairable bool) {
-	var forcedEdits []edit
-	type choice struct {
-		p    pos
-		alts []alt
-	}
-	var choices []choice
-	for _, p := range fieldPositions(f) {
-		alts, forced := z.options(p)
+// readings returns the readings of the positions ps, made of every forced
+// edit and at most one guess, that pass (nil f: no check of their own, every
+// reading passes). repairable is false when a character has no reading.
+func (z *zone) readings(f *checkField, ps []pos) (rs []reading, repairable bool) {
+	var forced, guesses []edit
+	for _, p := range ps {
+		alts, must := z.options(p)
 		switch {
-		case forced && len(alts) == 0:
+		case must && len(alts) == 0:
 			return nil, false
-		case forced:
-			forcedEdits = append(forcedEdits, edit{p, z.at(p), alts[0].to})
-		case len(alts) > 0:
-			choices = append(choices, choice{p, alts})
+		case must:
+			forced = append(forced, alts[0])
+		default:
+			guesses = append(guesses, alts...)
 		}
 	}
-	z.apply(forcedEdits)
-	defer z.revert(forcedEdits)
-
-	var cur []edit
-	cost := 0
-	var walk func(from, budget int)
-	walk = func(from, budget int) {
-		if ok, _ := z.passes(f); ok {
-			found := append(append([]edit(nil), forcedEdits...), cur...)
-			cands = append(cands, reading{found, cost})
+	z.apply(forced)
+	defer z.revert(forced)
+	ok := func() bool {
+		if f == nil {
+			return true
 		}
-		if budget == 0 {
-			return
-		}
-		for i := from; i < len(choices); i++ {
-			ch := choices[i]
-			for _, a := range ch.alts {
-				e := edit{ch.p, z.at(ch.p), a.to}
-				z.set(ch.p, a.to)
-				cur = append(cur, e)
-				cost += a.cost
-				walk(i+1, budget-1)
-				cost -= a.cost
-				cur = cur[:len(cur)-1]
-				z.set(ch.p, e.from)
-			}
-		}
+		pass, _ := z.passes(*f)
+		return pass
 	}
-	walk(0, maxOptionalEdits)
-	return cands, true
+	if ok() {
+		rs = append(rs, reading{forced, 0})
+	}
+	for _, g := range guesses {
+		z.set(g.p, g.to)
+		if ok() {
+			rs = append(rs, reading{append(append([]edit(nil), forced...), g), 1})
+		}
+		z.set(g.p, g.from)
+	}
+	return rs, true
 }
 
-// repairChecks corrects check-digit-covered fields. Among the readings that
-// make every field check and the composite check pass, the one with fewest
-// guessed characters is accepted, and only when no other reading needs as
-// few. Fields that already pass are never touched; formats without a
-// composite decide field by field.
-func (z *zone) repairChecks() []Correction {
+// repairChecks corrects check-digit-covered fields with forced edits only.
+// A field's forced edits are applied when they make its check pass and, on a
+// format with a composite check digit, when every cheapest reading of the
+// whole zone that passes all checks (allowing one guess per field) makes
+// them too. Fields that already pass are never touched. It returns the
+// corrections, and warnings naming readings one guess away for fields still
+// failing.
+func (z *zone) repairChecks() ([]Correction, []string) {
 	fields := z.checkFields()
 	cands := make([][]reading, len(fields))
 	failing, repairable := false, true
@@ -191,96 +167,95 @@ func (z *zone) repairChecks() []Correction {
 		}
 		failing = true
 		var ok bool
-		cands[i], ok = z.candidates(f)
-		if !ok {
-			repairable = false
-		}
+		cands[i], ok = z.readings(&fields[i], fieldPositions(f))
+		repairable = repairable && ok
 	}
+	var out []edit
 	comp := z.l.compositeCheck
-	if comp.line < 0 {
-		var out []edit
-		var keys []string
-		for i, c := range cands {
-			if best, n := cheapest(c); n == 1 && len(best.edits) > 0 {
-				out = append(out, best.edits...)
-				for range best.edits {
-					keys = append(keys, fields[i].key)
-				}
+	switch {
+	case comp.line < 0:
+		for _, rs := range cands {
+			if len(rs) > 0 && rs[0].cost == 0 {
+				out = append(out, rs[0].edits...)
 			}
 		}
-		return z.accept(out, keys)
+	case !repairable || (!failing && z.compositePasses()):
+	default:
+		out = z.confirmByComposite(cands)
 	}
-	if !failing && z.compositePasses() {
-		return nil
+	fixes := z.accept(out, fields)
+
+	var warnings []string
+	for _, f := range fields {
+		if ok, _ := z.passes(f); ok {
+			continue
+		}
+		rs, _ := z.readings(&f, fieldPositions(f))
+		var alts []string
+		for _, r := range rs {
+			if len(alts) == maxSuggestions {
+				alts = append(alts, "...")
+				break
+			}
+			z.apply(r.edits)
+			alts = append(alts, z.fieldText(f))
+			z.revert(r.edits)
+		}
+		if len(alts) > 0 {
+			warnings = append(warnings, fmt.Sprintf("%s fails its check digit; readings one OCR confusion away that pass: %s",
+				f.key, strings.Join(alts, ", ")))
+		}
 	}
-	if !repairable {
-		return nil
+	return fixes, warnings
+}
+
+// confirmByComposite returns the forced edits that every cheapest passing
+// reading of the zone agrees on. Optional data that only the composite
+// covers gets its forced edits, and if nothing passes, one guess.
+func (z *zone) confirmByComposite(cands [][]reading) []edit {
+	var base []edit
+	if c := z.at(z.l.compositeCheck); !fits(clsCheck, c) {
+		alts, _ := z.options(z.l.compositeCheck)
+		if len(alts) == 0 {
+			return nil
+		}
+		base = append(base, alts[0])
 	}
-	var compEdit []edit
-	if c := z.at(comp); !fits(clsCheck, c) {
-		d, ok := letterDigit(c)
+	extras := []reading{{}}
+	for _, s := range z.compositeOnly() {
+		rs, ok := z.readings(nil, s.positions())
 		if !ok {
 			return nil
 		}
-		compEdit = []edit{{comp, c, d}}
-	}
-
-	// Stage 1: the fields' own candidates against the composite.
-	extras := []reading{{}}
-	winner, n := z.jointSearch(cands, compEdit, extras)
-	if n == 0 {
-		// Stage 2: also one guess inside the data only the composite covers.
-		extras = extras[:0]
-		for _, s := range z.compositeOnly() {
-			for _, p := range s.positions() {
-				alts, _ := z.options(p)
-				for _, a := range alts {
-					extras = append(extras, reading{[]edit{{p, z.at(p), a.to}}, a.cost})
-				}
-			}
-		}
-		winner, n = z.jointSearch(cands, compEdit, extras)
-	}
-	if n == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(winner))
-	for _, e := range winner {
-		keys = append(keys, z.fieldKeyAt(e.p, fields))
-	}
-	return z.accept(winner, keys)
-}
-
-// cheapest returns the reading with fewest guesses and how many readings
-// share that count.
-func cheapest(rs []reading) (best reading, n int) {
-	for _, r := range rs {
-		switch {
-		case n == 0 || r.cost < best.cost:
-			best, n = r, 1
-		case r.cost == best.cost:
-			n++
+		base = append(base, rs[0].edits...)
+		for _, r := range rs[1:] {
+			extras = append(extras, reading{r.edits[len(rs[0].edits):], 1})
 		}
 	}
-	return best, n
+	agreed, n := z.jointSearch(cands, base, extras[:1])
+	if n == 0 {
+		agreed, _ = z.jointSearch(cands, base, extras[1:])
+	}
+	var out []edit
+	for _, e := range agreed {
+		if !e.guess {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // jointSearch tries every combination of one reading per field, plus base,
 // plus one of extras, and keeps those passing the composite check. It
-// returns the edits shared by every cheapest passing combination (so a
-// field whose correction all of them agree on is corrected even when another
-// field stays ambiguous) and how many such combinations there were.
+// returns the edits shared by every cheapest passing combination and how
+// many such combinations there were.
 func (z *zone) jointSearch(cands [][]reading, base []edit, extras []reading) (agreed []edit, n int) {
 	total := len(extras)
 	for _, c := range cands {
-		if len(c) == 0 {
-			return nil, 0
-		}
 		total *= len(c)
-		if total > maxCombinations {
-			// Too many readings to call any of them the only one.
-			return nil, 0
-		}
+	}
+	if total == 0 || total > maxCombinations {
+		return nil, 0
 	}
 	idx := make([]int, len(cands))
 	bestCost := -1
@@ -333,6 +308,32 @@ func intersect(a, b []edit) []edit {
 	return out
 }
 
+// fieldText is f's data (first variant) as it now reads, fillers trimmed.
+func (z *zone) fieldText(f checkField) string {
+	b := make([]byte, 0, len(f.data[0]))
+	for _, p := range f.data[0] {
+		b = append(b, z.at(p))
+	}
+	return strings.TrimRight(string(b), "<")
+}
+
+// accept applies es and describes each change.
+func (z *zone) accept(es []edit, fields []checkField) []Correction {
+	out := make([]Correction, 0, len(es))
+	for _, e := range es {
+		z.set(e.p, e.to)
+		out = append(out, Correction{
+			Line:     e.p.line + 1,
+			Position: e.p.col + 1,
+			Field:    z.fieldKeyAt(e.p, fields),
+			From:     string(e.from),
+			To:       string(e.to),
+			Reason:   editReason(e),
+		})
+	}
+	return out
+}
+
 func (z *zone) fieldKeyAt(p pos, fields []checkField) string {
 	for _, f := range fields {
 		for _, q := range fieldPositions(f) {
@@ -347,30 +348,9 @@ func (z *zone) fieldKeyAt(p pos, fields []checkField) string {
 	return "optional_data"
 }
 
-// accept applies es and describes each change.
-func (z *zone) accept(es []edit, keys []string) []Correction {
-	out := make([]Correction, 0, len(es))
-	for i, e := range es {
-		z.set(e.p, e.to)
-		out = append(out, Correction{
-			Line:     e.p.line + 1,
-			Position: e.p.col + 1,
-			Field:    keys[i],
-			From:     string(e.from),
-			To:       string(e.to),
-			Reason:   editReason(e),
-		})
-	}
-	return out
-}
-
 func editReason(e edit) string {
-	switch {
-	case e.to == '<':
-		return fmt.Sprintf("filler '<' read as %q; confirmed by check digits", e.from)
-	case e.to >= '0' && e.to <= '9' && e.from >= 'A' && e.from <= 'Z':
-		return fmt.Sprintf("digit %c read as letter %c; confirmed by check digits", e.to, e.from)
-	default:
-		return fmt.Sprintf("letter %c read as %c; confirmed by check digits", e.to, e.from)
+	if e.to == '<' {
+		return fmt.Sprintf("filler '<' read as %q between fillers; confirmed by check digits", e.from)
 	}
+	return fmt.Sprintf("digit %c read as letter %c where only digits belong; confirmed by check digits", e.to, e.from)
 }

@@ -44,7 +44,9 @@ type Result struct {
 	// Checks holds each check digit (document_number, birth_date,
 	// expiry_date, personal_number on TD3, composite on TD1/TD2/TD3) and
 	// each rule the zone must meet (document_type, issuing_country,
-	// nationality, sex). Valid is true only when every entry is true.
+	// nationality, sex, and filler: no lone K-like letter after the fillers
+	// of a data field, a misreading no check digit catches). Valid is true
+	// only when every entry is true.
 	Checks      map[string]bool `json:"checks"`
 	Corrections []Correction    `json:"corrections"`
 	Warnings    []string        `json:"warnings,omitempty"`
