@@ -16,7 +16,7 @@ type doc struct {
 	issuing, nationality string
 	surname, given       string // '<'-separated parts
 	number               string
-	withFiller           bool // long number whose check digit counts the filler
+	withFiller           bool   // long number whose check digit counts the filler
 	birth, expiry        string // YYMMDD, '<<' for an unknown part
 	birthYear            int
 	sex                  byte

@@ -113,9 +113,9 @@ func TestParseTextNoisy(t *testing.T) {
 			want: tdSpecimen, fixed: []string{"names"},
 		},
 		{
-			name: "initial K filling the field is kept: the name was truncated",
-			text: "P<UTOERIKSSON<<ANNA<MARIA<BEATRIX<JOHANNAS<K\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
-			want: with(tdSpecimen, func(f *fields) { f.Given, f.Truncated = "ANNA MARIA BEATRIX JOHANNAS K", true }),
+			name:  "initial K filling the field is kept: the name was truncated",
+			text:  "P<UTOERIKSSON<<ANNA<MARIA<BEATRIX<JOHANNAS<K\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+			want:  with(tdSpecimen, func(f *fields) { f.Given, f.Truncated = "ANNA MARIA BEATRIX JOHANNAS K", true }),
 			fixed: []string{},
 		},
 	}
