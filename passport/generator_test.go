@@ -409,6 +409,7 @@ func TestGeneratedNoise(t *testing.T) {
 			switch {
 			case !res.Valid:
 				c.flagged = 1
+
 			case covered && uncovered:
 				c.correct = 1
 			case !covered:
@@ -441,6 +442,15 @@ func TestGeneratedNoise(t *testing.T) {
 	}
 	if all.silent > 0 {
 		t.Errorf("%d silent errors", all.silent)
+	}
+	// Damage that only moves or respells fillers is always undone.
+	for _, k := range []noise{extraFiller, guillemet, straySpace} {
+		if got := byKind[k]; got.correct != got.cases {
+			t.Errorf("only %v: %v; want every case valid and right", k, got)
+		}
+	}
+	if got := byKind[missingFiller]; got.flagged+got.notFound > 0 {
+		t.Errorf("only %v: %v; want every zone re-aligned (a lost name separator is not detectable)", missingFiller, got)
 	}
 }
 

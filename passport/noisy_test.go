@@ -157,6 +157,7 @@ func TestNoMRZ(t *testing.T) {
 		"",
 		"UTOPIA\nPASSPORT\nThis is an ordinary page of text with no zone in it at all.\n",
 		strings.Repeat("<", 5000),
+		strings.Repeat("OOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOO\n", 30), // zone-shaped, but no filler anywhere
 		"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n",
 	} {
 		if r, err := ParseText(text, ParseOptions{Now: refNow}); !errors.Is(err, ErrNoMRZ) {

@@ -133,6 +133,7 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 	corrections = append(corrections, checkFixes...)
 	corrections = append(corrections, z.snapCode("issuing_country", z.l.issuing)...)
 	corrections = append(corrections, z.snapCode("nationality", z.l.nationality)...)
+	corrections = append(corrections, z.repairVisaData()...)
 	nameFixes, nameWarnings := z.repairNames()
 	corrections = append(corrections, nameFixes...)
 	warnings = append(warnings, nameWarnings...)
@@ -228,7 +229,7 @@ func (z *zone) result(now time.Time) *Result {
 	for _, s := range z.dataSpans() {
 		if tok := strayInFiller(z.str(s)); tok != "" {
 			r.Checks["filler"] = false
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%q stands alone in the filler at line %d, position %d; check digits cannot tell K from '<'",
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%q stands alone in the filler at line %d, position %d: most likely '<' misread, which the check digits cannot catch",
 				tok, s.line+1, s.start+strings.Index(z.str(s), tok)+1))
 		}
 	}
@@ -258,6 +259,29 @@ func (z *zone) result(now time.Time) *Result {
 		r.Valid = r.Valid && ok
 	}
 	return r
+}
+
+// repairVisaData clears filler look-alikes from a visa's optional data,
+// which no check digit covers, the way repairNames does after the names.
+func (z *zone) repairVisaData() []Correction {
+	if z.l.format != MRVA && z.l.format != MRVB {
+		return nil
+	}
+	var fixes []Correction
+	s := z.l.optional[0]
+	for tok := strayInFiller(z.str(s)); tok != ""; tok = strayInFiller(z.str(s)) {
+		at := strings.Index(z.str(s), "<<"+tok) + 2
+		for k := range len(tok) {
+			p := pos{s.line, s.start + at + k}
+			fixes = append(fixes, Correction{
+				Line: p.line + 1, Position: p.col + 1, Field: "optional_data",
+				From: string(tok[k]), To: "<",
+				Reason: fmt.Sprintf("filler '<' read as %q inside the filler", tok[k]),
+			})
+			z.set(p, '<')
+		}
+	}
+	return fixes
 }
 
 // dataSpans lists the document number and optional data fields.

@@ -50,6 +50,10 @@ func (z *zone) options(p pos) (alts []edit, forced bool) {
 		if fits(k, c) {
 			return nil, false
 		}
+		// A date part is two digits or "<<": a look-alike beside '<' is '<'.
+		if partner, ok := z.datePartner(p); ok && partner == '<' && isFillerLookalike(c) {
+			return []edit{{p, c, '<', false}}, true
+		}
 		if d, ok := letterDigit(c); ok {
 			return []edit{{p, c, d, false}}, true
 		}
@@ -85,6 +89,16 @@ func (z *zone) options(p pos) (alts []edit, forced bool) {
 		return alts, false
 	}
 	return nil, !fits(k, c)
+}
+
+// datePartner returns the other character of p's two-character date part.
+func (z *zone) datePartner(p pos) (byte, bool) {
+	for _, s := range []span{z.l.birth, z.l.expiry} {
+		if p.line == s.line && p.col >= s.start && p.col < s.end {
+			return z.b[p.line][s.start+(p.col-s.start)^1], true
+		}
+	}
+	return 0, false
 }
 
 // fieldPositions lists the positions of f, each once, data first.

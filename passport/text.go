@@ -43,8 +43,13 @@ func ParseText(text string, opts ParseOptions) (*Result, error) {
 				continue
 			}
 			lines := make([]string, n)
+			filler := false
 			for k := range lines {
 				lines[k] = cands[i+k].raw
+				filler = filler || strings.ContainsAny(lines[k], "<«‹＜≪")
+			}
+			if !filler { // every zone has fillers, at least in its names
+				continue
 			}
 			r, err := Parse(lines, opts)
 			if err != nil {
