@@ -111,7 +111,7 @@ func layoutFor(f Format) layout {
 type class byte
 
 const (
-	clsFixed   class = iota // unused by any field; never read
+	clsNone    class = iota // no field: fits nothing (every layout tiles its lines, see tests)
 	clsAlpha                // letters and '<': codes, names
 	clsNumeric              // digits and '<': dates
 	clsCheck                // a check digit ('<' only over an empty field)
@@ -135,7 +135,7 @@ func (l *layout) classes() [][]class {
 			cs[p.line][p.col] = c
 		}
 	}
-	set(l.docCode, clsAlpha)
+	set(l.docCode, clsAlnum) // "C1" is a real US document code
 	set(l.issuing, clsAlpha)
 	set(l.names, clsAlpha)
 	set(l.nationality, clsAlpha)

@@ -58,7 +58,7 @@ func Parse(lines []string, opts ParseOptions) (*Result, error) {
 
 // formatsFor lists the formats the normalised lines may be, best guess first.
 func formatsFor(norm []string) []Format {
-	const slack = 6
+	const slack = 5 // keeps TD1's 30 away from TD2's 36
 	near := func(w int) bool {
 		for _, n := range norm {
 			if n == "" || len(n) < w-slack || len(n) > w+slack {
