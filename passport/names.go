@@ -106,8 +106,8 @@ func (z *zone) repairNames() (fixes []Correction, warnings []string) {
 		})
 		z.set(p, '<')
 	}
-	if n := splitNames(z.str(s)); n.given == "" && strings.Contains(n.surname, " ") && !strings.Contains(z.str(s), "<<") {
-		warnings = append(warnings, "no '<<' between surname and given names: a filler may have been lost")
+	if n := splitNames(z.str(s)); n.given == "" && strings.Contains(n.surname, " ") {
+		warnings = append(warnings, "no '<<' between surname and given names: if the holder has given names, a filler was lost")
 	}
 	return fixes, warnings
 }

@@ -186,14 +186,16 @@ func alignLine(l *layout, idx int, s string) (string, []Correction) {
 		}
 		i = j
 	}
-	if len(alts) == 0 || d < 0 {
-		// Junk at either end of the line.
-		if d < 0 {
-			add(s[:l.width], l.width, 0, fmt.Sprintf("%d trailing character(s) cut", k))
-			add(s[k:], 0, 0, fmt.Sprintf("%d leading character(s) cut", k))
-		} else {
-			add(s+strings.Repeat("<", d), len(s), 0, fmt.Sprintf("line padded with %d filler(s)", d))
-		}
+	// Junk at either end of the line: less likely than a filler miscount, so
+	// it must win by more than a known code (a passing check digit).
+	const cutPenalty = 8
+	if d < 0 {
+		add(s[:l.width], l.width, 0, fmt.Sprintf("%d trailing character(s) cut", k))
+		add(s[k:], 0, 0, fmt.Sprintf("%d leading character(s) cut", k))
+		alts[len(alts)-1].score -= cutPenalty
+		alts[len(alts)-2].score -= cutPenalty
+	} else if len(alts) == 0 {
+		add(s+strings.Repeat("<", d), len(s), 0, fmt.Sprintf("line padded with %d filler(s)", d))
 	}
 	best := alts[0]
 	for _, a := range alts[1:] {
