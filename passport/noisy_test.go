@@ -49,8 +49,8 @@ func TestParseTextNoisy(t *testing.T) {
 			fixed: []string{"birth_date", "expiry_date", "expiry_date", "expiry_date"},
 		},
 		{
-			name: "guillemets, stray spaces, garbage around the zone",
-			text: "UTOPIA PASSPORT\nSurname / Nom  ERIKSSON\n\nP<UTOERIKSSON«ANNA<MARIA««««««««««\n L898902C36UTO 7408122F1204159ZE184226B<<<<< 10\n  signature ~~\n",
+			name: "guillemets, stray spaces, CRLF, blank line and garbage around the zone",
+			text: "UTOPIA PASSPORT\nSurname / Nom  ERIKSSON\n\nP<UTOERIKSSON«ANNA<MARIA««««««««««\r\n\n L898902C36UTO 7408122F1204159ZE184226B<<<<< 10\n  signature ~~\n",
 			want: tdSpecimen,
 		},
 		{

@@ -25,13 +25,18 @@ const (
 func ParseText(text string, opts ParseOptions) (*Result, error) {
 	type cand struct {
 		raw   string
-		index int // line number in text, to keep runs consecutive
+		index int // non-blank line number in text, to keep runs consecutive
 	}
 	var cands []cand
-	for i, line := range strings.Split(text, "\n") {
+	i := 0 // counts non-blank lines: OCR may leave blank lines inside the zone
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
 		if zoneLike(line) {
 			cands = append(cands, cand{strings.TrimRight(line, "\r"), i})
 		}
+		i++
 	}
 	if len(cands) > maxCandidates {
 		cands = cands[len(cands)-maxCandidates:]
