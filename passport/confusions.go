@@ -75,3 +75,5 @@ func checkInvisible(a, b byte) bool {
 	vb, _ := charValue(b)
 	return (va-vb)%10 == 0
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -66,6 +66,25 @@ func spaced(s string) string {
 // touched.
 func (z *zone) repairNames() (fixes []Correction, warnings []string) {
 	s := z.l.names
+	// Names hold no digits: those with a single letter twin are that letter.
+	for _, p := range s.positions() {
+		c := z.at(p)
+		if !isDigit(c) {
+			continue
+		}
+		switch twins := digitLetters(c); len(twins) {
+		case 0:
+			warnings = append(warnings, fmt.Sprintf("digit %c in the names at line %d, position %d", c, p.line+1, p.col+1))
+		case 1:
+			fixes = append(fixes, Correction{
+				Line: p.line + 1, Position: p.col + 1, Field: "names", From: string(c), To: twins,
+				Reason: fmt.Sprintf("digit %c in a name: letter %s read as a digit", c, twins),
+			})
+			z.set(p, twins[0])
+		default:
+			warnings = append(warnings, fmt.Sprintf("digit %c in the names at line %d, position %d could be any of %s", c, p.line+1, p.col+1, twins))
+		}
+	}
 	field := []byte(z.str(s))
 	n := splitNames(string(field))
 	for i := n.fillerFrom; i < len(field); {

@@ -133,6 +133,8 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 	corrections = append(corrections, checkFixes...)
 	corrections = append(corrections, z.snapCode("issuing_country", z.l.issuing)...)
 	corrections = append(corrections, z.snapCode("nationality", z.l.nationality)...)
+	corrections = append(corrections, z.snapChoice("document_type", pos{0, 0}, "PIACV")...)
+	corrections = append(corrections, z.snapChoice("sex", z.l.sex, "MFX<")...)
 	corrections = append(corrections, z.repairVisaData()...)
 	nameFixes, nameWarnings := z.repairNames()
 	corrections = append(corrections, nameFixes...)
@@ -144,26 +146,6 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 	r.Warnings = append(r.Warnings, warnings...)
 	r.Confidence = r.confidence()
 	return r
-}
-
-// snapCode replaces an unknown state code by the only known code within OCR
-// confusion distance, if there is exactly one.
-func (z *zone) snapCode(field string, s span) []Correction {
-	code := z.str(s)
-	if knownState(code) {
-		return nil
-	}
-	to, ok := snapState(code)
-	if !ok {
-		return nil
-	}
-	for i := range to {
-		z.set(pos{s.line, s.start + i}, to[i])
-	}
-	return []Correction{{
-		Line: s.line + 1, Position: s.start + 1, Field: field, From: code, To: to,
-		Reason: "unknown state code; the only known code within OCR confusion distance",
-	}}
 }
 
 // result reads every field of the (repaired) zone.
@@ -259,29 +241,6 @@ func (z *zone) result(now time.Time) *Result {
 		r.Valid = r.Valid && ok
 	}
 	return r
-}
-
-// repairVisaData clears filler look-alikes from a visa's optional data,
-// which no check digit covers, the way repairNames does after the names.
-func (z *zone) repairVisaData() []Correction {
-	if z.l.format != MRVA && z.l.format != MRVB {
-		return nil
-	}
-	var fixes []Correction
-	s := z.l.optional[0]
-	for tok := strayInFiller(z.str(s)); tok != ""; tok = strayInFiller(z.str(s)) {
-		at := strings.Index(z.str(s), "<<"+tok) + 2
-		for k := range len(tok) {
-			p := pos{s.line, s.start + at + k}
-			fixes = append(fixes, Correction{
-				Line: p.line + 1, Position: p.col + 1, Field: "optional_data",
-				From: string(tok[k]), To: "<",
-				Reason: fmt.Sprintf("filler '<' read as %q inside the filler", tok[k]),
-			})
-			z.set(p, '<')
-		}
-	}
-	return fixes
 }
 
 // dataSpans lists the document number and optional data fields.

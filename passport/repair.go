@@ -54,6 +54,11 @@ func (z *zone) options(p pos) (alts []edit, forced bool) {
 		if partner, ok := z.datePartner(p); ok && partner == '<' && isFillerLookalike(c) {
 			return []edit{{p, c, '<', false}}, true
 		}
+		// The check digit of an unused field may be '<'; K, X, C and E have
+		// no digit twin, so after a filler they can only be that '<'.
+		if _, twin := letterDigit(c); k == clsCheck && !twin && isFillerLookalike(c) && p.col > 0 && z.b[p.line][p.col-1] == '<' {
+			return []edit{{p, c, '<', false}}, true
+		}
 		if d, ok := letterDigit(c); ok {
 			return []edit{{p, c, d, false}}, true
 		}
