@@ -18,7 +18,8 @@ const (
 
 // ParseText finds the machine-readable zone in raw OCR output (any number
 // of lines, with text around the zone) and reads it as Parse does. Of all
-// runs of two or three consecutive zone-like lines, the best reading wins:
+// runs of two or three consecutive zone-like lines (blank lines skipped, at
+// least one filler among them), the best reading wins:
 // valid first, then most checks passed, then fewest corrections, then the
 // lowest on the page. It returns an error wrapping ErrNoMRZ when no line
 // looks like part of a zone.
@@ -28,15 +29,15 @@ func ParseText(text string, opts ParseOptions) (*Result, error) {
 		index int // non-blank line number in text, to keep runs consecutive
 	}
 	var cands []cand
-	i := 0 // counts non-blank lines: OCR may leave blank lines inside the zone
+	row := 0 // counts non-blank lines: OCR may leave blank lines inside the zone
 	for _, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		if zoneLike(line) {
-			cands = append(cands, cand{strings.TrimRight(line, "\r"), i})
+			cands = append(cands, cand{strings.TrimRight(line, "\r"), row})
 		}
-		i++
+		row++
 	}
 	if len(cands) > maxCandidates {
 		cands = cands[len(cands)-maxCandidates:]
