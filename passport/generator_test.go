@@ -117,7 +117,10 @@ func randomNumber(r *rand.Rand, long bool) string {
 func randomName(r *rand.Rand, parts int) string {
 	ps := make([]string, parts)
 	for i := range ps {
-		ps[i] = pick(r, letters, 2+r.IntN(10))
+		// Names like "KK" or "CC" do not occur, and read exactly like filler
+		// noise, so the generator leaves them out.
+		for ps[i] = pick(r, letters, 2+r.IntN(10)); fillerNoise(ps[i]); ps[i] = pick(r, letters, 2+r.IntN(10)) {
+		}
 	}
 	return strings.Join(ps, "<")
 }
@@ -252,8 +255,17 @@ func damage(r *rand.Rand, d doc, lines []string, n noise) bool {
 		if len(spots) == 0 {
 			return false
 		}
+		// One look-alike, or now and then the same one over a stretch.
 		p := spots[r.IntN(len(spots))]
-		lines[p.line] = lines[p.line][:p.col] + string(fillerLookalikes[r.IntN(len(fillerLookalikes))]) + lines[p.line][p.col+1:]
+		line, look := lines[p.line], fillerLookalikes[r.IntN(len(fillerLookalikes))]
+		n := 1
+		if r.IntN(4) == 0 {
+			n = 2 + r.IntN(3)
+		}
+		for c := p.col; c < p.col+n && c+1 < len(line) && line[c] == '<' && line[c+1] == '<'; c++ {
+			line = line[:c] + string(look) + line[c+1:]
+		}
+		lines[p.line] = line
 		return true
 	case confuseCode:
 		for _, s := range []span{l.issuing, l.nationality} {

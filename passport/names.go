@@ -41,14 +41,15 @@ func splitNames(field string) names {
 	return n
 }
 
-// fillerNoise reports whether tok is short and made only of letters OCR
-// reads for '<'. Longer runs are left alone: they could be a real name.
+// fillerNoise reports whether tok is made only of letters OCR reads for
+// '<' and is short or one letter repeated ("KKKK"). Other runs are left
+// alone: they could be a real name ("ESSEX").
 func fillerNoise(tok string) bool {
-	if tok == "" || len(tok) > 2 {
+	if tok == "" {
 		return false
 	}
 	for i := 0; i < len(tok); i++ {
-		if !isFillerLookalike(tok[i]) {
+		if !isFillerLookalike(tok[i]) || (len(tok) > 2 && tok[i] != tok[0]) {
 			return false
 		}
 	}
@@ -112,18 +113,23 @@ func (z *zone) repairNames() (fixes []Correction, warnings []string) {
 		}
 		i = j
 	}
-	// "MARIA<K<<<<<<": a lone look-alike ending the names, with filler after
-	// it to the end of the field. ICAO writes names in full unless the field
-	// is too short, and then no filler follows, so this is filler misread.
+	// "MARIA<K<<<<<<" or "MARIA<KKK<<<<": a look-alike, alone or repeated,
+	// ending the names with filler after it to the end of the field. ICAO
+	// writes names in full unless the field is too short, and then no filler
+	// follows, so this is filler misread.
 	f := z.str(s)
-	if end := strings.TrimRight(f, "<"); len(f)-len(end) >= 3 && len(end) >= 2 && end[len(end)-2] == '<' && isFillerLookalike(end[len(end)-1]) {
-		p := pos{s.line, s.start + len(end) - 1}
-		fixes = append(fixes, Correction{
-			Line: p.line + 1, Position: p.col + 1, Field: "names",
-			From: string(end[len(end)-1]), To: "<",
-			Reason: fmt.Sprintf("filler '<' read as %q: a lone letter followed only by filler", end[len(end)-1]),
-		})
-		z.set(p, '<')
+	end := strings.TrimRight(f, "<")
+	last := end[strings.LastIndexByte(end, '<')+1:]
+	if len(f)-len(end) >= 3 && len(last) < len(end) && isFillerLookalike(last[0]) && strings.Count(last, last[:1]) == len(last) {
+		for k := range len(last) {
+			p := pos{s.line, s.start + len(end) - len(last) + k}
+			fixes = append(fixes, Correction{
+				Line: p.line + 1, Position: p.col + 1, Field: "names",
+				From: last[k : k+1], To: "<",
+				Reason: fmt.Sprintf("filler '<' read as %q: a lone look-alike followed only by filler", last[k]),
+			})
+			z.set(p, '<')
+		}
 	}
 	if n := splitNames(z.str(s)); n.given == "" && strings.Contains(n.surname, " ") {
 		warnings = append(warnings, "no '<<' between surname and given names: if the holder has given names, a filler was lost")

@@ -138,6 +138,28 @@ func TestParseTextNoisy(t *testing.T) {
 			fixed: []string{"birth_date", "birth_date", "optional_data"},
 		},
 		{
+			name: "a whole run of filler read as K after the names",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<KKKKKK<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+			want: tdSpecimen, fixed: []string{"names", "names", "names", "names", "names", "names"},
+		},
+		{
+			name: "a run of filler read as X inside the personal number",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<XXX<10",
+			want: tdSpecimen, fixed: []string{"personal_number", "personal_number", "personal_number"},
+		},
+		{
+			name:  "a run of filler read as K inside the personal number: invisible to check digits, so flagged",
+			text:  "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<KKK<10",
+			want:  with(tdSpecimen, func(f *fields) { f.Valid, f.Personal, f.Failed = false, "ZE184226B KKK", "filler" }),
+			fixed: []string{},
+		},
+		{
+			name:  "a given name made of look-alike letters is a name",
+			text:  "P<UTOERIKSSON<<ESSEX<<<<<<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+			want:  with(tdSpecimen, func(f *fields) { f.Given = "ESSEX" }),
+			fixed: []string{},
+		},
+		{
 			name: "letter with no digit twin in a date is reported, not guessed",
 			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO74M8122F1204159ZE184226B<<<<<10",
 			want: with(tdSpecimen, func(f *fields) { f.Valid, f.Birth, f.Failed = false, "", "birth_date,composite" }),

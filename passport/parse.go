@@ -252,20 +252,20 @@ func (z *zone) dataSpans() []span {
 	return append(out, z.l.optional...)
 }
 
-// strayInFiller finds a short run of filler look-alikes that follows two or
-// more fillers inside a data field: filler misread, most often as K, which
-// no check digit can catch.
+// strayInFiller finds a run of filler look-alikes inside a data field that
+// follows two or more fillers, or is one letter repeated after a filler:
+// filler misread, most often as K, which no check digit can catch.
 func strayInFiller(s string) string {
-	for i := 2; i < len(s); i++ {
-		if s[i] == '<' || s[i-1] != '<' || s[i-2] != '<' {
+	for i := 1; i < len(s); i++ {
+		if s[i] == '<' || s[i-1] != '<' {
 			continue
 		}
 		j := i
 		for j < len(s) && s[j] != '<' {
 			j++
 		}
-		if fillerNoise(s[i:j]) {
-			return s[i:j]
+		if tok := s[i:j]; fillerNoise(tok) && ((i >= 2 && s[i-2] == '<') || len(tok) >= 3) {
+			return tok
 		}
 		i = j
 	}

@@ -72,7 +72,7 @@ func (z *zone) options(p pos) (alts []edit, forced bool) {
 		if p.col+1 < len(line) {
 			right = line[p.col+1]
 		}
-		if isFillerLookalike(c) && left == '<' && right == '<' {
+		if z.fillerNoiseAt(p) {
 			if checkInvisible(c, '<') {
 				return nil, false
 			}
@@ -94,6 +94,20 @@ func (z *zone) options(p pos) (alts []edit, forced bool) {
 		return alts, false
 	}
 	return nil, !fits(k, c)
+}
+
+// fillerNoiseAt reports whether p lies in a short (or one-letter) run of
+// filler look-alikes with '<' before it and '<' or the line's end after it.
+func (z *zone) fillerNoiseAt(p pos) bool {
+	line := z.b[p.line]
+	start, end := p.col, p.col
+	for start > 0 && line[start-1] != '<' {
+		start--
+	}
+	for end < len(line) && line[end] != '<' {
+		end++
+	}
+	return start > 0 && fillerNoise(string(line[start:end]))
 }
 
 // datePartner returns the other character of p's two-character date part.
@@ -240,13 +254,20 @@ func (z *zone) confirmByComposite(cands [][]reading) []edit {
 		}
 		base = append(base, alts[0])
 	}
+	// Optional data only the composite covers: read as printed or with its
+	// forced edits (neither is preferred), and, if nothing passes, with one
+	// guess.
 	extras := []reading{{}}
 	for _, s := range z.compositeOnly() {
 		rs, ok := z.readings(nil, s.positions())
 		if !ok {
 			return nil
 		}
-		base = append(base, rs[0].edits...)
+		seg := []reading{{}}
+		if len(rs[0].edits) > 0 {
+			seg = append(seg, rs[0])
+		}
+		cands = append(cands, seg)
 		for _, r := range rs[1:] {
 			extras = append(extras, reading{r.edits[len(rs[0].edits):], 1})
 		}
