@@ -152,12 +152,20 @@ func TestParseTextNoisy(t *testing.T) {
 			text:  "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<KKK<10",
 			want:  with(tdSpecimen, func(f *fields) { f.Valid, f.Personal, f.Failed = false, "ZE184226B KKK", "filler" }),
 			fixed: []string{},
+			warn:  `"KKK" stands alone in the filler at line 2, position 39: most likely '<' misread, which the check digits cannot catch`,
 		},
 		{
 			name:  "a given name made of look-alike letters is a name",
 			text:  "P<UTOERIKSSON<<ESSEX<<<<<<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
 			want:  with(tdSpecimen, func(f *fields) { f.Given = "ESSEX" }),
 			fixed: []string{},
+		},
+		{
+			name: "MRV-B optional data, which no check digit covers: a run of K after a filler is filler",
+			text: "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<KKK<<<<",
+			want: fields{Valid: true, Format: MRVB, DocType: "V", Issuing: "UTO", Surname: "ERIKSSON", Given: "ANNA MARIA",
+				Number: "L8988901C", Nationality: "XXX", Birth: "1940-09-07", Sex: "F", Expiry: "1996-12-10"},
+			fixed: []string{"optional_data", "optional_data", "optional_data"},
 		},
 		{
 			name: "letter with no digit twin in a date is reported, not guessed",

@@ -209,10 +209,10 @@ func (z *zone) result(now time.Time) *Result {
 	r.Checks["document_type"] = strings.IndexByte("PIACV", z.at(pos{l.docCode.line, l.docCode.start})) >= 0
 	r.Checks["filler"] = true
 	for _, s := range z.dataSpans() {
-		if tok := strayInFiller(z.str(s)); tok != "" {
+		if tok, at := strayInFiller(z.str(s)); tok != "" {
 			r.Checks["filler"] = false
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%q stands alone in the filler at line %d, position %d: most likely '<' misread, which the check digits cannot catch",
-				tok, s.line+1, s.start+strings.Index(z.str(s), tok)+1))
+				tok, s.line+1, s.start+at+1))
 		}
 	}
 	r.Checks["issuing_country"] = knownState(z.str(l.issuing))
@@ -254,8 +254,9 @@ func (z *zone) dataSpans() []span {
 
 // strayInFiller finds a run of filler look-alikes inside a data field that
 // follows two or more fillers, or is one letter repeated after a filler:
-// filler misread, most often as K, which no check digit can catch.
-func strayInFiller(s string) string {
+// filler misread, most often as K, which no check digit can catch. It
+// returns the run and its index in s, or "" and -1.
+func strayInFiller(s string) (string, int) {
 	for i := 1; i < len(s); i++ {
 		if s[i] == '<' || s[i-1] != '<' {
 			continue
@@ -265,11 +266,11 @@ func strayInFiller(s string) string {
 			j++
 		}
 		if tok := s[i:j]; fillerNoise(tok) && ((i >= 2 && s[i-2] == '<') || len(tok) >= 3) {
-			return tok
+			return tok, i
 		}
 		i = j
 	}
-	return ""
+	return "", -1
 }
 
 // confidence scores a reading: each failed check halves it, each correction

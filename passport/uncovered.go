@@ -62,8 +62,7 @@ func (z *zone) repairVisaData() []Correction {
 	}
 	var fixes []Correction
 	s := z.l.optional[0]
-	for tok := strayInFiller(z.str(s)); tok != ""; tok = strayInFiller(z.str(s)) {
-		at := strings.Index(z.str(s), "<<"+tok) + 2
+	for tok, at := strayInFiller(z.str(s)); tok != ""; tok, at = strayInFiller(z.str(s)) {
 		for k := range len(tok) {
 			p := pos{s.line, s.start + at + k}
 			fixes = append(fixes, Correction{
