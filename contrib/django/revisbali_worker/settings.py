@@ -260,6 +260,11 @@ def configure(namespace, environ=None):
     (unless already set), since boto reads them from there.
     """
     values = storage_settings(environ, base=namespace)
+    if "STORAGES" in values:
+        # Django >= 4.2 refuses these beside STORAGES (and 5.1 dropped
+        # them); their values were carried over into STORAGES.
+        for name in ("DEFAULT_FILE_STORAGE", "STATICFILES_STORAGE", "DBBACKUP_STORAGE", "DBBACKUP_STORAGE_OPTIONS"):
+            namespace.pop(name, None)
     namespace.update(values)
     if values["USE_CLOUD_STORAGE"]:
         for name, value in CHECKSUM_VARIABLES.items():

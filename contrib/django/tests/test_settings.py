@@ -39,6 +39,20 @@ class CloudModeTest(unittest.TestCase):
         self.assertNotIn("DEFAULT_FILE_STORAGE", s)
         self.assertNotIn("DBBACKUP_STORAGE", s)
 
+    def test_configure_drops_the_old_storage_settings_beside_storages(self):
+        ns = {
+            "DEFAULT_FILE_STORAGE": LOCAL_BACKEND,
+            "STATICFILES_STORAGE": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+            "DBBACKUP_STORAGE": LOCAL_BACKEND,
+        }
+        with mock.patch("revisbali_worker.settings._django_version", return_value=(4, 2)), mock.patch.dict(os.environ):
+            configure(ns, environ=CLOUD)
+        self.assertNotIn("DEFAULT_FILE_STORAGE", ns)
+        self.assertNotIn("STATICFILES_STORAGE", ns)
+        self.assertNotIn("DBBACKUP_STORAGE", ns)
+        self.assertEqual(ns["STORAGES"]["staticfiles"]["BACKEND"], "whitenoise.storage.CompressedManifestStaticFilesStorage")
+        self.assertEqual(ns["STORAGES"]["default"]["BACKEND"], S3_BACKEND)
+
     def test_r2_settings(self):
         s = storage_settings(CLOUD, django_version=(3, 2))
         self.assertEqual(s["AWS_S3_SIGNATURE_VERSION"], "s3v4")
