@@ -11,6 +11,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
 )
 
@@ -70,3 +71,20 @@ type SaveOptions struct {
 // location, or is absolute while a location is set: Django's
 // SuspiciousOperation. It is bad input: retrying cannot help.
 var ErrSuspiciousName = fmt.Errorf("storage: suspicious file name (%w)", fault.ErrBadInput)
+
+// New returns the storage cfg selects, as Django's settings do: the bucket
+// when USE_CLOUD_STORAGE=True, else the folder MEDIA_ROOT.
+func New(ctx context.Context, cfg config.Storage) (Storage, error) {
+	if cfg.UseCloudStorage {
+		s, err := NewS3(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := NewLocal(cfg.MediaRoot, cfg.MediaURL)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
