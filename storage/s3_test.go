@@ -375,8 +375,14 @@ func TestS3CancelStopsRetries(t *testing.T) {
 	for _, err := range []error{
 		func() error { _, err := s.Stat(ctx, "x.pdf"); return err }(),
 		func() error { _, err := s.Open(ctx, "x.pdf"); return err }(),
-		func() error { _, err := s.Save(ctx, "x.pdf", strings.NewReader("x"), storage.SaveOptions{}); return err }(),
-		func() error { _, err := s.Save(ctx, "x.pdf", storagetest.Content{Size: 20 << 20}.Reader(), storage.SaveOptions{}); return err }(),
+		func() error {
+			_, err := s.Save(ctx, "x.pdf", strings.NewReader("x"), storage.SaveOptions{})
+			return err
+		}(),
+		func() error {
+			_, err := s.Save(ctx, "x.pdf", storagetest.Content{Size: 20 << 20}.Reader(), storage.SaveOptions{})
+			return err
+		}(),
 		s.Delete(ctx, "x.pdf"),
 	} {
 		if !errors.Is(err, context.Canceled) {
