@@ -264,7 +264,9 @@ func TestDjangoCompatibility(t *testing.T) {
 			{djangoStorage{Kind: "s3", Location: bed.location, CustomDomain: "cdn.example.com", QuerystringAuth: true},
 				func(c *config.Storage) { c.CustomDomain = "cdn.example.com" }},
 			{djangoStorage{Kind: "s3", CustomDomain: "media.example.org"},
-				func(c *config.Storage) { c.CustomDomain, c.Location, c.QuerystringAuth = "media.example.org", "", false }},
+				func(c *config.Storage) {
+					c.CustomDomain, c.Location, c.QuerystringAuth = "media.example.org", "", false
+				}},
 		}
 		var ops []djangoOp
 		for _, v := range variants {
