@@ -421,3 +421,41 @@ func TestNewChoosesBackend(t *testing.T) {
 		t.Error("S3 without keys accepted")
 	}
 }
+
+func TestS3RetriesAreBounded(t *testing.T) {
+	t.Parallel()
+	bed := newS3Bed(t)
+	s := bed.storage(t, nil)
+	ctx := context.Background()
+	name := storagetest.SaveString(t, s, "retry/a.pdf", "a", storage.SaveOptions{})
+
+	// A server that keeps failing gets the SDK's few attempts, then a
+	// clear error that is not "missing".
+	bed.proxy.SetFault(func(*http.Request) int { return http.StatusServiceUnavailable })
+	before := bed.proxy.Requests()
+	_, err := s.Stat(ctx, name)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat against a failing server: %v", err)
+	}
+	if n := bed.proxy.Requests() - before; n < 2 || n > 3 {
+		t.Errorf("Stat sent %d requests to a failing server, want the SDK's 3 attempts at most", n)
+	}
+
+	// Cancelling while the SDK waits to retry stops it at once.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bed.proxy.SetFault(func(*http.Request) int { cancel(); return http.StatusServiceUnavailable })
+	before = bed.proxy.Requests()
+	_, err = s.Save(cctx, "retry/b.pdf", strings.NewReader("b"), storage.SaveOptions{Replace: true})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Save cancelled during retries: %v, want context.Canceled", err)
+	}
+	if n := bed.proxy.Requests() - before; n != 1 {
+		t.Errorf("a cancelled Save sent %d requests, want 1", n)
+	}
+
+	bed.proxy.SetFault(nil)
+	if _, err := s.Stat(ctx, "retry/b.pdf"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the cancelled Save left an object: %v", err)
+	}
+}

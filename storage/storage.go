@@ -30,7 +30,8 @@ type Storage interface {
 	Stat(ctx context.Context, name string) (Info, error)
 	// Delete removes the named file; deleting a missing file is not an error.
 	Delete(ctx context.Context, name string) error
-	// List yields the files whose names start with prefix, in name order.
+	// List yields the files whose names start with prefix, in byte order
+	// of their names (S3's order), with Name, Size and ModTime only.
 	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
 	// URL is what the frontend loads: presigned, public, or under MEDIA_URL.
 	URL(ctx context.Context, name string) (string, error)
@@ -49,8 +50,10 @@ type Info struct {
 	Size        int64
 	ModTime     time.Time
 	ContentType string
-	// Digest is the hex SHA-256 of the content when the backend knows it
-	// (stored in object metadata on S3, computed on disk), else empty.
+	// Digest is the hex SHA-256 of the content when the backend knows it,
+	// else empty. S3 returns the x-amz-meta-sha256 metadata that Save
+	// stored (empty for objects saved by others); the local backend reads
+	// the whole file on every Stat to compute it.
 	Digest string
 }
 

@@ -28,6 +28,19 @@ type Proxy struct {
 	mu       sync.Mutex
 	rejected []string
 	proxy    *httputil.ReverseProxy
+	fault    atomic.Pointer[func(*http.Request) int]
+}
+
+// SetFault makes the proxy answer with the status fault returns (an S3
+// error body, code ServiceUnavailable for 503) instead of forwarding, while
+// it returns non-zero; nil removes it. Tests use it to see how a client
+// retries.
+func (p *Proxy) SetFault(fault func(*http.Request) int) {
+	if fault == nil {
+		p.fault.Store(nil)
+		return
+	}
+	p.fault.Store(&fault)
 }
 
 // unsupported reports the first header of h that R2 does not implement.
@@ -93,6 +106,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotImplemented)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>Header '%s' with value not implemented</Message></Error>`, name)
 		return
+	}
+	if f := p.fault.Load(); f != nil {
+		if status := (*f)(r); status != 0 {
+			code := "InternalError"
+			if status == http.StatusServiceUnavailable {
+				code = "ServiceUnavailable"
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by r2proxy</Message></Error>`, code)
+			return
+		}
 	}
 	p.proxy.ServeHTTP(w, r)
 }
