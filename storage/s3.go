@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"iter"
@@ -417,7 +418,8 @@ func partSizeFor(size int64) int64 {
 // one part goes up in a single PutObject with its digest. A larger one
 // streams as a multipart upload through at most partConcurrency buffers;
 // its digest is known only at the end and is added by copying the object
-// onto itself with new metadata, so for a moment the complete object
+// onto itself with new metadata (up to 5 GiB, CopyObject's limit; a larger
+// stream keeps no digest), so for a moment the complete object
 // exists without a digest (Stat then reports none, and the migration copies
 // it again rather than skipping it).
 func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) error {
@@ -425,7 +427,7 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) err
 	if sizeHint > 0 {
 		psize = partSizeFor(sizeHint)
 	}
-	h := sha256.New()
+	h := &countingHash{Hash: sha256.New()}
 	src := io.TeeReader(contextReader{ctx, r}, h)
 
 	// The first part grows with what arrives, so a small body costs a
@@ -479,7 +481,26 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) err
 	if err := u.multipart(ctx, "", next); err != nil {
 		return err
 	}
+	if h.n > maxCopySize {
+		// CopyObject cannot copy it in one request: the object keeps no
+		// digest rather than failing a complete upload.
+		return nil
+	}
 	return u.setDigest(ctx, hex.EncodeToString(h.Sum(nil)))
+}
+
+// maxCopySize is the largest object one CopyObject request may copy.
+const maxCopySize = 5 << 30
+
+// countingHash counts what it hashes.
+type countingHash struct {
+	hash.Hash
+	n int64
+}
+
+func (c *countingHash) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.Hash.Write(p)
 }
 
 func (u upload) metadata(digest string) map[string]string {

@@ -39,22 +39,25 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 seconds() { cut -d' ' -f1 "$work/$1" | median; }
 rss_mib() { cut -d' ' -f2 "$work/$1" | median | awk '{printf "%.0f", $1/1024}'; }
 
-for _ in $(seq "$runs"); do
-  measure ours-up-big "$work/storagebench" upload "$work/data/big.bin" big.bin
-  measure rclone-up-big "${rc[@]}" copyto "$work/data/big.bin" "$remote/big.bin"
+# Every run writes to fresh names: rclone would otherwise skip files that
+# are already there with the same size and checksum.
+for run in $(seq "$runs"); do
+  measure ours-up-big "$work/storagebench" upload "$work/data/big.bin" "run$run/big.bin"
+  measure rclone-up-big "${rc[@]}" copyto "$work/data/big.bin" "$remote/run$run/big.bin"
   rm -rf "$work/out"
-  measure ours-down-big "$work/storagebench" download big.bin "$work/out/big.bin"
+  measure ours-down-big "$work/storagebench" download "run$run/big.bin" "$work/out/big.bin"
+  cmp -s "$work/data/big.bin" "$work/out/big.bin" || { echo "storage bench: our download differs" >&2; exit 1; }
   rm -rf "$work/out"
-  measure rclone-down-big "${rc[@]}" copyto "$remote/big.bin" "$work/out/big.bin"
+  measure rclone-down-big "${rc[@]}" copyto "$remote/run$run/big.bin" "$work/out/big.bin"
   cmp -s "$work/data/big.bin" "$work/out/big.bin" || { echo "storage bench: rclone download differs" >&2; exit 1; }
-  measure ours-up-many "$work/storagebench" upload-tree "$work/data/many" many/
-  measure rclone-up-many "${rc[@]}" copy "$work/data/many" "$remote/many"
+  measure ours-up-many "$work/storagebench" upload-tree "$work/data/many" "run$run/many/"
+  measure rclone-up-many "${rc[@]}" copy "$work/data/many" "$remote/run$run/many"
   rm -rf "$work/out"
-  measure ours-down-many "$work/storagebench" download-tree many/ "$work/out"
+  measure ours-down-many "$work/storagebench" download-tree "run$run/many/" "$work/out"
   diff -rq "$work/data/many" "$work/out" >/dev/null || { echo "storage bench: our tree download differs" >&2; exit 1; }
   rm -rf "$work/out"
-  # rclone would skip files that are already there: a fresh folder each run.
-  measure rclone-down-many "${rc[@]}" copy "$remote/many" "$work/out"
+  measure rclone-down-many "${rc[@]}" copy "$remote/run$run/many" "$work/out"
+  diff -rq "$work/data/many" "$work/out" >/dev/null || { echo "storage bench: rclone tree download differs" >&2; exit 1; }
 done
 
 rclone_version=$(env -u AWS_CA_BUNDLE rclone version 2>/dev/null | head -1 | awk '{print $2}')
