@@ -14,9 +14,15 @@ vet:
 
 test: deps vet
 	scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -run='^$$' -fuzz=FuzzParseText -fuzztime=$(FUZZTIME) ./passport/
 
 testbed-up: deps
 	scripts/testbed.sh up
 
 testbed-down:
 	scripts/testbed.sh down
+
+# Figures beside the tools a user would otherwise pick, same data, one run.
+bench: deps
+	@WITH_BENCH_TOOLS=1 scripts/deps.sh
+	scripts/testbed.sh run scripts/bench.sh
