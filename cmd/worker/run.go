@@ -39,8 +39,8 @@ const (
 // left running in the table, and River's rescuer retries it later.
 const hardStopGrace = 5 * time.Second
 
-// registerFunc adds the job kinds this binary works; tests pass their own.
-type registerFunc func(*river.Workers, jobs.Deps) ([]jobs.Kind, error)
+// registerFunc returns the job kinds this binary works; tests pass their own.
+type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
 func run(args []string, register registerFunc, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -165,8 +165,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		d.logger.Info("removed the temp folders of dead workers", slog.Int("folders", swept))
 	}
 
-	workers := river.NewWorkers()
-	kinds, err := register(workers, jobs.Deps{
+	reg, err := register(jobs.Deps{
 		Config: d.cfg,
 		Pool:   d.pool,
 		Logger: d.logger,
@@ -175,6 +174,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if err != nil {
 		return err
 	}
+	kinds := reg.Kinds
 	if len(kinds) == 0 {
 		return errors.New("no job kind has a worker yet: nothing to do")
 	}
@@ -194,7 +194,8 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 			jobs.QueueStorage:     {MaxWorkers: w.QueueStorage},
 			jobs.QueueMaintenance: {MaxWorkers: w.QueueMaintenance},
 		},
-		Workers: workers,
+		Workers:      reg.Workers,
+		PeriodicJobs: reg.Periodic,
 		// Jobs of kinds this binary cannot work stay in the queue for one
 		// that can, instead of failing.
 		FetchOnlyKnownKinds: true,
