@@ -310,6 +310,9 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 	}
 
 	v, err := q.follow(ctx, job, newProgress(s))
+	if ctx.Err() != nil {
+		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
+	}
 	if err != nil {
 		return err
 	}

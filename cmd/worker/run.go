@@ -75,10 +75,19 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		}
 	}()
 
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		// pgx's parse errors may quote the URL, password included.
 		logger.Error("database: DATABASE_URL cannot be parsed")
+		return exitError
+	}
+	// Every running job may hold a connection (the migration reads tables),
+	// and River needs its own for fetching, listening and completing.
+	w := cfg.Worker
+	poolCfg.MaxConns = max(poolCfg.MaxConns, int32(w.QueueOCR+w.QueuePassport+w.QueueStorage+w.QueueMaintenance+8))
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		logger.Error("database", slog.String("error", err.Error()))
 		return exitError
 	}
 	defer pool.Close()
@@ -245,12 +254,13 @@ func (d *daemon) wait(ctx context.Context, signals <-chan os.Signal) int {
 	code := exitOK
 	select {
 	case <-ctx.Done():
+		d.stopping.Store(true)
 		d.logger.Info("stopping: no new jobs; running jobs may finish", slog.Duration("soft_stop_timeout", d.cfg.Worker.SoftStopTimeout))
 	case err := <-d.serveErr:
 		d.logger.Error("http server", slog.String("error", err.Error()))
 		code = exitError
+		d.stopping.Store(true)
 	}
-	d.stopping.Store(true)
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- d.client.Stop(context.Background()) }()

@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"time"
@@ -105,7 +106,7 @@ func pickup(ctx context.Context, pool *pgxpool.Pool, n int, spacing time.Duratio
 	defer func() { _ = client.Stop(ctx) }()
 	time.Sleep(2 * time.Second) // the listener and producers settle
 
-	run := func(notify bool, n int) ([]time.Duration, error) {
+	run := func(notify bool, n int, jitter time.Duration) ([]time.Duration, error) {
 		var lat []time.Duration
 		for i := range n {
 			t0 := time.Now()
@@ -122,16 +123,18 @@ func pickup(ctx context.Context, pool *pgxpool.Pool, n int, spacing time.Duratio
 			case <-time.After(10 * time.Second):
 				return nil, fmt.Errorf("job %d not picked up within 10s", id)
 			}
-			time.Sleep(spacing)
+			time.Sleep(spacing + rand.N(jitter))
 		}
 		return lat, nil
 	}
-	withNotify, err := run(true, n)
+	withNotify, err := run(true, n, 20*time.Millisecond)
 	if err != nil {
 		return err
 	}
-	// Polling is slower by design: a fifth of the jobs gives its figure.
-	withoutNotify, err := run(false, max(n/5, 20))
+	// Polling is slower by design: a twentieth of the jobs gives its figure.
+	// A random pause of up to a poll interval keeps the inserts from falling
+	// into step with the poll.
+	withoutNotify, err := run(false, max(n/20, 20), time.Second)
 	if err != nil {
 		return err
 	}
