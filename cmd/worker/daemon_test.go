@@ -24,10 +24,14 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 		t.Fatalf("WORKER_MIGRATE=false on an empty database: exit %d, want %d", code, exitError)
 	}
 
-	for i := range 2 {
-		if code := startProc(t, vars, "migrate").wait(); code != exitOK {
-			t.Fatalf("worker migrate #%d: exit %d", i+1, code)
-		}
+	// Two workers deployed at once migrate one after the other, then a
+	// third finds nothing to do.
+	first, second := startProc(t, vars, "migrate"), startProc(t, vars, "migrate")
+	if c1, c2 := first.wait(), second.wait(); c1 != exitOK || c2 != exitOK {
+		t.Fatalf("concurrent worker migrate: exit %d and %d", c1, c2)
+	}
+	if code := startProc(t, vars, "migrate").wait(); code != exitOK {
+		t.Fatalf("worker migrate again: exit %d", code)
 	}
 	var versions int
 	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM river_migration").Scan(&versions); err != nil {
