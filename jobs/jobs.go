@@ -34,6 +34,10 @@
 // A kind that runs on a schedule (the nightly backup) also appends a
 // river.PeriodicJob to r.Periodic there; River's elected leader enqueues it.
 //
+// A job that enqueues others (migrate_files enqueues its batches) inserts
+// them with river.ClientFromContext[pgx.Tx](ctx).InsertMany, or InsertManyTx
+// inside a transaction on Deps.Pool.
+//
 // Every error leaves Work through RiverError, which cancels the job without
 // retry when the input is at fault (fault.IsBadInput, fs.ErrNotExist), sends
 // it back to the queue without losing an attempt when the worker is shutting
