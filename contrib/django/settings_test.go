@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/revisbali/worker/config"
+	"github.com/revisbali/worker/storage"
 )
 
 // djangoSettings is what `python3 -m revisbali_worker.settings` prints.
@@ -127,7 +128,11 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 			t.Parallel()
 			env := with(tt.env, "DATABASE_URL", "postgres://app@db.example/app")
 			cfg, werr := config.LoadFrom(env)
-			got := loadDjangoSettings(t, env)
+			var names []string
+			if len(tt.refused) == 0 {
+				names = urlNames
+			}
+			got := loadDjangoSettings(t, env, names...)
 
 			if len(tt.refused) > 0 {
 				var cerr *config.Error
@@ -158,9 +163,26 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 				t.Fatalf("Django helper refused: %s", got.Error)
 			}
 			compareSettings(t, cfg.Storage, got)
+
+			store, err := storage.New(t.Context(), cfg.Storage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			presigned := bool(cfg.Storage.UseCloudStorage && cfg.Storage.QuerystringAuth) && cfg.Storage.CustomDomain == ""
+			for _, name := range urlNames {
+				u, err := store.URL(t.Context(), name)
+				if err != nil {
+					t.Fatalf("worker URL(%q): %v", name, err)
+				}
+				compareURLs(t, u, got.URLs[name], presigned)
+			}
 		})
 	}
 }
+
+// urlNames are stored names whose URLs both sides must build alike: spaces,
+// non-ASCII and the characters django-storages keeps unquoted.
+var urlNames = []string{"passports/a b.pdf", "scans/Ñoño (1)~!*'.jpg", "invoices/2026/INV#7?.pdf"}
 
 func compareSettings(t *testing.T, w config.Storage, got djangoSettings) {
 	t.Helper()
