@@ -28,7 +28,6 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
-    "django.contrib.auth",
     "rest_framework",
     "tests.project.documents",
 ]
