@@ -177,11 +177,11 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 
 	store, err := storage.New(ctx, d.cfg.Storage)
 	if err != nil {
-		return err
+		return fmt.Errorf("storage: %w", err)
 	}
 	reg, err := register(jobs.Deps{
-		Storage: store,
 		Config:  d.cfg,
+		Storage: store,
 		Pool:    d.pool,
 		Logger:  d.logger,
 		Temp:    temp,
