@@ -161,3 +161,53 @@ func TestUploadOCRedByWorker(t *testing.T) {
 		})
 	}
 }
+
+// TestBackupSeenByDbbackup: Django enqueues a backup, the real worker
+// binary dumps the database into the shared storage, and django-dbbackup's
+// storage, as the settings helper configures it, lists the file at the size
+// the worker reported: `manage.py dbrestore` looks exactly there.
+func TestBackupSeenByDbbackup(t *testing.T) {
+	requirePython(t)
+	bin := buildWorker(t)
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			env := modeEnv(t, mode.cloud, riverDatabase(t))
+			env["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
+			env["DBBACKUP_HOSTNAME"] = "web1"
+			runPython(t, env, nil, "-m", "django", "migrate", "--verbosity=0")
+
+			kinds := startWorker(t, bin, env)
+			if !slices.Contains(kinds, "backup_db") {
+				// PENDING: the backup job's worker is not on this branch
+				// yet. The lead turns this skip into a run once it lands.
+				t.Skipf("PENDING: the worker binary registers %v, not backup_db", kinds)
+			}
+			r := pyWait(t, env, pyEnqueue(t, env, "backup_db", `{}`, false))
+			if r.State != "completed" {
+				t.Fatalf("backup job ended %s: %+v", r.State, r.Errors)
+			}
+			var out struct {
+				Name  string `json:"name"`
+				Bytes int64  `json:"bytes"`
+			}
+			if err := json.Unmarshal(r.Output, &out); err != nil {
+				t.Fatalf("output %s: %v", r.Output, err)
+			}
+			folder, file := filepath.Split(out.Name)
+			if folder != "backups/" || !strings.HasPrefix(file, "default-web1-") {
+				t.Errorf("the worker named its backup %q", out.Name)
+			}
+			var seen struct {
+				Listed bool  `json:"listed"`
+				Size   int64 `json:"size"`
+			}
+			stat := runPython(t, env, nil, "-m", "tests.jobctl", "backup-stat", file)
+			if err := json.Unmarshal(stat, &seen); err != nil {
+				t.Fatalf("backup-stat printed %q: %v", stat, err)
+			}
+			if !seen.Listed || seen.Size != out.Bytes || out.Bytes == 0 {
+				t.Errorf("django-dbbackup's storage sees %s as %+v; the worker wrote %d bytes", file, seen, out.Bytes)
+			}
+		})
+	}
+}

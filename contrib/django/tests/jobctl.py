@@ -4,8 +4,10 @@ a worker:
     python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
     python3 -m tests.jobctl upload-ocr FILENAME < content
     python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
+    python3 -m tests.jobctl backup-stat FILE
 
-enqueue prints the job id; upload-ocr saves a Document and enqueues its OCR
+enqueue prints the job id; backup-stat prints what django-dbbackup's storage
+sees of FILE ({"listed", "size"}); upload-ocr saves a Document and enqueues its OCR
 in one transaction, as an adopting view does, and prints {"id", "name",
 "job"}; wait prints job_result as JSON."""
 
@@ -24,6 +26,8 @@ def main(argv):
     p.add_argument("--rollback", action="store_true", help="roll the transaction back after enqueueing")
     p = sub.add_parser("upload-ocr")
     p.add_argument("filename")
+    p = sub.add_parser("backup-stat")
+    p.add_argument("file")
     p = sub.add_parser("wait")
     p.add_argument("job_id", type=int)
     p.add_argument("--timeout", type=float, default=120)
@@ -50,6 +54,11 @@ def main(argv):
             pass
         print(job_id)
         return 0
+    if opts.command == "backup-stat":
+        store = _dbbackup_storage()
+        _, files = store.listdir("")
+        print(json.dumps({"listed": opts.file in files, "size": store.size(opts.file) if store.exists(opts.file) else None}))
+        return 0
     if opts.command == "upload-ocr":
         from django.core.files.base import ContentFile
 
@@ -64,6 +73,20 @@ def main(argv):
     result = wait_for_job(opts.job_id, timeout=opts.timeout)
     print(json.dumps(result, default=str, sort_keys=True))
     return 0
+
+
+def _dbbackup_storage():
+    """The storage django-dbbackup builds from the settings."""
+    import django
+    from django.conf import settings
+
+    if django.VERSION >= (4, 2):
+        from django.core.files.storage import storages
+
+        return storages["dbbackup"]
+    from django.core.files.storage import get_storage_class
+
+    return get_storage_class(settings.DBBACKUP_STORAGE)(**settings.DBBACKUP_STORAGE_OPTIONS)
 
 
 if __name__ == "__main__":
