@@ -81,7 +81,7 @@ func FromConfig(cfg config.Config) (Options, error) {
 	}
 	return Options{
 		DatabaseURL:   cfg.BackupDatabaseURL(),
-		Location:      b.Location,
+		Location:      b.Folder,
 		Database:      DefaultDatabase,
 		Hostname:      b.Hostname,
 		TimeZone:      loc,

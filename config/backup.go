@@ -12,11 +12,11 @@ import (
 // Backup holds the settings of the database backups, under django-dbbackup's
 // names where it has one so that one .env serves both.
 type Backup struct {
-	// DatabaseURL is the database to back up when it differs from
+	// SourceURL is the database to back up when it differs from
 	// DATABASE_URL (read it through Config.BackupDatabaseURL).
-	DatabaseURL string `env:"BACKUP_DATABASE_URL"`
-	// Location is the folder of the backups inside the storage.
-	Location string `env:"DBBACKUP_LOCATION" envDefault:"backups/"`
+	SourceURL string `env:"BACKUP_DATABASE_URL"`
+	// Folder is the folder of the backups inside the storage.
+	Folder string `env:"DBBACKUP_LOCATION" envDefault:"backups/"`
 	// Hostname is the server name written into backup names; empty means
 	// this machine's host name, as django-dbbackup does.
 	Hostname string `env:"DBBACKUP_HOSTNAME"`
@@ -42,8 +42,8 @@ type Backup struct {
 // BackupDatabaseURL is the database the backups dump: BACKUP_DATABASE_URL,
 // else DATABASE_URL.
 func (c *Config) BackupDatabaseURL() string {
-	if c.Backup.DatabaseURL != "" {
-		return c.Backup.DatabaseURL
+	if c.Backup.SourceURL != "" {
+		return c.Backup.SourceURL
 	}
 	return c.DatabaseURL
 }
@@ -52,14 +52,14 @@ func (b *Backup) validate() []error {
 	var problems []error
 	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 
-	if b.DatabaseURL != "" {
-		if u, err := url.Parse(b.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+	if b.SourceURL != "" {
+		if u, err := url.Parse(b.SourceURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			// The URL may carry a password: never echo it.
 			add("BACKUP_DATABASE_URL: not a postgres:// or postgresql:// URL")
 		}
 	}
-	if strings.HasPrefix(b.Location, "/") || strings.Contains("/"+b.Location+"/", "/../") {
-		add("DBBACKUP_LOCATION: %q must be a relative folder inside the storage", b.Location)
+	if strings.HasPrefix(b.Folder, "/") || strings.Contains("/"+b.Folder+"/", "/../") {
+		add("DBBACKUP_LOCATION: %q must be a relative folder inside the storage", b.Folder)
 	}
 	if _, err := time.LoadLocation(b.TimeZone); err != nil || b.TimeZone == "" {
 		add("TIME_ZONE: %q is not a known time zone", b.TimeZone)
