@@ -20,9 +20,9 @@ func TestFileName(t *testing.T) {
 	// 08:00 UTC on 28 Nov is 02:00 in Chicago (CST, UTC-6).
 	at := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
 	tests := []struct {
-		database, server     string
+		database, server      string
 		compressed, encrypted bool
-		want                 string
+		want                  string
 	}{
 		{"default", "web1", true, false, "default-web1-2026-11-28-020000.psql.bin.gz"},
 		{"default", "web1", false, false, "default-web1-2026-11-28-020000.psql.bin"},
