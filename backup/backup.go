@@ -56,7 +56,7 @@ type Options struct {
 	Hostname string
 	// TimeZone is Django's TIME_ZONE; nil means America/Chicago.
 	TimeZone *time.Location
-	// Compress gzips the dump (in parallel, CompressLevel 1-9; 0 means 3).
+	// Compress gzips the dump (in parallel, CompressLevel 1-9; 0 means 1).
 	Compress      bool
 	CompressLevel int
 	// PublicKey, when set, is the ASCII-armoured OpenPGP key backups are
@@ -120,7 +120,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.TimeZone = loc
 	}
 	if o.CompressLevel == 0 {
-		o.CompressLevel = 3
+		o.CompressLevel = 1
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -25,7 +25,7 @@ type Backup struct {
 	// Compress gzips the dump and appends .gz to the name.
 	Compress DjangoBool `env:"DBBACKUP_COMPRESS" envDefault:"True"`
 	// CompressLevel is the gzip level, 1 (fastest) to 9 (smallest).
-	CompressLevel int `env:"BACKUP_COMPRESS_LEVEL" envDefault:"3"`
+	CompressLevel int `env:"BACKUP_COMPRESS_LEVEL" envDefault:"1"`
 	// GPGPublicKey is an ASCII-armoured OpenPGP public key; when set,
 	// backups are encrypted to it and get .gpg appended.
 	GPGPublicKey string `env:"DBBACKUP_GPG_PUBLIC_KEY"`

@@ -13,7 +13,7 @@ func TestBackupDefaults(t *testing.T) {
 	}
 	b := cfg.Backup
 	if b.Folder != "backups/" || b.TimeZone != "America/Chicago" || !bool(b.Compress) || b.CleanupKeep != 10 ||
-		b.Schedule != "0 2 * * *" || b.CompressLevel != 3 || b.Hostname != "" {
+		b.Schedule != "0 2 * * *" || b.CompressLevel != 1 || b.Hostname != "" {
 		t.Errorf("defaults: %+v", b)
 	}
 	if got := cfg.BackupDatabaseURL(); got != base()["DATABASE_URL"] {
