@@ -184,6 +184,11 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		names[i] = k.Name
 	}
 
+	periodic, err := jobs.PeriodicJobs(d.cfg)
+	if err != nil {
+		return err
+	}
+
 	m := metrics.New(d.pool, d.logger)
 	w := d.cfg.Worker
 	d.client, err = river.NewClient(riverpgxv5.New(d.pool), &river.Config{
@@ -194,7 +199,8 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 			jobs.QueueStorage:     {MaxWorkers: w.QueueStorage},
 			jobs.QueueMaintenance: {MaxWorkers: w.QueueMaintenance},
 		},
-		Workers: workers,
+		Workers:      workers,
+		PeriodicJobs: periodic,
 		// Jobs of kinds this binary cannot work stay in the queue for one
 		// that can, instead of failing.
 		FetchOnlyKnownKinds: true,
