@@ -14,6 +14,7 @@ vet:
 
 test: deps vet
 	scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -run='^$$' -fuzz=FuzzParseText -fuzztime=$(FUZZTIME) ./passport/
 
 testbed-up: deps
 	scripts/testbed.sh up
