@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,8 +38,18 @@ SELECT g AS id, repeat(md5(g::text || random()::text), 16) AS data FROM generate
 
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			killed := 0
-			store := &gatedStore{Store: b.store, after: 12 << 20, at: func() {
+			killed, partial := 0, 0
+			var store *gatedStore
+			store = &gatedStore{Store: b.store, after: 12 << 20, at: func() {
+				// Wait until the upload is visibly under way (a temp file,
+				// or a multipart part written by the server), so that the
+				// check after the kill means something.
+				for range 1000 {
+					if partial = len(b.leftovers(t, store.name)); partial > 0 {
+						break
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 				for _, pid := range pgDumpChildren(t) {
 					if err := syscall.Kill(pid, syscall.SIGKILL); err == nil {
 						killed++
@@ -46,9 +57,12 @@ SELECT g AS id, repeat(md5(g::text || random()::text), 16) AS data FROM generate
 				}
 			}}
 			opts := Options{DatabaseURL: source, Location: "killed-" + randomHex(4) + "/", Hostname: "web1", Compress: false}
-			_, err := Run(ctx, store, opts)
+			res, err := Run(ctx, store, opts)
 			if killed != 1 {
 				t.Fatalf("killed %d pg_dump processes, want 1", killed)
+			}
+			if partial == 0 {
+				t.Errorf("no partial upload on disk while pg_dump ran: the check below proves nothing")
 			}
 			var tool *ToolError
 			if !errors.As(err, &tool) || tool.Tool != "pg_dump" || !strings.Contains(err.Error(), "killed") {
@@ -57,7 +71,7 @@ SELECT g AS id, repeat(md5(g::text || random()::text), 16) AS data FROM generate
 			if store.passed < 12<<20 {
 				t.Errorf("only %d bytes reached storage before the kill", store.passed)
 			}
-			assertNothingUnder(t, b, opts.Location)
+			assertNothingUnder(t, b, opts.Location, res.Name)
 		})
 	}
 }
@@ -69,9 +83,11 @@ type gatedStore struct {
 	after  int64
 	at     func()
 	passed int64
+	name   string
 }
 
 func (g *gatedStore) Save(ctx context.Context, name string, r io.Reader, opts storage.SaveOptions) (string, error) {
+	g.name = name
 	return g.Store.Save(ctx, name, &gatedReader{r: r, g: g}, opts)
 }
 

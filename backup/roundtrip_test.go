@@ -397,7 +397,7 @@ func TestFailingDumpSavesNothingAndHidesPassword(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			opts := Options{DatabaseURL: u.url, Location: "fail-" + randomHex(4) + "/", Hostname: "web1", Compress: true}
-			_, err := Run(context.Background(), b.store, opts)
+			res, err := Run(context.Background(), b.store, opts)
 			if err == nil {
 				t.Fatal("backup of a missing database succeeded")
 			}
@@ -407,7 +407,7 @@ func TestFailingDumpSavesNothingAndHidesPassword(t *testing.T) {
 			if strings.Contains(err.Error(), u.password) {
 				t.Errorf("error leaks the password: %v", err)
 			}
-			assertNothingUnder(t, b, opts.Location)
+			assertNothingUnder(t, b, opts.Location, res.Name)
 		})
 	}
 }
@@ -522,18 +522,21 @@ func TestPruneAfterBackupKeepsNewest(t *testing.T) {
 	}
 }
 
-func assertNothingUnder(t *testing.T, b backend, location string) {
+// assertNothingUnder checks that a failed backup of name left nothing:
+// nothing listed under location, no file (temp or multipart part) on disk.
+func assertNothingUnder(t *testing.T, b backend, location, name string) {
 	t.Helper()
+	if name == "" {
+		t.Fatal("the failed backup reported no name")
+	}
 	for info, err := range b.store.List(context.Background(), location) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Errorf("%s is stored after a failed backup (%d bytes)", info.Name, info.Size)
 	}
-	if b.leftovers != nil {
-		if files := b.leftovers(t); len(files) > 0 {
-			t.Errorf("partial files left on disk: %v", files)
-		}
+	if files := b.leftovers(t, name); len(files) > 0 {
+		t.Errorf("partial files left on disk: %v", files)
 	}
 }
 
