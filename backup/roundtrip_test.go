@@ -116,7 +116,7 @@ func gpgHome(t *testing.T, passphrase string) (home, public, private string) {
 func TestBackupRestoreRoundTrip(t *testing.T) {
 	t.Parallel()
 	source := testbed.NewDatabase(t)
-	seed(t, source, 3000)
+	seed(t, source, 1000)
 	want := fingerprint(t, source)
 	_, public, private := gpgHome(t, "correct horse")
 
@@ -248,8 +248,7 @@ func TestRestoreDbbackupFiles(t *testing.T) {
 	source := testbed.NewDatabase(t)
 	seed(t, source, 800)
 	want := fingerprint(t, source)
-	home, public, private := gpgHome(t, "")
-	_ = public
+	home, _, private := gpgHome(t, "")
 	ctx := context.Background()
 	dir := t.TempDir()
 
@@ -338,9 +337,7 @@ func TestRestoreBadInput(t *testing.T) {
 	t.Parallel()
 	target := testbed.NewDatabase(t)
 	_, _, private := gpgHome(t, "")
-	_, _, otherPrivate := gpgHome(t, "")
-	_, public, _ := gpgHome(t, "")
-	_ = otherPrivate
+	_, public, _ := gpgHome(t, "") // a key pair whose private half we do not hold
 	ctx := context.Background()
 	b := backends(t)[0]
 	location := "bad-" + randomHex(4) + "/"
