@@ -164,3 +164,38 @@ func names(files []File) []string {
 	}
 	return out
 }
+
+func TestWithoutRiver(t *testing.T) {
+	t.Parallel()
+	list := `;
+; Archive created at 2026-11-28 08:53:39 UTC
+;
+845; 1247 28714 TYPE public river_job_state postgres
+222; 1255 28731 FUNCTION public river_job_state_in_bitmask(bit, public.river_job_state) postgres
+214; 1259 28732 TABLE public river_job postgres
+210; 1259 28700 TABLE public customer postgres
+215; 1259 28751 SEQUENCE public river_job_id_seq postgres
+3423; 0 0 SEQUENCE OWNED BY public river_job_id_seq postgres
+211; 1259 28701 TABLE public river_workflow postgres
+3222; 2604 28787 DEFAULT public river_job id postgres
+3409; 0 28732 TABLE DATA public river_job postgres
+3410; 0 28700 TABLE DATA public customer postgres
+3253; 2606 28790 CONSTRAINT public river_job river_job_pkey postgres
+3254; 2606 28791 CONSTRAINT public customer customer_pkey postgres
+3256; 1259 28804 INDEX public river_job_unique_idx postgres
+3260; 2606 28794 CONSTRAINT public river_migration river_migration_pkey1 postgres
+3261; 1259 28795 TABLE public river_client_queue postgres
+`
+	want := `;
+; Archive created at 2026-11-28 08:53:39 UTC
+;
+210; 1259 28700 TABLE public customer postgres
+211; 1259 28701 TABLE public river_workflow postgres
+3410; 0 28700 TABLE DATA public customer postgres
+3254; 2606 28791 CONSTRAINT public customer customer_pkey postgres
+`
+	// django-river's river_workflow is an application table: it stays.
+	if got := string(withoutRiver([]byte(list))); got != want {
+		t.Errorf("withoutRiver:\n%s\nwant\n%s", got, want)
+	}
+}

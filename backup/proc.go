@@ -198,3 +198,21 @@ func (t *tail) String() string {
 	defer t.mu.Unlock()
 	return string(t.buf)
 }
+
+// runReadingWithList is runReading with list readable by the tool as
+// /dev/fd/3 (pg_restore --use-list), so that no temp file is needed.
+func runReadingWithList(cmd *exec.Cmd, conn connInfo, r io.Reader, list []byte) error {
+	lr, lw, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("%s: list pipe: %w", cmd.Args[0], err)
+	}
+	// Closing the read end when the tool is done also ends the writer if
+	// the tool never read the list.
+	defer lr.Close()
+	cmd.ExtraFiles = []*os.File{lr}
+	go func() {
+		_, _ = lw.Write(list)
+		lw.Close()
+	}()
+	return runReading(cmd, conn, r)
+}

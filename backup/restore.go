@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os/exec"
 	"path"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/klauspost/pgzip"
 
@@ -82,68 +85,175 @@ func resolve(ctx context.Context, store Store, opts Options, req RestoreRequest)
 
 func restoreInto(ctx context.Context, store Store, opts Options, name string, conn connInfo) (Restored, error) {
 	res := Restored{Name: name, Database: conn.dbname}
+	src, err := openDecoded(ctx, store, opts, name, &res)
+	if err != nil {
+		return res, err
+	}
+	defer src.Close()
+
+	var cmdErr error
+	switch res.Format {
+	case "custom":
+		// River's own objects stay as they are: rolling the queue back to
+		// the backup's time would rerun finished jobs, and dropping its
+		// tables under the running workers breaks their prepared statements.
+		list, err := restoreList(ctx, store, opts, name)
+		if err != nil {
+			return res, err
+		}
+		cmd := conn.command(ctx, "pg_restore", "--single-transaction", "--clean", "--if-exists", "--use-list=/dev/fd/3")
+		cmdErr = runReadingWithList(cmd, conn, src, list)
+	case "plain":
+		cmd := conn.command(ctx, "psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=on", "--single-transaction", "--file=-")
+		cmdErr = runReading(cmd, conn, src)
+	}
+	res.Bytes = src.stored.n
+	if cmdErr != nil {
+		var se *SourceError
+		if errors.As(cmdErr, &se) {
+			return res, classify(name, src.stored, se.Err)
+		}
+		return res, fmt.Errorf("restore %s: %w", name, cmdErr)
+	}
+	opts.Logger.InfoContext(ctx, "backup restored", "name", name, "database", conn.dbname, "bytes", res.Bytes)
+	return res, nil
+}
+
+// decoded is a stored backup opened, decrypted and gunzipped as its name
+// says, positioned at the dump's first byte.
+type decoded struct {
+	*bufio.Reader
+	stored  *countingReader
+	closers []io.Closer
+}
+
+func (d *decoded) Close() error {
+	var errs []error
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		errs = append(errs, d.closers[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// openDecoded opens name and fills res's Compressed, Encrypted and Format.
+// The content decides the format: a custom archive starts with PGDMP
+// whatever its name says; anything else must be named .psql.
+func openDecoded(ctx context.Context, store Store, opts Options, name string, res *Restored) (*decoded, error) {
 	rc, err := store.Open(ctx, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return res, fmt.Errorf("restore %s: %w: %w", name, err, fault.BadInput("no such backup"))
+			return nil, fmt.Errorf("restore %s: %w: %w", name, err, fault.BadInput("no such backup"))
 		}
-		return res, fmt.Errorf("restore %s: open: %w", name, err)
+		return nil, fmt.Errorf("restore %s: open: %w", name, err)
 	}
-	defer rc.Close()
-	stored := &countingReader{r: rc}
-	var r io.Reader = stored
+	d := &decoded{stored: &countingReader{r: rc}, closers: []io.Closer{rc}}
+	fail := func(err error) (*decoded, error) {
+		d.Close()
+		return nil, err
+	}
+	var r io.Reader = d.stored
 
 	base := path.Base(name)
 	if rest, ok := strings.CutSuffix(base, ".gpg"); ok {
 		base, res.Encrypted = rest, true
 		keys, err := readPrivateKeys(opts.PrivateKey, opts.Passphrase)
 		if err != nil {
-			return res, fmt.Errorf("restore %s: %w", name, err)
+			return fail(fmt.Errorf("restore %s: %w", name, err))
 		}
 		if r, err = decrypt(r, keys); err != nil {
-			return res, classify(name, stored, err)
+			return fail(classify(name, d.stored, err))
 		}
 	}
 	if rest, ok := strings.CutSuffix(base, ".gz"); ok {
 		base, res.Compressed = rest, true
 		gz, err := pgzip.NewReaderN(r, 1<<20, 8)
 		if err != nil {
-			return res, classify(name, stored, fault.BadInput("not a gzip stream: %v", err))
+			return fail(classify(name, d.stored, fault.BadInput("not a gzip stream: %v", err)))
 		}
-		defer gz.Close()
+		d.closers = append(d.closers, gz)
 		r = gz
 	}
-
-	// The content decides the tool: a custom archive starts with PGDMP
-	// whatever its name says; anything else must be named .psql.
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(5)
+	d.Reader = bufio.NewReaderSize(r, 64<<10)
+	head, err := d.Peek(5)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return res, classify(name, stored, err)
+		return fail(classify(name, d.stored, err))
 	}
-	var cmdErr error
 	switch {
 	case bytes.Equal(head, []byte("PGDMP")):
 		res.Format = "custom"
-		cmd := conn.command(ctx, "pg_restore", "--single-transaction", "--clean", "--if-exists")
-		cmdErr = runReading(cmd, conn, br)
 	case strings.HasSuffix(base, "."+ExtPlain):
 		res.Format = "plain"
-		cmd := conn.command(ctx, "psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=on", "--single-transaction", "--file=-")
-		cmdErr = runReading(cmd, conn, br)
 	default:
-		return res, fmt.Errorf("restore %s: %w", name, fault.BadInput("not a pg_dump custom archive (no PGDMP header) and not named .%s", ExtPlain))
+		return fail(fmt.Errorf("restore %s: %w", name, fault.BadInput("not a pg_dump custom archive (no PGDMP header) and not named .%s", ExtPlain)))
 	}
-	res.Bytes = stored.n
-	if cmdErr != nil {
-		var src *SourceError
-		if errors.As(cmdErr, &src) {
-			return res, classify(name, stored, src.Err)
+	return d, nil
+}
+
+// riverObjects are the name prefixes of River's tables, types, functions,
+// sequences, indexes and constraints.
+var riverObjects = []string{"river_job", "river_leader", "river_queue", "river_client", "river_migration", "river_notification"}
+
+// restoreList reads the archive's table of contents (pg_restore --list
+// stops after it, so only the head of the backup is read) and returns it
+// without River's objects, for pg_restore --use-list.
+func restoreList(ctx context.Context, store Store, opts Options, name string) ([]byte, error) {
+	var res Restored
+	src, err := openDecoded(ctx, store, opts, name, &res)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	cmd := exec.CommandContext(ctx, "pg_restore", "--list")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.WaitDelay = 10 * time.Second
+	if err := runReading(cmd, connInfo{}, src); err != nil {
+		var se *SourceError
+		if errors.As(err, &se) {
+			return nil, classify(name, src.stored, se.Err)
 		}
-		return res, fmt.Errorf("restore %s: %w", name, cmdErr)
+		if errors.Is(err, syscall.EPIPE) && out.Len() > 0 {
+			// pg_restore exits once it has the list: the rest of the
+			// stream is not wanted.
+			return withoutRiver(out.Bytes()), nil
+		}
+		return nil, fmt.Errorf("restore %s: list its contents: %w", name, err)
 	}
-	opts.Logger.InfoContext(ctx, "backup restored", "name", name, "database", conn.dbname, "bytes", res.Bytes)
-	return res, nil
+	return withoutRiver(out.Bytes()), nil
+}
+
+func withoutRiver(list []byte) []byte {
+	var kept bytes.Buffer
+	for line := range bytes.Lines(list) {
+		if !isRiverEntry(string(line)) {
+			kept.Write(line)
+		}
+	}
+	return kept.Bytes()
+}
+
+// isRiverEntry reports whether a line of pg_restore --list names a River
+// object: "214; 1259 28732 TABLE public river_job postgres".
+func isRiverEntry(line string) bool {
+	if strings.HasPrefix(line, ";") {
+		return false
+	}
+	fields := strings.Fields(line)
+	if len(fields) < 4 {
+		return false
+	}
+	for _, f := range fields[3:] {
+		f = strings.TrimLeft(f, "(")
+		if _, after, ok := strings.Cut(f, "."); ok {
+			f = after
+		}
+		for _, p := range riverObjects {
+			if strings.HasPrefix(f, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // classify tells a storage read failure (worth a retry) from a stream that

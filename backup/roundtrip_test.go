@@ -181,6 +181,57 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 }
 
+// Restoring over the live database leaves River's queue alone: its rows
+// stay the current ones, and the workers' prepared statements still work.
+func TestRestoreLeavesRiverTablesAlone(t *testing.T) {
+	t.Parallel()
+	db := testbed.NewDatabase(t)
+	seed(t, db, 200)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`CREATE TABLE river_job (id bigserial PRIMARY KEY, kind text NOT NULL);
+INSERT INTO river_job (kind) VALUES ('at backup time')`)
+	want := fingerprint(t, db)
+	b := backends(t)[0]
+	opts := Options{DatabaseURL: db, Location: "live-" + randomHex(4) + "/", Hostname: "web1", Compress: true}
+	res, err := Run(ctx, b.store, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	exec(`INSERT INTO river_job (kind) VALUES ('after the backup')`)
+	damage(t, db)
+	// A worker's cached plan on River's table, as pgx keeps them.
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind <> $1", "x").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := Restore(ctx, b.store, opts, RestoreRequest{Name: res.Name, Confirmed: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fingerprint(t, db); got != want {
+		t.Errorf("application tables not restored:\n got %s\nwant %s", got, want)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind <> $1", "x").Scan(&n); err != nil || n != 2 {
+		t.Errorf("river_job after the restore: %d rows (err %v), want the 2 current ones", n, err)
+	}
+	v, err := Verify(ctx, b.store, opts, RestoreRequest{Name: res.Name})
+	if err != nil || !v.OK {
+		t.Errorf("verify after the restore: %+v, %v", v, err)
+	}
+}
+
 func TestRestoreRefusedWithoutConfirmation(t *testing.T) {
 	t.Parallel()
 	store := newMemStore("backups/default-web1-2026-11-28-020000.psql.bin")

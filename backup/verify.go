@@ -111,7 +111,7 @@ func Verify(ctx context.Context, store Store, opts Options, req RestoreRequest) 
 }
 
 // rowCounts returns the exact row count of every ordinary and partitioned
-// table outside the system schemas, keyed by schema.table.
+// table outside the system schemas and River's, keyed by schema.table.
 func rowCounts(ctx context.Context, conn *pgx.Conn) (map[string]int64, error) {
 	rows, err := conn.Query(ctx, `
 SELECT n.nspname, c.relname
@@ -133,6 +133,9 @@ ORDER BY 1, 2`)
 	}
 	counts := make(map[string]int64, len(tables))
 	for _, t := range tables {
+		if isRiverTable(t[1]) {
+			continue // restores leave River's queue alone; it is never the backup's
+		}
 		var n int64
 		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+t.Sanitize()).Scan(&n); err != nil {
 			return nil, fmt.Errorf("count %s.%s: %w", t[0], t[1], err)
@@ -152,4 +155,13 @@ func redactErr(c connInfo, err error) error {
 
 func sortMismatches(m []Mismatch) {
 	slices.SortFunc(m, func(a, b Mismatch) int { return strings.Compare(a.Table, b.Table) })
+}
+
+func isRiverTable(name string) bool {
+	for _, p := range riverObjects {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
