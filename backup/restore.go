@@ -48,7 +48,9 @@ type Restored struct {
 // opts.DatabaseURL: decrypted when the name ends in .gpg, gunzipped when it
 // then ends in .gz, and fed to pg_restore --single-transaction --clean
 // --if-exists (custom format) or psql --single-transaction (plain SQL). A
-// failure anywhere rolls the whole restore back.
+// failure anywhere rolls the whole restore back. River's own tables,
+// types and functions in a custom archive are left as they are, so the
+// workers' queue is neither rolled back nor dropped under them.
 func Restore(ctx context.Context, store Store, opts Options, req RestoreRequest) (Restored, error) {
 	if !req.Confirmed {
 		return Restored{}, ErrNotConfirmed
