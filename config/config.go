@@ -31,6 +31,7 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Backup  Backup
 	Temp    Temp
 	Worker  Worker
 }
@@ -167,6 +168,7 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
 	return problems
 }

@@ -3,7 +3,7 @@
 //	enqueue ocr NAME [--lang L] [--wait] [--json]
 //	enqueue passport NAME [--wait] [--json]
 //	enqueue migrate-files [--field TABLE.COLUMN]... [--dry-run] [--batch-size N] [--wait] [--json]
-//	enqueue backup [--wait] [--json]
+//	enqueue backup [--verify] [--wait] [--json]
 //	enqueue restore (NAME | --latest) --yes [--wait] [--json]
 //	enqueue url NAME
 //	enqueue status JOB_ID [--wait] [--json]
