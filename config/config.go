@@ -32,6 +32,7 @@ type Config struct {
 
 	Storage Storage
 	Temp    Temp
+	OCR     OCR
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -165,6 +166,7 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.OCR.validate()...)
 	return problems
 }
 
