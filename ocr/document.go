@@ -28,6 +28,7 @@ type Options struct {
 	DPI       float64       // resolution PDF pages are rendered at for OCR
 	MaxPixels int64         // one page or image, checked before decoding or rendering
 	Timeout   time.Duration // 0 means none beyond ctx
+	ForceOCR  bool          // recognise PDF pages even when they have a text layer
 }
 
 // WithDefaults returns a copy with zero fields set to their defaults.
@@ -189,3 +190,30 @@ func (p *Pool) parallel(ctx context.Context, n int, req Request, load func(i int
 }
 
 func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
+
+// WritePreview encodes a JPEG preview of the first page of the PDF or
+// image at path: a PDF page is rendered straight at the size the preview
+// needs, an image is decoded (upright) and shrunk.
+func WritePreview(ctx context.Context, path string, w io.Writer, opts imgutil.PreviewOptions, maxPixels int64) error {
+	opts = opts.WithDefaults()
+	if maxPixels <= 0 {
+		maxPixels = imgutil.DefaultMaxPixels
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	format, err := sniffFile(path)
+	if err != nil {
+		return err
+	}
+	var img image.Image
+	if format == imgutil.PDF {
+		img, err = pdfPreviewPage(path, opts.LongEdge, maxPixels)
+	} else {
+		img, err = imgutil.Decode(path, imgutil.Options{MaxPixels: maxPixels})
+	}
+	if err != nil {
+		return err
+	}
+	return imgutil.WritePreview(w, img, opts)
+}

@@ -111,13 +111,10 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
-// encodedTIFF writes pages as one multi-page TIFF by chaining single-page
-// TIFFs from Go's encoder: each page's IFD offsets are rebased.
+// encodedTIFF writes pages as one multi-page TIFF of uncompressed gray
+// strips, by hand: Go's encoder writes a single page.
 func encodedTIFF(t *testing.T, pages ...image.Image) []byte {
 	t.Helper()
-	// Go's encoder writes one page; tiffcp-like chaining would need
-	// rewriting every offset, so the multi-page file is written by hand
-	// with uncompressed gray strips instead.
 	var out []byte
 	out = append(out, "II*\x00\x00\x00\x00\x00"...)
 	link := 4
@@ -152,9 +149,13 @@ func encodedTIFF(t *testing.T, pages ...image.Image) []byte {
 	return out
 }
 
-func putU32(b []byte, v uint32)            { b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+func putU32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
 func appendU16(b []byte, v uint16) []byte { return append(b, byte(v), byte(v>>8)) }
-func appendU32(b []byte, v uint32) []byte { return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
+func appendU32(b []byte, v uint32) []byte {
+	return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+}
 
 func TestTextLayerIsReadExactly(t *testing.T) {
 	t.Parallel()

@@ -53,6 +53,10 @@ func (p *Pool) pdf(ctx context.Context, path string, opts Options) ([]Page, erro
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if opts.ForceOCR {
+			scanned = append(scanned, i)
+			continue
+		}
 		text, err := doc.Text(i)
 		if err != nil {
 			return nil, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
@@ -137,4 +141,27 @@ func cleanText(s string) string {
 		lines[i] = strings.TrimRight(l, " \t\r")
 	}
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// pdfPreviewPage renders the first page so that its long edge is about
+// edge pixels.
+func pdfPreviewPage(path string, edge int, maxPixels int64) (image.Image, error) {
+	doc, err := openPDF(path)
+	if err != nil {
+		return nil, err
+	}
+	defer doc.Close()
+	if doc.NumPage() <= 0 {
+		return nil, fault.BadInput("the PDF has no pages: it is damaged or truncated")
+	}
+	b, err := doc.Bound(0)
+	if err != nil {
+		return nil, fault.BadInput("page 1 of the PDF cannot be read: it is damaged")
+	}
+	long := float64(max(b.Dx(), b.Dy()))
+	if long < 1 {
+		return nil, fault.BadInput("page 1 of the PDF has no area (%v points)", b)
+	}
+	img, _, err := renderPage(doc, 0, 72*float64(edge)/long, maxPixels)
+	return img, err
 }
