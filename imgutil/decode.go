@@ -45,8 +45,9 @@ func (o Options) WithDefaults() Options {
 
 // Source is an image file opened for decoding. Every page's dimensions are
 // checked against the pixel limit when the Source is opened, from the
-// headers only; pages are decoded one at a time by Page. A Source is not
-// safe for concurrent use.
+// headers only; pages are decoded one at a time by Page. Page may be
+// called from several goroutines when the underlying ReaderAt allows
+// concurrent reads, as an *os.File does.
 type Source struct {
 	r      io.ReaderAt
 	size   int64

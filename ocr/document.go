@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/revisbali/worker/fault"
 	"github.com/revisbali/worker/imgutil"
@@ -23,12 +22,11 @@ const (
 
 // Options bound and tune one document's OCR. Zero fields take defaults.
 type Options struct {
-	Languages []string      // nil means the pool's
-	MaxPages  int           // longer documents are refused before any page is read
-	DPI       float64       // resolution PDF pages are rendered at for OCR
-	MaxPixels int64         // one page or image, checked before decoding or rendering
-	Timeout   time.Duration // 0 means none beyond ctx
-	ForceOCR  bool          // recognise PDF pages even when they have a text layer
+	Languages []string // nil means the pool's
+	MaxPages  int      // longer documents are refused before any page is read
+	DPI       float64  // resolution PDF pages are rendered at for OCR
+	MaxPixels int64    // one page or image, checked before decoding or rendering
+	ForceOCR  bool     // recognise PDF pages even when they have a text layer
 }
 
 // WithDefaults returns a copy with zero fields set to their defaults.
@@ -74,14 +72,10 @@ type Result struct {
 // supported image, too many pages, too many pixels) matches
 // fault.ErrBadInput. Pages are recognised in parallel on the pool's
 // engines, and never more pages are decoded at once than the pool has
-// engines.
+// engines. Cancelling ctx stops the document before its next page; a page
+// already in Tesseract runs to its end (a few seconds).
 func (p *Pool) Document(ctx context.Context, path string, opts Options) (Result, error) {
 	opts = opts.WithDefaults()
-	if opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
-		defer cancel()
-	}
 	format, err := sniffFile(path)
 	if err != nil {
 		return Result{}, err
@@ -93,9 +87,6 @@ func (p *Pool) Document(ctx context.Context, path string, opts Options) (Result,
 		pages, err = p.images(ctx, path, opts)
 	}
 	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) && opts.Timeout > 0 && errors.Is(err, context.DeadlineExceeded) {
-			return Result{}, fmt.Errorf("OCR took longer than %s: %w", opts.Timeout, err)
-		}
 		return Result{}, err
 	}
 	texts := make([]string, len(pages))

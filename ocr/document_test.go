@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/image/tiff"
 
@@ -326,11 +327,17 @@ func pngHeader(w, h uint32) []byte {
 	return append(append([]byte{}, data[:8]...), withCRC(ihdr)...)
 }
 
-func TestTimeoutStopsTheDocument(t *testing.T) {
+// A job past its deadline stops instead of reading on.
+func TestDeadlineStopsTheDocument(t *testing.T) {
 	t.Parallel()
-	path := writeFile(t, t.TempDir(), "scan.pdf", imagePDF(t, 300, mustPage(t, docgen.Letter, docgen.PageOptions{}), mustPage(t, docgen.Invoice, docgen.PageOptions{})))
-	_, err := testPool.Document(context.Background(), path, Options{Timeout: 1})
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "longer than") {
-		t.Fatalf("got %v, want a timeout", err)
+	dir := t.TempDir()
+	scan := imagePDF(t, 300, mustPage(t, docgen.Letter, docgen.PageOptions{}), mustPage(t, docgen.Invoice, docgen.PageOptions{}))
+	for _, path := range []string{writeFile(t, dir, "scan.pdf", scan), writeFile(t, dir, "scan.png", pngHeader(100, 100))} {
+		ctx, cancel := context.WithDeadline(context.Background(), time.Now())
+		_, err := testPool.Document(ctx, path, Options{})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: got %v, want the deadline", filepath.Base(path), err)
+		}
 	}
 }
