@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/ocrbench" ./internal/ocrbench
 bench="$work/ocrbench"
-cores=$(nproc)
+cores=$(nproc --all)  # plain nproc obeys OMP_THREAD_LIMIT
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
