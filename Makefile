@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: test deps vet bench demo testbed-up testbed-down
+.PHONY: test deps vet bench demo chaos testbed-up testbed-down
 
 deps:
 	@scripts/deps.sh
@@ -14,6 +14,7 @@ vet:
 
 test: deps vet
 	scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -run='^$$' -fuzz=FuzzParseText -fuzztime=$(FUZZTIME) ./passport/
 
 testbed-up: deps
 	scripts/testbed.sh up
@@ -25,3 +26,11 @@ testbed-down:
 bench: deps
 	@WITH_BENCH_TOOLS=1 scripts/deps.sh
 	scripts/testbed.sh run scripts/bench.sh
+
+# The worker end to end on the bundled documents; CLOUD=1 uses versitygw.
+demo: deps
+	CLOUD=$(CLOUD) scripts/demo.sh
+
+# Faults, load and hostile input; writes the figures to RELIABILITY.md.
+chaos: deps
+	scripts/testbed.sh run scripts/chaos.sh

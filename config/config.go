@@ -32,6 +32,7 @@ type Config struct {
 
 	Storage Storage
 	Temp    Temp
+	Worker  Worker
 	OCR     OCR
 }
 
@@ -93,6 +94,7 @@ func parse(opts env.Options) (Config, error) {
 		problems = append(problems, envProblems(err)...)
 	}
 	cfg.fillDefaults()
+	cfg.Worker.fillDefaults()
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
 		return Config{}, &Error{Problems: problems}
@@ -166,6 +168,7 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Worker.validate()...)
 	problems = append(problems, c.OCR.validate()...)
 	return problems
 }
