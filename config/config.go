@@ -34,6 +34,7 @@ type Config struct {
 	Backup  Backup
 	Temp    Temp
 	Worker  Worker
+	OCR     OCR
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -170,6 +171,7 @@ func (c *Config) validate() []error {
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
+	problems = append(problems, c.OCR.validate()...)
 	return problems
 }
 
