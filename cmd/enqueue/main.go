@@ -21,6 +21,9 @@
 package main
 
 import (
+	// TIME_ZONE is checked at start; images without zoneinfo must still know it.
+	_ "time/tzdata"
+
 	"context"
 	"os"
 	"os/signal"
