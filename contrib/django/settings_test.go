@@ -30,6 +30,9 @@ type djangoSettings struct {
 		Location           string            `json:"AWS_LOCATION"`
 		AddressingStyle    string            `json:"AWS_S3_ADDRESSING_STYLE"`
 		FileOverwrite      bool              `json:"AWS_S3_FILE_OVERWRITE"`
+		TimeZone           string            `json:"TIME_ZONE"`
+		DBBackupHostname   string            `json:"DBBACKUP_HOSTNAME"`
+		DBBackupKeep       int               `json:"DBBACKUP_CLEANUP_KEEP"`
 		DefaultFileStorage string            `json:"DEFAULT_FILE_STORAGE"`
 		DBBackupStorage    string            `json:"DBBACKUP_STORAGE"`
 		DBBackupOptions    map[string]string `json:"DBBACKUP_STORAGE_OPTIONS"`
@@ -104,6 +107,8 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 		{name: "cloud custom domain", env: with(cloud, "AWS_S3_CUSTOM_DOMAIN", "files.example.com", "AWS_S3_URL_PROTOCOL", "http:")},
 		{name: "cloud unsigned virtual", env: with(cloud, "AWS_QUERYSTRING_AUTH", "False", "AWS_S3_ADDRESSING_STYLE", "virtual", "AWS_S3_REGION_NAME", "us-east-1")},
 		{name: "cloud no overwrite", env: with(cloud, "AWS_S3_FILE_OVERWRITE", "False", "MEDIA_ROOT", "/srv/app/media")},
+		{name: "backups elsewhere", env: with(cloud, "AWS_LOCATION", "crm", "DBBACKUP_LOCATION", "db/dumps/", "DBBACKUP_HOSTNAME", "web1", "DBBACKUP_CLEANUP_KEEP", "30", "TIME_ZONE", "Asia/Makassar")},
+		{name: "local backups elsewhere", env: with(local, "DBBACKUP_LOCATION", "db", "TIME_ZONE", "UTC")},
 		{name: "empty values mean defaults", env: with(cloud, "AWS_QUERYSTRING_EXPIRE", "", "AWS_S3_REGION_NAME", "", "MEDIA_URL", "", "APP_ENV", "", "AWS_QUERYSTRING_AUTH", "")},
 
 		{name: "lowercase true", env: with(cloud, "USE_CLOUD_STORAGE", "true"), refused: []string{"MEDIA_ROOT", "USE_CLOUD_STORAGE"}},
@@ -121,6 +126,10 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 		{name: "endpoint without scheme", env: with(cloud, "AWS_S3_ENDPOINT_URL", "0123abc.r2.cloudflarestorage.com"), refused: []string{"AWS_S3_ENDPOINT_URL"}},
 		{name: "addressing style", env: with(cloud, "AWS_S3_ADDRESSING_STYLE", "host"), refused: []string{"AWS_S3_ADDRESSING_STYLE"}},
 		{name: "url protocol", env: with(cloud, "AWS_S3_URL_PROTOCOL", "ftp:"), refused: []string{"AWS_S3_URL_PROTOCOL"}},
+		{name: "absolute backup folder", env: with(cloud, "DBBACKUP_LOCATION", "/backups"), refused: []string{"DBBACKUP_LOCATION"}},
+		{name: "escaping backup folder", env: with(local, "DBBACKUP_LOCATION", "../backups"), refused: []string{"DBBACKUP_LOCATION"}},
+		{name: "keep none", env: with(local, "DBBACKUP_CLEANUP_KEEP", "0"), refused: []string{"DBBACKUP_CLEANUP_KEEP"}},
+		{name: "unknown zone", env: with(local, "TIME_ZONE", "Bali/Kuta"), refused: []string{"TIME_ZONE"}},
 		{name: "app env", env: with(local, "APP_ENV", "staging"), refused: []string{"APP_ENV"}},
 	}
 	for _, tt := range tests {
@@ -162,7 +171,7 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 			if got.Error != "" {
 				t.Fatalf("Django helper refused: %s", got.Error)
 			}
-			compareSettings(t, cfg.Storage, got)
+			compareSettings(t, cfg, got)
 
 			store, err := storage.New(t.Context(), cfg.Storage)
 			if err != nil {
@@ -184,8 +193,9 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 // non-ASCII and the characters django-storages keeps unquoted.
 var urlNames = []string{"passports/a b.pdf", "scans/Ñoño (1)~!*'.jpg", "invoices/2026/INV#7?.pdf"}
 
-func compareSettings(t *testing.T, w config.Storage, got djangoSettings) {
+func compareSettings(t *testing.T, cfg config.Config, got djangoSettings) {
 	t.Helper()
+	w, b := cfg.Storage, cfg.Backup
 	d := got.Settings
 	deref := func(p *string) string {
 		if p == nil {
@@ -198,10 +208,15 @@ func compareSettings(t *testing.T, w config.Storage, got djangoSettings) {
 		workerStyle = "virtual"
 	}
 	backend := "django.core.files.storage.FileSystemStorage"
-	backupLocation := w.MediaRoot + "/backups"
+	folder := strings.Trim(b.Folder, "/")
+	backupLocation := w.MediaRoot + "/" + folder
 	if w.UseCloudStorage {
 		backend = "storages.backends.s3boto3.S3Boto3Storage"
-		backupLocation = strings.TrimLeft(strings.TrimRight(w.Location, "/")+"/backups", "/")
+		backupLocation = strings.TrimLeft(strings.TrimRight(w.Location, "/")+"/"+folder, "/")
+	}
+	zone := d.TimeZone
+	if zone == "" {
+		zone = "America/Chicago" // Django's default, left alone
 	}
 	checks := []struct {
 		what           string
@@ -223,6 +238,9 @@ func compareSettings(t *testing.T, w config.Storage, got djangoSettings) {
 		{"url protocol", w.URLProtocol, d.URLProtocol},
 		{"addressing style", workerStyle, d.AddressingStyle},
 		{"file overwrite", bool(w.FileOverwrite), d.FileOverwrite},
+		{"backup time zone", b.TimeZone, zone},
+		{"backup host name", b.Hostname, d.DBBackupHostname},
+		{"backups kept", b.CleanupKeep, d.DBBackupKeep},
 	}
 	for _, c := range checks {
 		if c.worker != c.django {
