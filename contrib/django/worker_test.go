@@ -178,9 +178,7 @@ func TestBackupSeenByDbbackup(t *testing.T) {
 
 			kinds := startWorker(t, bin, env)
 			if !slices.Contains(kinds, "backup_db") {
-				// PENDING: the backup job's worker is not on this branch
-				// yet. The lead turns this skip into a run once it lands.
-				t.Skipf("PENDING: the worker binary registers %v, not backup_db", kinds)
+				t.Fatalf("the worker binary registers %v, not backup_db", kinds)
 			}
 			r := pyWait(t, env, pyEnqueue(t, env, "backup_db", `{}`, false))
 			if r.State != "completed" {
