@@ -70,49 +70,66 @@ func pyWait(t *testing.T, env map[string]string, id int64) jobResult {
 }
 
 // TestKindsAgreeWithJobsPackage checks the Python table of kinds against the
-// worker's args types: queue, attempts and uniqueness.
+// worker's args types: argument names, and queue, attempts and uniqueness
+// of each variant.
 func TestKindsAgreeWithJobsPackage(t *testing.T) {
 	requirePython(t)
-	out := runPython(t, nil, nil, "-c", `
-import json
-from revisbali_worker.jobs import KINDS
-print(json.dumps({k: {"queue": v.queue, "max_attempts": v.max_attempts, "args": sorted(v.args),
-                      "unique_args": list(v.unique_args), "unique_period": v.unique_period or 0}
-                  for k, v in KINDS.items()}))`)
-	var kinds map[string]struct {
-		Queue        string   `json:"queue"`
-		MaxAttempts  int      `json:"max_attempts"`
-		Args         []string `json:"args"`
-		UniqueArgs   []string `json:"unique_args"`
-		UniquePeriod int      `json:"unique_period"`
+	type variant struct {
+		args interface {
+			river.JobArgs
+			river.JobArgsWithInsertOpts
+		}
+		python string // the same arguments, as Django passes them
 	}
-	if err := json.Unmarshal(out, &kinds); err != nil {
+	variants := []variant{
+		{jobs.OCRDocumentArgs{Name: "a.png", Lang: "ind"}, `{"name": "a.png", "lang": "ind"}`},
+		{jobs.PassportMRZArgs{Name: "a.png"}, `{"name": "a.png"}`},
+		{jobs.MigrateFilesArgs{DryRun: true}, `{"dry_run": true}`},
+		{jobs.BackupDBArgs{}, `{}`},
+		{jobs.BackupDBArgs{Verify: true}, `{"verify": true}`},
+		{jobs.RestoreDBArgs{Latest: true, Yes: true}, `{"latest": true, "yes": true}`},
+	}
+	// Arguments the app never sets: the leader's hourly catch-up check.
+	internal := map[string][]string{jobs.KindBackupDB: {"catch_up"}}
+
+	var script strings.Builder
+	script.WriteString("import json\nfrom revisbali_worker.jobs import KINDS, insert_options\nout = {'args': {k: sorted(v.args) for k, v in KINDS.items()}, 'variants': []}\n")
+	for _, v := range variants {
+		fmt.Fprintf(&script, "out['variants'].append(insert_options(%q, json.loads(%q))._asdict())\n", v.args.Kind(), v.python)
+	}
+	script.WriteString("print(json.dumps(out))\n")
+	var got struct {
+		Args     map[string][]string `json:"args"`
+		Variants []struct {
+			Queue        string   `json:"queue"`
+			MaxAttempts  int      `json:"max_attempts"`
+			UniqueArgs   []string `json:"unique_args"`
+			UniquePeriod int      `json:"unique_period"`
+		} `json:"variants"`
+	}
+	out := runPython(t, nil, nil, "-c", script.String())
+	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%s: %v", out, err)
 	}
-	// migrate_files_batch is the worker's own: the app never enqueues it.
-	for _, a := range []interface {
-		river.JobArgs
-		river.JobArgsWithInsertOpts
-	}{jobs.OCRDocumentArgs{}, jobs.PassportMRZArgs{}, jobs.MigrateFilesArgs{}, jobs.BackupDBArgs{}, jobs.RestoreDBArgs{}} {
-		k, ok := kinds[a.Kind()]
-		if !ok {
-			t.Errorf("Python cannot enqueue %s", a.Kind())
-			continue
+
+	for i, v := range variants {
+		kind := v.args.Kind()
+		opts, py := v.args.InsertOpts(), got.Variants[i]
+		if py.Queue != opts.Queue || py.MaxAttempts != opts.MaxAttempts {
+			t.Errorf("%s %s: Python queue %s, %d attempts; worker %s, %d", kind, v.python, py.Queue, py.MaxAttempts, opts.Queue, opts.MaxAttempts)
 		}
-		delete(kinds, a.Kind())
-		opts := a.InsertOpts()
-		if k.Queue != opts.Queue || k.MaxAttempts != opts.MaxAttempts {
-			t.Errorf("%s: Python queue %s, %d attempts; worker %s, %d", a.Kind(), k.Queue, k.MaxAttempts, opts.Queue, opts.MaxAttempts)
+		if (len(py.UniqueArgs) > 0) != opts.UniqueOpts.ByArgs || time.Duration(py.UniquePeriod)*time.Second != opts.UniqueOpts.ByPeriod {
+			t.Errorf("%s %s: Python unique by %v every %ds; worker %+v", kind, v.python, py.UniqueArgs, py.UniquePeriod, opts.UniqueOpts)
 		}
-		if (len(k.UniqueArgs) > 0) != opts.UniqueOpts.ByArgs || time.Duration(k.UniquePeriod)*time.Second != opts.UniqueOpts.ByPeriod {
-			t.Errorf("%s: Python unique by %v every %ds; worker %+v", a.Kind(), k.UniqueArgs, k.UniquePeriod, opts.UniqueOpts)
-		}
-		if got, want := k.Args, jsonFields(a); !slices.Equal(got, want) {
-			t.Errorf("%s: Python takes %v, the worker reads %v", a.Kind(), got, want)
+		want := slices.DeleteFunc(jsonFields(v.args), func(f string) bool { return slices.Contains(internal[kind], f) })
+		if args, ok := got.Args[kind]; !ok || !slices.Equal(args, want) {
+			t.Errorf("%s: Python takes %v, the worker reads %v (internal %v)", kind, args, want, internal[kind])
 		}
 	}
-	for kind := range kinds {
-		t.Errorf("Python enqueues %s, which the worker does not define", kind)
+	for kind := range got.Args {
+		if !slices.ContainsFunc(variants, func(v variant) bool { return v.args.Kind() == kind }) {
+			t.Errorf("Python enqueues %s, which the worker does not define", kind)
+		}
 	}
 }
 

@@ -37,11 +37,27 @@ KINDS = {
     "migrate_files": Kind(
         "storage", {"fields": (list, False), "dry_run": (bool, False), "batch_size": (int, False)}, (), None, 5
     ),
-    # At most one backup per UTC day, as the worker's nightly schedule.
-    "backup_db": Kind("maintenance", {}, (), 24 * 3600, 3),
-    # One attempt: a restore replaces the database.
-    "restore_db": Kind("maintenance", {"name": (str, False), "latest": (bool, False)}, (), None, 1),
+    # At most one backup per UTC day, as the worker's nightly schedule;
+    # verify=True restores the newest backup into a scratch database and
+    # compares it with the source instead (see insert_options).
+    "backup_db": Kind("maintenance", {"verify": (bool, False)}, (), 24 * 3600, 3),
+    # One attempt: a restore replaces the database, so yes=True must confirm it.
+    "restore_db": Kind(
+        "maintenance", {"name": (str, False), "latest": (bool, False), "yes": (bool, False)}, (), None, 1
+    ),
 }
+
+InsertOptions = namedtuple("InsertOptions", "queue max_attempts unique_args unique_period")
+
+
+def insert_options(kind, args):
+    """The queue, attempts and uniqueness of one job: the kind's, except for
+    a verification backup, which runs once and is never merged with a
+    backup (the worker's BackupDBArgs.InsertOpts)."""
+    spec = KINDS[kind]
+    if kind == "backup_db" and args.get("verify"):
+        return InsertOptions(spec.queue, 1, (), None)
+    return InsertOptions(spec.queue, spec.max_attempts, spec.unique_args, spec.unique_period)
 
 # River's default unique states (available, completed, pending, retryable,
 # running, scheduled) as its bit(8) mask: a job in one of them blocks a
@@ -114,9 +130,10 @@ def enqueue(kind, args, *, using=None):
     args = dict(args or {})
     _check_args(kind, spec, args)
 
+    opts = insert_options(kind, args)
     unique_key = unique_states = None
-    if spec.unique_args or spec.unique_period:
-        unique_key = unique_key_for(kind, args, spec.unique_args, spec.unique_period)
+    if opts.unique_args or opts.unique_period:
+        unique_key = unique_key_for(kind, args, opts.unique_args, opts.unique_period)
         unique_states = UNIQUE_STATES
 
     alias = using or DEFAULT_DB_ALIAS
@@ -125,7 +142,7 @@ def enqueue(kind, args, *, using=None):
             try:
                 cursor.execute(
                     _INSERT,
-                    [go_json(args), kind, spec.max_attempts, spec.queue, unique_key, unique_states],
+                    [go_json(args), kind, opts.max_attempts, opts.queue, unique_key, unique_states],
                 )
             except DatabaseError as err:
                 missing = _queue_missing(alias, err)
@@ -204,8 +221,11 @@ def _check_args(kind, spec, args):
     unknown = sorted(set(args) - set(spec.args))
     if unknown:
         problems.append("unknown argument %s" % ", ".join(unknown))
-    if kind == "restore_db" and bool(args.get("name")) == bool(args.get("latest")):
-        problems.append("give either a backup name or latest=True")
+    if kind == "restore_db":
+        if bool(args.get("name")) == bool(args.get("latest")):
+            problems.append("give either a backup name or latest=True")
+        if args.get("yes") is not True:
+            problems.append("it replaces the database: confirm with yes=True")
     if kind == "migrate_files":
         for field in args.get("fields") or []:
             if not isinstance(field, str) or field.count(".") != 1:

@@ -94,9 +94,15 @@ class EnqueueTest(unittest.TestCase):
         self.assertNotEqual(enqueue("migrate_files", args), enqueue("migrate_files", args))
 
     def test_one_backup_a_day(self):
-        from revisbali_worker.jobs import enqueue
+        from revisbali_worker.jobs import enqueue, job_result
 
-        self.assertEqual(enqueue("backup_db", {}), enqueue("backup_db", {}))
+        backup = enqueue("backup_db", {})
+        self.assertEqual(enqueue("backup_db", {}), backup)
+        # A verification is never merged with a backup, nor with another.
+        verify = enqueue("backup_db", {"verify": True})
+        self.assertNotIn(verify, (backup, enqueue("backup_db", {"verify": True})))
+        self.assertEqual(job_result(verify)["max_attempts"], 1)
+        self.assertEqual(job_result(backup)["max_attempts"], 3)
 
     def test_unique_key_periods_start_at_utc_midnight(self):
         import hashlib
@@ -128,7 +134,9 @@ class EnqueueTest(unittest.TestCase):
             ("passport_mrz", {"name": 42}, "argument name must be a str"),
             ("migrate_files", {"batch_size": True}, "argument batch_size must be a int"),
             ("migrate_files", {"fields": ["documents_document"]}, "is not TABLE.COLUMN"),
-            ("restore_db", {}, "either a backup name or latest=True"),
+            ("restore_db", {"yes": True}, "either a backup name or latest=True"),
+            ("restore_db", {"latest": True}, "confirm with yes=True"),
+            ("restore_db", {"latest": True, "yes": 1}, "argument yes must be a bool"),
             ("restore_db", {"name": "default-web1-2026-11-28-020000.psql.bin", "latest": True}, "either"),
         ]
         for kind, args, message in cases:
