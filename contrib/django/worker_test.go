@@ -2,6 +2,7 @@ package djangokit_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -115,12 +116,8 @@ func TestUploadOCRedByWorker(t *testing.T) {
 			env["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
 			runPython(t, env, nil, "-m", "django", "migrate", "--verbosity=0")
 
-			kinds := startWorker(t, bin, env)
-			if !slices.Contains(kinds, "ocr_document") {
-				// PENDING: the OCR job's worker is not on this branch yet
-				// (jobs.Register lists no ocr_document). The lead turns this
-				// skip into a run once it lands.
-				t.Skipf("PENDING: the worker binary registers %v, not ocr_document", kinds)
+			if kinds := startWorker(t, bin, env); !slices.Contains(kinds, "ocr_document") {
+				t.Fatalf("the worker binary registers %v, not ocr_document", kinds)
 			}
 
 			// A rolled-back upload enqueues nothing the worker could see.
@@ -140,8 +137,12 @@ func TestUploadOCRedByWorker(t *testing.T) {
 				t.Fatalf("OCR job %d ended %s: %+v", up.Job, r.State, r.Errors)
 			}
 			var result struct {
-				Name string `json:"name"`
-				Text string `json:"text"`
+				Name    string `json:"name"`
+				Text    string `json:"text"`
+				Preview struct {
+					Name string `json:"name"`
+					URL  string `json:"url"`
+				} `json:"preview"`
 			}
 			if err := json.Unmarshal(r.Output, &result); err != nil {
 				t.Fatalf("output %s: %v", r.Output, err)
@@ -152,6 +153,16 @@ func TestUploadOCRedByWorker(t *testing.T) {
 			for _, want := range []string{"INVOICE", "REVISBALI", "13,450,000"} {
 				if !strings.Contains(strings.ToUpper(result.Text), want) {
 					t.Errorf("OCR text read back from Django lacks %q:\n%s", want, result.Text)
+				}
+			}
+			// The preview is where the frontend will load it from.
+			if mode.cloud {
+				if img := httpGet(t, result.Preview.URL); !bytes.HasPrefix(img, []byte("\xff\xd8\xff")) {
+					t.Errorf("the preview at %s is not a JPEG", result.Preview.URL)
+				}
+			} else {
+				if _, err := os.Stat(filepath.Join(env["MEDIA_ROOT"], result.Preview.Name)); err != nil || result.Preview.URL != "/media/"+result.Preview.Name {
+					t.Errorf("preview %+v: %v", result.Preview, err)
 				}
 			}
 			stdout, stderr, err := tryPython(t, env, nil, "-m", "tests.jobctl", "wait", strconv.FormatInt(rolledBack, 10), "--timeout", "1")
