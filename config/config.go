@@ -30,6 +30,7 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Migrate Migrate
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -178,6 +179,7 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Migrate.validate()...)
 	return problems
 }
 
