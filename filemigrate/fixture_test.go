@@ -15,7 +15,7 @@ import (
 )
 
 // schema is shaped like a Django app's: serial, bigserial and uuid keys,
-// FileField columns (varchar(100), NULL or NOT NULL DEFAULT ”), text
+// FileField columns (varchar(100), nullable or with an empty default), text
 // columns that are not files, and a table with a composite key.
 const schema = `
 CREATE TABLE customers_customer (
