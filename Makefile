@@ -20,3 +20,8 @@ testbed-up: deps
 
 testbed-down:
 	scripts/testbed.sh down
+
+# Figures beside the tools a user would otherwise pick, same data, one run.
+bench: deps
+	@WITH_BENCH_TOOLS=1 scripts/deps.sh
+	scripts/testbed.sh run scripts/bench.sh

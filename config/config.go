@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"reflect"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -31,6 +32,7 @@ type Config struct {
 
 	Storage Storage
 	Migrate Migrate
+	Temp    Temp
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -116,7 +118,7 @@ func (e *Error) Unwrap() []error { return e.Problems }
 
 // envProblems turns the env library's field names into variable names.
 func envProblems(err error) []error {
-	names := fieldVars(reflect.TypeFor[Config](), nil)
+	names := fieldVars()
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
 		return []error{err}
@@ -137,25 +139,10 @@ func envProblems(err error) []error {
 	return out
 }
 
-// fieldVars maps each field name to its variable, walking nested structs.
-func fieldVars(t reflect.Type, names map[string]string) map[string]string {
-	if names == nil {
-		names = map[string]string{}
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" {
-			fieldVars(f.Type, names)
-			continue
-		}
-		if key, _, _ := strings.Cut(f.Tag.Get("env"), ","); key != "" {
-			names[f.Name] = key
-		}
-	}
-	return names
-}
-
 func (c *Config) fillDefaults() {
+	if c.Temp.Dir == "" {
+		c.Temp.Dir = filepath.Join(os.TempDir(), "revisbali-worker")
+	}
 	if c.Storage.Bucket == "" {
 		if c.AppEnv == "prod" {
 			c.Storage.Bucket = ProdBucket

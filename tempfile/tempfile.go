@@ -1,0 +1,212 @@
+// Package tempfile gives jobs scoped local files: a real path for tools that
+// need one (Tesseract, MuPDF, pg_restore), whatever the storage, removed when
+// the job's function returns, fails, panics or is cancelled.
+//
+// Each worker process works in its own run folder under the configured temp
+// folder and holds an exclusive lock on it while alive. At start, Sweep
+// removes the run folders nobody holds: leftovers of a crashed run, never the
+// files of another live worker sharing the temp folder.
+package tempfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/revisbali/worker/storage"
+)
+
+const (
+	runPrefix = "run-"
+	lockName  = ".lock"
+)
+
+// Dir is one worker process's private temp folder.
+type Dir struct {
+	root string // the configured folder, shared by the workers of a host
+	run  string // this process's folder inside root
+	lock *os.File
+}
+
+// Open creates root if needed (mode 0700) and a run folder inside it that
+// this process locks until Close.
+func Open(root string) (*Dir, error) {
+	if root == "" {
+		return nil, errors.New("tempfile: no folder given")
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("tempfile: create %s: %w", root, err)
+	}
+	run, err := os.MkdirTemp(root, runPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("tempfile: create run folder: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(run, lockName), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		err = syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err != nil {
+		os.RemoveAll(run)
+		return nil, fmt.Errorf("tempfile: lock run folder: %w", err)
+	}
+	return &Dir{root: root, run: run, lock: lock}, nil
+}
+
+// Path is this process's run folder.
+func (d *Dir) Path() string { return d.run }
+
+// Close removes the run folder and everything left in it.
+func (d *Dir) Close() error {
+	err := os.RemoveAll(d.run)
+	d.lock.Close()
+	return err
+}
+
+// Sweep removes the run folders under root that no live process holds, and
+// returns how many it removed.
+func (d *Dir) Sweep() (int, error) {
+	entries, err := os.ReadDir(d.root)
+	if err != nil {
+		return 0, fmt.Errorf("tempfile: sweep %s: %w", d.root, err)
+	}
+	removed := 0
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(d.root, e.Name())
+		if p == d.run || !strings.HasPrefix(e.Name(), runPrefix) || !e.IsDir() {
+			continue
+		}
+		if held(filepath.Join(p, lockName)) {
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}
+
+// held reports whether another process holds the lock file.
+func held(lockPath string) bool {
+	f, err := os.OpenFile(lockPath, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}
+
+// Usage returns the bytes held by files under root, every run included.
+func (d *Dir) Usage() (int64, error) {
+	var total int64
+	err := filepath.WalkDir(d.root, func(_ string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while we walked
+			}
+			return err
+		}
+		if e.Type().IsRegular() {
+			if info, err := e.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total, err
+}
+
+// WithLocalPath calls fn with a path on local disk holding the named file.
+// With a backend that keeps files on this disk (storage.LocalPather) it is
+// the file itself and nothing is copied. Otherwise the file is streamed into
+// a private temp file (mode 0600, the name's extension kept so tools that
+// sniff extensions behave), removed when fn returns or panics.
+func (d *Dir) WithLocalPath(ctx context.Context, store storage.Storage, name string, fn func(path string) error) error {
+	if lp, ok := store.(storage.LocalPather); ok {
+		p, err := lp.LocalPath(name)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("tempfile: %s: %w", name, err)
+		}
+		return fn(p)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := store.Open(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+
+	f, err := os.CreateTemp(d.run, "file-*"+extension(name))
+	if err != nil {
+		return fmt.Errorf("tempfile: create local copy of %s: %w", name, err)
+	}
+	defer os.Remove(f.Name())
+	_, err = io.Copy(f, contextReader{ctx, r})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("tempfile: copy %s to local disk: %w", name, err)
+	}
+	return fn(f.Name())
+}
+
+// WithDir calls fn with a fresh private folder, removed with its contents
+// when fn returns or panics.
+func (d *Dir) WithDir(ctx context.Context, fn func(dir string) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(d.run, "dir-")
+	if err != nil {
+		return fmt.Errorf("tempfile: create folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	return fn(dir)
+}
+
+// extension returns the name's extension when it is short and plain, so a
+// hostile name cannot smuggle separators or control characters into a path.
+func extension(name string) string {
+	ext := path.Ext(name)
+	if len(ext) < 2 || len(ext) > 10 {
+		return ""
+	}
+	for _, c := range ext[1:] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return ""
+		}
+	}
+	return ext
+}
+
+// contextReader stops a copy as soon as ctx is done.
+type contextReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c contextReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
