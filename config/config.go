@@ -33,6 +33,7 @@ type Config struct {
 	Storage Storage
 	Migrate Migrate
 	Temp    Temp
+	Worker  Worker
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -93,6 +94,7 @@ func parse(opts env.Options) (Config, error) {
 		problems = append(problems, envProblems(err)...)
 	}
 	cfg.fillDefaults()
+	cfg.Worker.fillDefaults()
 	problems = append(problems, cfg.validate()...)
 	if len(problems) > 0 {
 		return Config{}, &Error{Problems: problems}
@@ -167,6 +169,7 @@ func (c *Config) validate() []error {
 	}
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Migrate.validate()...)
+	problems = append(problems, c.Worker.validate()...)
 	return problems
 }
 

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/riverqueue/river/rivertype"
+)
+
+func TestMigrateTwiceStartStop(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	vars := baseEnv(t, b.dbURL)
+
+	// Without migrations the daemon cannot start: WORKER_MIGRATE=false skips them.
+	skip := env{"WORKER_MIGRATE": "false"}
+	for k, v := range vars {
+		skip[k] = v
+	}
+	if code := startProc(t, skip).wait(); code != exitError {
+		t.Fatalf("WORKER_MIGRATE=false on an empty database: exit %d, want %d", code, exitError)
+	}
+
+	for i := range 2 {
+		if code := startProc(t, vars, "migrate").wait(); code != exitOK {
+			t.Fatalf("worker migrate #%d: exit %d", i+1, code)
+		}
+	}
+	var versions int
+	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM river_migration").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions == 0 {
+		t.Fatal("no River migration recorded")
+	}
+
+	// Starting applies them again (a no-op) unless told not to.
+	p, base := startWorker(t, vars)
+	p.waitLog("river migrations applied")
+	for _, path := range []string{"/livez", "/readyz"} {
+		if code, body := get(t, base+path); code != 200 {
+			t.Errorf("GET %s: %d %s", path, code, body)
+		}
+	}
+	code, body := get(t, base+"/metrics")
+	if code != 200 || !strings.Contains(body, "worker_queue_scrape_ok 1") {
+		t.Errorf("GET /metrics: %d, want worker_queue_scrape_ok 1 in:\n%s", code, body)
+	}
+
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != exitOK {
+		t.Errorf("exit after SIGTERM: %d, want 0", code)
+	}
+	if code := startProc(t, vars, "bogus").wait(); code != exitUsage {
+		t.Errorf("worker bogus: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// A stop signal lets a short job finish.
+func TestSoftStopFinishesRunningJob(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	vars := baseEnv(t, b.dbURL)
+	p, _ := startWorker(t, vars)
+
+	id := b.insert(t, sleepArgs{Seconds: 2})
+	b.waitState(t, id, rivertype.JobStateRunning)
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+	job := b.waitState(t, id, rivertype.JobStateCompleted, rivertype.JobStateAvailable, rivertype.JobStateRetryable)
+	if job.State != rivertype.JobStateCompleted {
+		t.Errorf("job is %s after a soft stop, want completed (errors %v)", job.State, job.Errors)
+	}
+}
+
+// A job still running at the soft stop timeout, or at a second signal, goes
+// back to the queue without losing an attempt, and its temp files are gone.
+func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		softStop string
+		signals  int
+	}{
+		{"soft stop timeout", "1s", 1},
+		{"second signal", "10m", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			vars := baseEnv(t, b.dbURL)
+			vars["WORKER_SOFT_STOP_TIMEOUT"] = tt.softStop
+			p, _ := startWorker(t, vars)
+
+			id := b.insert(t, sleepArgs{Seconds: 3600})
+			b.waitState(t, id, rivertype.JobStateRunning)
+			if files := tempFiles(t, vars["WORKER_TMPDIR"]); len(files) == 0 {
+				t.Fatal("the running job has no temp file: the test proves nothing")
+			}
+			p.signal(syscall.SIGTERM)
+			if tt.signals == 2 {
+				p.waitLog("stopping: no new jobs; running jobs may finish")
+				p.signal(syscall.SIGINT)
+			}
+			if code := p.wait(); code != exitOK {
+				t.Errorf("exit %d, want 0", code)
+			}
+
+			job, err := b.client.JobGet(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if job.State != rivertype.JobStateAvailable || job.Attempt != 0 || len(job.Errors) != 0 {
+				t.Errorf("interrupted job: state %s, attempt %d, errors %v; want available, 0, none", job.State, job.Attempt, job.Errors)
+			}
+			if files := tempFiles(t, vars["WORKER_TMPDIR"]); len(files) != 0 {
+				t.Errorf("temp files left: %v", files)
+			}
+
+			// The next worker takes it up and, the sleep being long, it is
+			// attempt 1 again.
+			p2, _ := startWorker(t, vars)
+			job = b.waitState(t, id, rivertype.JobStateRunning)
+			if job.Attempt != 1 {
+				t.Errorf("resumed job at attempt %d, want 1", job.Attempt)
+			}
+			p2.signal(syscall.SIGTERM)
+			p2.waitLog("stopping: no new jobs; running jobs may finish")
+			p2.signal(syscall.SIGTERM)
+			p2.wait()
+		})
+	}
+}
+
+func TestPanicIsRecordedWorkerStaysUp(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p, base := startWorker(t, baseEnv(t, b.dbURL))
+
+	id := b.insert(t, panicArgs{})
+	job := b.waitState(t, id, rivertype.JobStateDiscarded)
+	if len(job.Errors) != 1 || !strings.Contains(job.Errors[0].Error, "assignment to entry in nil map") || job.Errors[0].Trace == "" {
+		t.Errorf("panic not recorded as the attempt's error with a trace: %+v", job.Errors)
+	}
+	p.waitLog("job panicked")
+
+	// Still working.
+	id = b.insert(t, sleepArgs{Seconds: 0})
+	b.waitState(t, id, rivertype.JobStateCompleted)
+	if code, _ := get(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz after a panic: %d", code)
+	}
+	_, metrics := get(t, base+"/metrics")
+	if !strings.Contains(metrics, `worker_jobs_failed_total{kind="test_panic",reason="panic"} 1`) {
+		t.Errorf("panic not counted in /metrics:\n%s", metrics)
+	}
+	p.signal(syscall.SIGTERM)
+	p.wait()
+}
+
+// kill -9 mid-job: the job stays "running" in the table until the restarted
+// worker's rescuer gives it back, and then it completes; the dead process's
+// temp files are swept at restart.
+func TestKilledWorkerJobIsRescued(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	vars := baseEnv(t, b.dbURL)
+	p, _ := startWorker(t, vars)
+
+	id := b.insert(t, sleepArgs{BlockFirstAttempt: true})
+	b.waitState(t, id, rivertype.JobStateRunning)
+	leftovers := tempFiles(t, vars["WORKER_TMPDIR"])
+	if len(leftovers) == 0 {
+		t.Fatal("the running job has no temp file: the test proves nothing")
+	}
+	p.signal(syscall.SIGKILL)
+	p.wait()
+
+	p2, _ := startWorker(t, vars)
+	job := b.waitState(t, id, rivertype.JobStateCompleted)
+	if job.Attempt != 2 {
+		t.Errorf("rescued job completed at attempt %d, want 2", job.Attempt)
+	}
+	for _, f := range leftovers {
+		if strings.Contains(strings.Join(tempFiles(t, vars["WORKER_TMPDIR"]), "\n"), f) {
+			t.Errorf("the killed worker's temp file %s was not swept", f)
+		}
+	}
+	p2.signal(syscall.SIGTERM)
+	if code := p2.wait(); code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+}

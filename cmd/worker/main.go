@@ -1,0 +1,19 @@
+// Command worker is the daemon that works the jobs Django enqueues.
+//
+//	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
+//	worker migrate   apply River's migrations and exit
+//
+// SIGTERM or SIGINT stops fetching and lets running jobs finish for up to
+// WORKER_SOFT_STOP_TIMEOUT, then cancels them; a cancelled job goes back to
+// the queue without losing an attempt. A second signal cancels them at once.
+package main
+
+import (
+	"os"
+
+	"github.com/revisbali/worker/jobs"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], jobs.Register, os.Stderr))
+}

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/config"
+	"github.com/revisbali/worker/internal/metrics"
+	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/tempfile"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// hardStopGrace bounds how long a stop waits for cancelled jobs to return
+// before the process exits anyway; a job that ignores its context is then
+// left running in the table, and River's rescuer retries it later.
+const hardStopGrace = 5 * time.Second
+
+// registerFunc adds the job kinds this binary works; tests pass their own.
+type registerFunc func(*river.Workers, jobs.Deps) ([]jobs.Kind, error)
+
+func run(args []string, register registerFunc, stderr io.Writer) int {
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	migrateOnly := false
+	switch {
+	case len(args) == 0:
+	case len(args) == 1 && args[0] == "migrate":
+		migrateOnly = true
+	default:
+		fmt.Fprintf(stderr, "usage: worker [migrate]\n  unexpected arguments: %q\n", args)
+		return exitUsage
+	}
+
+	cfg, err := config.Load()
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+
+	// Signals are caught from the start so that a stop during migrations or
+	// start-up is orderly too.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-signals:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		// pgx's parse errors may quote the URL, password included.
+		logger.Error("database: DATABASE_URL cannot be parsed")
+		return exitError
+	}
+	defer pool.Close()
+
+	if migrateOnly || cfg.Worker.Migrate {
+		if err := migrate(ctx, pool, logger); err != nil {
+			logger.Error("river migrations", slog.String("error", err.Error()))
+			return exitError
+		}
+		if migrateOnly {
+			return exitOK
+		}
+	}
+
+	d := &daemon{cfg: cfg, pool: pool, logger: logger}
+	if err := d.start(ctx, register); err != nil {
+		logger.Error("start", slog.String("error", err.Error()))
+		d.close()
+		return exitError
+	}
+	return d.wait(ctx, signals)
+}
+
+// migrate applies River's migrations. An advisory lock makes workers that
+// start together apply them one after the other.
+func migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Release()
+	// The key is arbitrary but fixed: "rvmg".
+	const lockKey = 0x72766d67
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
+	}()
+
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return err
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return err
+	}
+	versions := make([]int, len(res.Versions))
+	for i, v := range res.Versions {
+		versions[i] = v.Version
+	}
+	logger.Info("river migrations applied", slog.Any("versions", versions))
+	return nil
+}
+
+type daemon struct {
+	cfg    config.Config
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+
+	client   *river.Client[pgx.Tx]
+	server   *http.Server
+	serveErr chan error
+	temp     *tempfile.Dir
+
+	started  atomic.Bool
+	stopping atomic.Bool
+}
+
+// start builds the River client from the registered kinds, serves health
+// and metrics, and starts working.
+func (d *daemon) start(ctx context.Context, register registerFunc) error {
+	temp, err := tempfile.Open(d.cfg.Temp.Dir)
+	if err != nil {
+		return fmt.Errorf("WORKER_TMPDIR: %w", err)
+	}
+	d.temp = temp
+	swept, err := temp.Sweep()
+	if err != nil {
+		return err
+	}
+	if swept > 0 {
+		d.logger.Info("removed the temp folders of dead workers", slog.Int("folders", swept))
+	}
+
+	workers := river.NewWorkers()
+	kinds, err := register(workers, jobs.Deps{
+		Config: d.cfg,
+		Pool:   d.pool,
+		Logger: d.logger,
+		Temp:   temp,
+	})
+	if err != nil {
+		return err
+	}
+	if len(kinds) == 0 {
+		return errors.New("no job kind has a worker yet: nothing to do")
+	}
+	longest := jobs.LongestTimeout(kinds)
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.Name
+	}
+
+	m := metrics.New(d.pool, d.logger)
+	w := d.cfg.Worker
+	d.client, err = river.NewClient(riverpgxv5.New(d.pool), &river.Config{
+		Logger: d.logger,
+		Queues: map[string]river.QueueConfig{
+			jobs.QueueOCR:         {MaxWorkers: w.QueueOCR},
+			jobs.QueuePassport:    {MaxWorkers: w.QueuePassport},
+			jobs.QueueStorage:     {MaxWorkers: w.QueueStorage},
+			jobs.QueueMaintenance: {MaxWorkers: w.QueueMaintenance},
+		},
+		Workers: workers,
+		// Jobs of kinds this binary cannot work stay in the queue for one
+		// that can, instead of failing.
+		FetchOnlyKnownKinds: true,
+		// Each worker sets its own timeout; this covers any that does not.
+		JobTimeout:           longest,
+		RescueStuckJobsAfter: rescueAfter(longest),
+		SoftStopTimeout:      w.SoftStopTimeout,
+		WorkerMiddleware:     []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}},
+	})
+	if err != nil {
+		return fmt.Errorf("river client: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", w.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("WORKER_HTTP_ADDR: %w", err)
+	}
+	d.server = &http.Server{Handler: d.routes(m.Handler()), ReadHeaderTimeout: 5 * time.Second}
+	d.serveErr = make(chan error, 1)
+	go func() { d.serveErr <- d.server.Serve(ln) }()
+
+	// The client runs on a context of its own: stopping is d.wait's job, so
+	// that the soft stop, the hard stop and the exit happen in that order.
+	if err := d.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("river client: %w", err)
+	}
+	d.started.Store(true)
+	d.logger.Info("worker started",
+		slog.Any("kinds", names),
+		slog.String("http", ln.Addr().String()),
+		slog.Duration("rescue_stuck_jobs_after", rescueAfter(longest)),
+		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
+		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
+	return nil
+}
+
+// rescueAfter leaves a quarter of the longest timeout, at least a second,
+// between a job's deadline and River's rescue of it, so that a job still
+// running within its timeout is never worked twice.
+func rescueAfter(longest time.Duration) time.Duration {
+	return longest + max(longest/4, time.Second)
+}
+
+// wait blocks until a signal (ctx is cancelled by the first) or a failed
+// HTTP server, then stops: softly first, at once on a second signal.
+func (d *daemon) wait(ctx context.Context, signals <-chan os.Signal) int {
+	code := exitOK
+	select {
+	case <-ctx.Done():
+		d.logger.Info("stopping: no new jobs; running jobs may finish", slog.Duration("soft_stop_timeout", d.cfg.Worker.SoftStopTimeout))
+	case err := <-d.serveErr:
+		d.logger.Error("http server", slog.String("error", err.Error()))
+		code = exitError
+	}
+	d.stopping.Store(true)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- d.client.Stop(context.Background()) }()
+	var err error
+	select {
+	case err = <-stopped:
+	case <-signals:
+		d.logger.Warn("second signal: cancelling running jobs; they go back to the queue")
+		err = d.hardStop()
+	case <-time.After(d.cfg.Worker.SoftStopTimeout + hardStopGrace):
+		// River cancelled the jobs at the soft stop timeout; some ignore it.
+		err = errors.New("jobs still running after their contexts were cancelled; leaving them to the rescuer")
+	}
+	if err != nil {
+		d.logger.Error("stop", slog.String("error", err.Error()))
+		code = exitError
+	}
+	d.close()
+	d.logger.Info("worker stopped")
+	return code
+}
+
+func (d *daemon) hardStop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), hardStopGrace)
+	defer cancel()
+	if err := d.client.StopAndCancel(ctx); err != nil {
+		return fmt.Errorf("hard stop: jobs did not return after cancellation: %w", err)
+	}
+	return nil
+}
+
+// close releases what start acquired; it tolerates a start that failed
+// halfway.
+func (d *daemon) close() {
+	if d.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = d.server.Shutdown(ctx)
+	}
+	if d.temp != nil {
+		if err := d.temp.Close(); err != nil {
+			d.logger.Error("temp folder", slog.String("error", err.Error()))
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/internal/testbed"
+)
+
+type dbBundle struct {
+	pool   *pgxpool.Pool
+	client *river.Client[pgx.Tx] // insert-only, as cmd/enqueue's
+}
+
+func setupDB(t *testing.T) *dbBundle {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, testbed.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		t.Fatal(err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dbBundle{pool: pool, client: client}
+}
+
+// djangoKey is compat.md section 5's recipe, computed in Python exactly as
+// the Django side should: json.dumps with sorted keys, no spaces, non-ASCII
+// kept, and <, >, &, U+2028, U+2029 escaped as Go's encoding/json escapes
+// them (River hashes the JSON Go wrote).
+const djangoKey = `
+import hashlib, json, sys
+kind, args = sys.argv[1], json.loads(sys.argv[2])
+enc = json.dumps(args, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+for c, e in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    enc = enc.replace(c, e)
+print(hashlib.sha256(("&kind=" + kind + "&args=" + enc).encode()).hexdigest())
+`
+
+func pythonKey(t *testing.T, kind string, uniqueArgs map[string]any) []byte {
+	t.Helper()
+	args, err := json.Marshal(uniqueArgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("/usr/bin/python3", "-c", djangoKey, kind, string(args)).Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// insertSQL is the raw-SQL route Django takes (compat.md section 5).
+func insertSQL(t *testing.T, pool *pgxpool.Pool, kind, queue string, args any, key []byte) int64 {
+	t.Helper()
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	err = pool.QueryRow(context.Background(), `
+		INSERT INTO river_job (args, kind, max_attempts, priority, queue, scheduled_at, state, tags, metadata, unique_key, unique_states)
+		VALUES ($1::jsonb, $2, 5, 1, $3, now(), 'available', '{}', '{}', $4, B'11110101')
+		ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL
+			AND river_job_state_in_bitmask(unique_states, state)
+		DO UPDATE SET kind = river_job.kind
+		RETURNING id`, encoded, kind, queue, key).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// The same name enqueued by Django's raw SQL and by the Go client is one
+// job, in either order, and names with characters JSON escapes agree too.
+func TestUniqueMatchesDjangoRoute(t *testing.T) {
+	t.Parallel()
+	b := setupDB(t)
+	ctx := context.Background()
+	names := []string{"scans/a.pdf", "passports/José <1> & Ñ.jpg"}
+
+	for _, name := range names {
+		for _, args := range []river.JobArgs{OCRDocumentArgs{Name: name}, PassportMRZArgs{Name: name}} {
+			key := pythonKey(t, args.Kind(), map[string]any{"name": name})
+			queue := args.(river.JobArgsWithInsertOpts).InsertOpts().Queue
+
+			// Django first, then the CLI.
+			sqlID := insertSQL(t, b.pool, args.Kind(), queue, args, key)
+			res, err := b.client.Insert(ctx, args, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.UniqueSkippedAsDuplicate || res.Job.ID != sqlID {
+				t.Errorf("%s %q: Go insert made job %d (duplicate %v) beside Django's %d", args.Kind(), name, res.Job.ID, res.UniqueSkippedAsDuplicate, sqlID)
+			}
+			if string(res.Job.UniqueKey) != string(key) {
+				t.Errorf("%s %q: River's unique key %x, Django's %x", args.Kind(), name, res.Job.UniqueKey, key)
+			}
+			// The language is not part of the identity.
+			if ocr, ok := args.(OCRDocumentArgs); ok {
+				ocr.Lang = "ind"
+				res, err := b.client.Insert(ctx, ocr, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Job.ID != sqlID {
+					t.Errorf("ocr %q with another language is a second job", name)
+				}
+			}
+		}
+	}
+
+	// The CLI first, then Django.
+	res, err := b.client.Insert(ctx, PassportMRZArgs{Name: "passports/b.png"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := pythonKey(t, KindPassportMRZ, map[string]any{"name": "passports/b.png"})
+	if id := insertSQL(t, b.pool, KindPassportMRZ, QueuePassport, PassportMRZArgs{Name: "passports/b.png"}, key); id != res.Job.ID {
+		t.Errorf("Django's insert made job %d beside the CLI's %d", id, res.Job.ID)
+	}
+
+	// Another name is another job.
+	other, err := b.client.Insert(ctx, PassportMRZArgs{Name: "passports/c.png"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.UniqueSkippedAsDuplicate {
+		t.Error("a different name was taken for a duplicate")
+	}
+}
+
+// A finished job (cancelled or discarded) does not block a new one; one
+// still waiting does.
+func TestUniqueStates(t *testing.T) {
+	t.Parallel()
+	b := setupDB(t)
+	ctx := context.Background()
+	first, err := b.client.Insert(ctx, OCRDocumentArgs{Name: "scans/x.pdf"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.client.JobCancel(ctx, first.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.client.Insert(ctx, OCRDocumentArgs{Name: "scans/x.pdf"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.UniqueSkippedAsDuplicate || second.Job.ID == first.Job.ID {
+		t.Errorf("a cancelled job blocks a new one for the same name")
+	}
+	if second.Job.State != rivertype.JobStateAvailable {
+		t.Errorf("new job is %s", second.Job.State)
+	}
+}
+
+// At most one backup per day, however many are asked for.
+func TestBackupOncePerDay(t *testing.T) {
+	t.Parallel()
+	b := setupDB(t)
+	ctx := context.Background()
+	first, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Even once done.
+	if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, first.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.UniqueSkippedAsDuplicate || again.Job.ID != first.Job.ID {
+		t.Errorf("second backup of the day is job %d, want the first (%d)", again.Job.ID, first.Job.ID)
+	}
+	// Django's side: the key is the kind and the UTC day.
+	day := time.Now().UTC().Truncate(24 * time.Hour).Format(time.RFC3339)
+	want := sha256.Sum256([]byte("&kind=backup_db&period=" + day))
+	if string(first.Job.UniqueKey) != string(want[:]) {
+		t.Errorf("backup unique key %x, want sha256(&kind=backup_db&period=%s)", first.Job.UniqueKey, day)
+	}
+	// Tomorrow is another day.
+	tomorrow, err := b.client.Insert(ctx, BackupDBArgs{}, &river.InsertOpts{ScheduledAt: time.Now().Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tomorrow.UniqueSkippedAsDuplicate || len(tomorrow.Job.UniqueKey) == 0 {
+		t.Error("a backup scheduled tomorrow was taken for today's")
+	}
+}
