@@ -134,6 +134,12 @@ type Deps struct {
 // of failing them.
 func Register(workers *river.Workers, deps Deps) ([]Kind, error) {
 	var registered []Kind
+	if err := add(workers, &registered, KindMigrateFiles, &migrateFilesWorker{deps: deps}); err != nil {
+		return nil, err
+	}
+	if err := add(workers, &registered, KindMigrateFilesBatch, &migrateFilesBatchWorker{deps: deps}); err != nil {
+		return nil, err
+	}
 	return registered, nil
 }
 
