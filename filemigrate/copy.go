@@ -169,6 +169,11 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		rep.Add(one, limit)
 	}
 
+	var known *presence
+	if l, ok := c.Target.(Lister); ok {
+		known = listPresence(ctx, l, names, c.concurrency())
+	}
+
 	// Each name is worked once; a second row naming it counts as skipped,
 	// or as missing/refused again, since each such row is a dangling reference.
 	work := make(chan string)
@@ -178,7 +183,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	for range c.concurrency() {
 		wg.Go(func() {
 			for name := range work {
-				o, n, err := c.copyFile(ctx, escape, name)
+				o, n, err := c.copyFile(ctx, escape, known, name)
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = o
@@ -250,7 +255,7 @@ var errChanged = errors.New("file changed while it was copied")
 
 // copyFile copies one name, trying again when the file changes under it or
 // a passing fault interrupts it.
-func (c *Copier) copyFile(ctx context.Context, escape error, name string) (outcome, int64, error) {
+func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, name string) (outcome, int64, error) {
 	attempts := c.Attempts
 	if attempts <= 0 {
 		attempts = DefaultAttempts
@@ -266,7 +271,8 @@ func (c *Copier) copyFile(ctx context.Context, escape error, name string) (outco
 		}
 		var o outcome
 		var n int64
-		o, n, err = c.copyOnce(ctx, escape, name)
+		o, n, err = c.copyOnce(ctx, escape, known, name)
+		known = nil // a retry asks the bucket afresh
 		if o != failed || fault.IsBadInput(err) || ctx.Err() != nil {
 			return o, n, err
 		}
@@ -274,7 +280,7 @@ func (c *Copier) copyFile(ctx context.Context, escape error, name string) (outco
 	return failed, 0, err
 }
 
-func (c *Copier) copyOnce(ctx context.Context, escape error, name string) (outcome, int64, error) {
+func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, name string) (outcome, int64, error) {
 	if _, err := storage.CleanName(name); err != nil {
 		return refused, 0, err
 	}
@@ -301,9 +307,16 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, name string) (outco
 		return refused, 0, fault.BadInput("%q is not a regular file (%s)", name, before.Mode().Type())
 	}
 
-	remote, err := c.Target.Stat(ctx, name)
-	exists := err == nil
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// A listing that showed the name absent, or with another size, spares
+	// the Stat: the file must be uploaded either way. Only an equal size
+	// needs the stored digest.
+	var remote storage.Info
+	exists := true
+	if size, found, ok := known.known(name); ok && (!found || size != before.Size()) {
+		exists = false
+	} else if remote, err = c.Target.Stat(ctx, name); errors.Is(err, fs.ErrNotExist) {
+		exists = false
+	} else if err != nil {
 		return failed, 0, fmt.Errorf("stat remote %q: %w", name, err)
 	}
 	var sum string
