@@ -14,6 +14,7 @@ vet:
 
 test: deps vet
 	scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -run='^$$' -fuzz=FuzzParseText -fuzztime=$(FUZZTIME) ./passport/
 
 testbed-up: deps
 	scripts/testbed.sh up
@@ -25,3 +26,7 @@ testbed-down:
 bench: deps
 	@WITH_BENCH_TOOLS=1 scripts/deps.sh
 	scripts/testbed.sh run scripts/bench.sh
+
+# The worker end to end on the bundled documents; CLOUD=1 uses versitygw.
+demo: deps
+	CLOUD=$(CLOUD) scripts/demo.sh

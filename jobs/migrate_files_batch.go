@@ -16,9 +16,10 @@ import (
 // whose key lies after After and up to Upto, from MEDIA_ROOT to the bucket.
 // Only the migrate_files plan enqueues it.
 type MigrateFilesBatchArgs struct {
-	// PlanID is the id of the migrate_files job that enqueued this batch, so
-	// that its totals can be summed. It is not part of the batch's identity:
-	// a second plan does not enqueue a range that is still being copied.
+	// PlanID is the id of the migrate_files job that enqueued this batch:
+	// `enqueue migrate-files --wait` finds the batches by it and sums their
+	// outputs. It is not part of the batch's identity: a second plan does
+	// not enqueue a range that is still being copied.
 	PlanID    int64  `json:"plan_id"`
 	Schema    string `json:"schema" river:"unique"`
 	Table     string `json:"table" river:"unique"`

@@ -97,12 +97,16 @@ func (panicWorker) Work(context.Context, *river.Job[panicArgs]) error {
 	return nil
 }
 
-func registerTestKinds(workers *river.Workers, deps jobs.Deps) ([]jobs.Kind, error) {
+func registerTestKinds(deps jobs.Deps) (*jobs.Registry, error) {
+	workers := river.NewWorkers()
 	river.AddWorker(workers, &sleepWorker{deps: deps})
 	river.AddWorker(workers, &panicWorker{})
-	return []jobs.Kind{
-		{Name: "test_sleep", Queue: jobs.QueueStorage, Timeout: sleepTimeout},
-		{Name: "test_panic", Queue: jobs.QueueStorage, Timeout: time.Second},
+	return &jobs.Registry{
+		Workers: workers,
+		Kinds: []jobs.Kind{
+			{Name: "test_sleep", Queue: jobs.QueueStorage, Timeout: sleepTimeout},
+			{Name: "test_panic", Queue: jobs.QueueStorage, Timeout: time.Second},
+		},
 	}, nil
 }
 
