@@ -1,43 +1,66 @@
 package filemigrate
 
-// TEMPORARY until the storage backends land on main: a folder target.
-
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/rand"
 	"encoding/hex"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/revisbali/worker/config"
+	"github.com/revisbali/worker/internal/testbed"
 	"github.com/revisbali/worker/storage"
 )
 
-type dirTarget struct{ dir string }
-
-func (d dirTarget) Stat(ctx context.Context, name string) (storage.Info, error) {
-	data, err := os.ReadFile(filepath.Join(d.dir, name))
-	if err != nil {
-		return storage.Info{}, err
+// s3Config is the storage settings of the test bed's versitygw, with a
+// location of the test's own so that tests do not see each other's keys.
+func s3Config(t *testing.T, endpoint string) config.Storage {
+	t.Helper()
+	s3 := testbed.S3Server(t)
+	if endpoint == "" {
+		endpoint = s3.Endpoint
 	}
-	sum := sha256.Sum256(data)
-	return storage.Info{Name: name, Size: int64(len(data)), Digest: hex.EncodeToString(sum[:])}, nil
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	cfg, err := config.LoadFrom(map[string]string{
+		"DATABASE_URL": "postgres://unused@localhost/unused", "USE_CLOUD_STORAGE": "True",
+		"AWS_ACCESS_KEY_ID": s3.AccessKey, "AWS_SECRET_ACCESS_KEY": s3.SecretKey,
+		"AWS_STORAGE_BUCKET_NAME": s3.Bucket, "AWS_S3_ENDPOINT_URL": endpoint,
+		"AWS_LOCATION": "filemigrate-" + hex.EncodeToString(b),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Storage
 }
 
-func (d dirTarget) Save(ctx context.Context, name string, r io.Reader, opts storage.SaveOptions) (string, error) {
-	p := filepath.Join(d.dir, name)
-	os.MkdirAll(filepath.Dir(p), 0o755)
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return "", err
-	}
-	return name, os.WriteFile(p, data, 0o644)
+// newTarget returns the S3 storage files are copied to, and a function that
+// reads an object back by its key relative to the test's location.
+func newTarget(t *testing.T) (storage.Storage, func(name string) ([]byte, error)) {
+	t.Helper()
+	return newTargetAt(t, "")
 }
 
-// target returns the storage files are copied to and a function reading a
-// key back.
-func newTarget(t *testing.T) (Target, func(key string) ([]byte, error)) {
-	dir := t.TempDir()
-	return dirTarget{dir}, func(key string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, key)) }
+func newTargetAt(t *testing.T, endpoint string) (storage.Storage, func(name string) ([]byte, error)) {
+	t.Helper()
+	cfg := s3Config(t, endpoint)
+	// Objects are read back without the proxy, when there is one.
+	readCfg := cfg
+	readCfg.EndpointURL = testbed.S3Server(t).Endpoint
+	read, err := storage.New(context.Background(), readCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := storage.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, func(name string) ([]byte, error) {
+		r, err := read.Open(context.Background(), name)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		return io.ReadAll(r)
+	}
 }
