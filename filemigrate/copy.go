@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -137,6 +138,9 @@ func (c *Copier) CopyBatch(ctx context.Context, db DB, b Batch) (Report, error) 
 
 // Copy copies the named files, reporting them under field.
 func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report, error) {
+	if c.Root == nil || c.Target == nil {
+		return Report{Field: field}, errors.New("filemigrate: Copier needs a Root and a Target")
+	}
 	escape := escapeError(c.Root)
 	limit := max(c.MaxNames, 0)
 	if limit == 0 {
@@ -183,7 +187,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	for range c.concurrency() {
 		wg.Go(func() {
 			for name := range work {
-				o, n, err := c.copyFile(ctx, escape, known, name)
+				o, n, err := c.safeCopyFile(ctx, escape, known, name)
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = o
@@ -237,17 +241,34 @@ func (c *Copier) concurrency() int {
 	return c.Concurrency
 }
 
-func (c *Copier) logOutcome(name string, o outcome, err error) {
-	log := c.Log
-	if log == nil {
-		log = slog.Default()
+func (c *Copier) logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
 	}
+	return c.Log
+}
+
+func (c *Copier) logOutcome(name string, o outcome, err error) {
+	log := c.logger()
 	switch o {
 	case refused:
 		log.Warn("migrate: refused a name", "name", name, "error", err)
 	case failed:
 		log.Error("migrate: could not copy a file", "name", name, "error", err)
 	}
+}
+
+// safeCopyFile is copyFile, with a panic (a bug here or in a backend)
+// turned into a failed file: it happens on a goroutine of our own, where
+// River's recovery of panics in Work cannot reach, and would stop the worker.
+func (c *Copier) safeCopyFile(ctx context.Context, escape error, known *presence, name string) (o outcome, n int64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.logger().Error("migrate: panic while copying a file", "name", name, "panic", p, "stack", string(debug.Stack()))
+			o, n, err = failed, 0, fmt.Errorf("copy %q: panic: %v", name, p)
+		}
+	}()
+	return c.copyFile(ctx, escape, known, name)
 }
 
 // errChanged reports a file that changed while it was read.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -255,5 +256,33 @@ func TestCopyRetriesFileChangedDuringUpload(t *testing.T) {
 	}
 	if rep.Uploaded != 1 || rep.Bytes != int64(len(now)) {
 		t.Errorf("report = %+v; want 1 upload of %d bytes", rep, len(now))
+	}
+}
+
+// panicky is a backend with a bug that panics on one name.
+type panicky struct {
+	Target
+	name string
+}
+
+func (p panicky) Stat(ctx context.Context, name string) (storage.Info, error) {
+	if name == p.name {
+		panic("backend bug")
+	}
+	return p.Target.Stat(ctx, name)
+}
+
+// A panic while copying one file fails that file, not the worker process.
+func TestCopySurvivesPanic(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	b.customers(t, 3, 100)
+	target, _ := newTarget(t)
+	rep, err := migrate(t, context.Background(), b, &Copier{Root: b.root, Target: panicky{target, "passports/0001.pdf"}, Attempts: 1}, 10)
+	if err == nil || rep.Failed != 1 || rep.Uploaded != 2 || len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0], "panic: backend bug") {
+		t.Errorf("report %+v, error %v; want the panicking file failed, the others uploaded", rep, err)
+	}
+	if _, err := (&Copier{Root: b.root}).Copy(context.Background(), Field{}, []string{"a"}); err == nil {
+		t.Error("a Copier without a Target copied")
 	}
 }
