@@ -174,7 +174,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	}
 
 	var known *presence
-	if l, ok := c.Target.(Lister); ok {
+	if l, ok := c.Target.(Lister); ok && mostlyAbsent(ctx, c.Target, names) {
 		known = listPresence(ctx, l, names, c.concurrency())
 	}
 

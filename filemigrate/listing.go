@@ -2,10 +2,13 @@ package filemigrate
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"iter"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/revisbali/worker/storage"
 )
@@ -25,6 +28,39 @@ const (
 	minNamesToList = 16
 	keysPerName    = 20
 )
+
+// probes is how many names mostlyAbsent asks about.
+const probes = 8
+
+// mostlyAbsent asks the bucket about a few of names, and reports whether
+// most are missing: a first migration, where listings spare a request per
+// file. On a re-run the files are there and their digests must be read one
+// by one anyway, so listing would only add work.
+func mostlyAbsent(ctx context.Context, t Target, names []string) bool {
+	var sample []string
+	for _, name := range names {
+		if len(sample) == probes {
+			break
+		}
+		if listable(name) && !slices.Contains(sample, name) {
+			sample = append(sample, name)
+		}
+	}
+	if len(names) < minNamesToList || len(sample) == 0 {
+		return false
+	}
+	var absent atomic.Int32
+	var wg sync.WaitGroup
+	for _, name := range sample {
+		wg.Go(func() {
+			if _, err := t.Stat(ctx, name); errors.Is(err, fs.ErrNotExist) {
+				absent.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return 2*int(absent.Load()) > len(sample)
+}
 
 // presence is what listings said about a batch's names.
 type presence struct {
@@ -55,6 +91,13 @@ func (p *presence) known(name string) (size int64, exists, ok bool) {
 	return size, exists, true
 }
 
+// listable reports whether name is a clean, relative file name: one that a
+// listing shows as it is. Other names are left to copyOnce to judge.
+func listable(name string) bool {
+	clean, err := storage.CleanName(name)
+	return err == nil && clean == name && !strings.HasPrefix(name, "/") && !strings.HasSuffix(name, "/")
+}
+
 func folder(name string) string {
 	return name[:strings.LastIndex(name, "/")+1]
 }
@@ -65,7 +108,7 @@ func folder(name string) string {
 func listPresence(ctx context.Context, l Lister, names []string, limit int) *presence {
 	groups := map[string][]string{}
 	for _, name := range names {
-		if clean, err := storage.CleanName(name); err == nil && clean == name && !strings.HasPrefix(name, "/") && !strings.HasSuffix(name, "/") {
+		if listable(name) {
 			groups[folder(name)] = append(groups[folder(name)], name)
 		}
 	}
