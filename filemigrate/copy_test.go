@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/revisbali/worker/internal/testbed"
 	"github.com/revisbali/worker/storage"
 )
 
@@ -117,10 +118,23 @@ func TestCopyDjangoMedia(t *testing.T) {
 	if !slices.Equal(rep.MissingNames, missingNames) || !slices.Equal(rep.RefusedNames, refusedNames) {
 		t.Errorf("missing %q, refused %q; want %q, %q", rep.MissingNames, rep.RefusedNames, missingNames, refusedNames)
 	}
+	location := target.(interface{ Location() string }).Location()
+	s3 := testbed.S3Server(t)
 	for name, data := range want {
 		got, err := read(name)
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("%s in the bucket: %d bytes, %v; want the file's %d bytes", name, len(got), err, len(data))
+		}
+		// The key is AWS_LOCATION/name, as django-storages computes it; the
+		// type is Django's.
+		if s3.Dir != "" {
+			if _, err := os.Stat(filepath.Join(s3.Dir, s3.Bucket, location, filepath.FromSlash(name))); err != nil {
+				t.Errorf("%s is not under the key %s/%s: %v", name, location, name, err)
+			}
+		}
+		info, err := target.Stat(context.Background(), name)
+		if ct, _ := storage.ContentType(name); err != nil || info.ContentType != ct {
+			t.Errorf("%s stored as %q, %v; want %q", name, info.ContentType, err, ct)
 		}
 	}
 	for _, name := range []string{"outside.txt", "documents/link-out.pdf", "passports/0003.pdf"} {

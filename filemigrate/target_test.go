@@ -41,6 +41,15 @@ func newTarget(t *testing.T) (storage.Storage, func(name string) ([]byte, error)
 	return newTargetAt(t, "")
 }
 
+// located is a storage that says its AWS_LOCATION, so that tests can find
+// the keys on versitygw's disk.
+type located struct {
+	storage.Storage
+	location string
+}
+
+func (l located) Location() string { return l.location }
+
 func newTargetAt(t *testing.T, endpoint string) (storage.Storage, func(name string) ([]byte, error)) {
 	t.Helper()
 	cfg := s3Config(t, endpoint)
@@ -55,7 +64,7 @@ func newTargetAt(t *testing.T, endpoint string) (storage.Storage, func(name stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store, func(name string) ([]byte, error) {
+	return located{store, cfg.Location}, func(name string) ([]byte, error) {
 		r, err := read.Open(context.Background(), name)
 		if err != nil {
 			return nil, err
