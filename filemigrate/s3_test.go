@@ -20,7 +20,7 @@ func TestCopyListsCrowdedFolders(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
 	b.customers(t, 40, 2000) // passports/: 40 names, listed
-	for i := range 3 {         // invoices/: 3 names, asked one by one
+	for i := range 3 {       // invoices/: 3 names, asked one by one
 		name := fmt.Sprintf("invoices/%d.pdf", i)
 		b.file(t, name, 100)
 		b.exec(t, `INSERT INTO invoices_invoice (number, pdf) VALUES ('n', $1)`, name)
