@@ -32,8 +32,10 @@ type Config struct {
 
 	Storage Storage
 	Migrate Migrate
+	Backup  Backup
 	Temp    Temp
 	Worker  Worker
+	OCR     OCR
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -169,7 +171,9 @@ func (c *Config) validate() []error {
 	}
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Migrate.validate()...)
+	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
+	problems = append(problems, c.OCR.validate()...)
 	return problems
 }
 

@@ -157,6 +157,17 @@ func Register(deps Deps) (*Registry, error) {
 	if err := add(r, KindMigrateFilesBatch, &migrateFilesBatchWorker{deps: deps}); err != nil {
 		return nil, err
 	}
+	if err := add(r, KindBackupDB, &backupDBWorker{deps: deps}); err != nil {
+		return nil, err
+	}
+	if err := add(r, KindRestoreDB, &restoreDBWorker{deps: deps}); err != nil {
+		return nil, err
+	}
+	periodic, err := PeriodicJobs(deps.Config)
+	if err != nil {
+		return nil, err
+	}
+	r.Periodic = append(r.Periodic, periodic...)
 	return r, nil
 }
 
