@@ -1,6 +1,7 @@
 package djangokit_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivershared/uniquestates"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/jobs"
 )
@@ -101,10 +104,11 @@ func TestKindsAgreeWithJobsPackage(t *testing.T) {
 	var got struct {
 		Args     map[string][]string `json:"args"`
 		Variants []struct {
-			Queue        string   `json:"queue"`
-			MaxAttempts  int      `json:"max_attempts"`
-			UniqueArgs   []string `json:"unique_args"`
-			UniquePeriod int      `json:"unique_period"`
+			Queue        string          `json:"queue"`
+			MaxAttempts  int             `json:"max_attempts"`
+			UniqueArgs   json.RawMessage `json:"unique_args"`
+			UniquePeriod int             `json:"unique_period"`
+			UniqueStates string          `json:"unique_states"`
 		} `json:"variants"`
 	}
 	out := runPython(t, nil, nil, "-c", script.String())
@@ -115,11 +119,26 @@ func TestKindsAgreeWithJobsPackage(t *testing.T) {
 	for i, v := range variants {
 		kind := v.args.Kind()
 		opts, py := v.args.InsertOpts(), got.Variants[i]
+		if want := uniqueStates(opts.UniqueOpts); py.UniqueStates != want {
+			t.Errorf("%s %s: Python unique states %q; worker %q", kind, v.python, py.UniqueStates, want)
+		}
 		if py.Queue != opts.Queue || py.MaxAttempts != opts.MaxAttempts {
 			t.Errorf("%s %s: Python queue %s, %d attempts; worker %s, %d", kind, v.python, py.Queue, py.MaxAttempts, opts.Queue, opts.MaxAttempts)
 		}
-		if (len(py.UniqueArgs) > 0) != opts.UniqueOpts.ByArgs || time.Duration(py.UniquePeriod)*time.Second != opts.UniqueOpts.ByPeriod {
-			t.Errorf("%s %s: Python unique by %v every %ds; worker %+v", kind, v.python, py.UniqueArgs, py.UniquePeriod, opts.UniqueOpts)
+		// By args: the river:"unique" fields, or all of them ("*") when
+		// none is tagged; not by args: [].
+		wantArgs := "[]"
+		if opts.UniqueOpts.ByArgs {
+			tagged, _ := json.Marshal(uniqueFields(v.args))
+			wantArgs = string(tagged)
+			if wantArgs == "null" {
+				wantArgs = `"*"`
+			}
+		}
+		var pyArgs bytes.Buffer
+		_ = json.Compact(&pyArgs, py.UniqueArgs)
+		if pyArgs.String() != wantArgs || time.Duration(py.UniquePeriod)*time.Second != opts.UniqueOpts.ByPeriod {
+			t.Errorf("%s %s: Python unique by %s every %ds; worker %+v", kind, v.python, py.UniqueArgs, py.UniquePeriod, opts.UniqueOpts)
 		}
 		want := slices.DeleteFunc(jsonFields(v.args), func(f string) bool { return slices.Contains(internal[kind], f) })
 		if args, ok := got.Args[kind]; !ok || !slices.Equal(args, want) {
@@ -133,13 +152,35 @@ func TestKindsAgreeWithJobsPackage(t *testing.T) {
 	}
 }
 
+// uniqueStates is the bit(8) string River stores in unique_states for
+// these options, empty for a job that is not unique.
+func uniqueStates(o river.UniqueOpts) string {
+	if !o.ByArgs && o.ByPeriod == 0 && !o.ByQueue && o.ByState == nil && !o.ExcludeKind {
+		return ""
+	}
+	states := o.ByState
+	if len(states) == 0 {
+		states = rivertype.UniqueOptsByStateDefault()
+	}
+	return fmt.Sprintf("%08b", uniquestates.UniqueStatesToBitmask(states))
+}
+
 // jsonFields are the JSON names of an args struct's fields, sorted.
 func jsonFields(v any) []string {
+	return fieldNames(v, func(reflect.StructField) bool { return true })
+}
+
+// uniqueFields are the JSON names of the fields tagged river:"unique".
+func uniqueFields(v any) []string {
+	return fieldNames(v, func(f reflect.StructField) bool { return f.Tag.Get("river") == "unique" })
+}
+
+func fieldNames(v any, keep func(reflect.StructField) bool) []string {
 	var names []string
 	typ := reflect.TypeOf(v)
 	for i := range typ.NumField() {
 		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
+		if name != "" && name != "-" && keep(typ.Field(i)) {
 			names = append(names, name)
 		}
 	}
@@ -192,7 +233,14 @@ func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 	if id := pyEnqueue(t, env, "backup_db", `{}`, false); id != backup.Job.ID && time.Now().UTC().Truncate(24*time.Hour).Equal(backup.Job.CreatedAt.UTC().Truncate(24*time.Hour)) {
 		t.Errorf("Django enqueued backup %d beside River's backup %d of the same day", id, backup.Job.ID)
 	}
-	if _, err := pool.Exec(ctx, `DELETE FROM river_job WHERE kind = 'backup_db'`); err != nil {
+	migrate, err := inserter.Insert(ctx, jobs.MigrateFilesArgs{Fields: []string{"documents_document.file"}, DryRun: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := pyEnqueue(t, env, "migrate_files", `{"dry_run": true, "fields": ["documents_document.file"], "batch_size": 0}`, false); id != migrate.Job.ID {
+		t.Errorf("Django enqueued migration %d beside River's equal migration %d", id, migrate.Job.ID)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM river_job WHERE kind IN ('backup_db', 'migrate_files')`); err != nil {
 		t.Fatal(err)
 	}
 

@@ -23,31 +23,59 @@ from datetime import datetime, timezone
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
-# A kind's queue, its arguments ({name: (type, required)}), what makes two
-# jobs the same (River's UniqueOpts: the `river:"unique"` arguments, or one
-# job per period of seconds) and its attempts: the args types and InsertOpts
-# of the worker's jobs package.
-Kind = namedtuple("Kind", "queue args unique_args unique_period max_attempts")
+# An argument: its Python type, whether the app must give it, and whether
+# Go omits it from the JSON when it is the zero value (`json:",omitempty"`).
+Arg = namedtuple("Arg", "type required omitempty")
+
+# A kind's queue, its arguments in the order of the Go struct's fields, what
+# makes two jobs the same (River's UniqueOpts: the `river:"unique"` argument
+# names, ALL_ARGS for every argument, or one job per period of seconds; and
+# the states in which a job blocks an equal one) and its attempts: the args
+# types and InsertOpts of the worker's jobs package.
+Kind = namedtuple("Kind", "queue args unique_args unique_period unique_states max_attempts")
+
+ALL_ARGS = "*"
+
+# River's default unique states (available, completed, pending, retryable,
+# running, scheduled) as its bit(8) mask: a job in one of them blocks a
+# duplicate; a cancelled or discarded one does not.
+UNIQUE_STATES = "11110101"
+# The same without completed: a finished job no longer blocks an equal one,
+# so a migration can run again.
+UNFINISHED_STATES = "11110001"
 
 # The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
 # by the worker itself.
 KINDS = {
-    "ocr_document": Kind("ocr", {"name": (str, True), "lang": (str, False)}, ("name",), None, 5),
-    "passport_mrz": Kind("passport", {"name": (str, True)}, ("name",), None, 5),
+    "ocr_document": Kind(
+        "ocr", {"name": Arg(str, True, False), "lang": Arg(str, False, True)}, ("name",), None, UNIQUE_STATES, 5
+    ),
+    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNIQUE_STATES, 5),
+    # The same plan enqueued again while the first is unfinished is that job.
     "migrate_files": Kind(
-        "storage", {"fields": (list, False), "dry_run": (bool, False), "batch_size": (int, False)}, (), None, 5
+        "storage",
+        {"fields": Arg(list, False, True), "dry_run": Arg(bool, False, False), "batch_size": Arg(int, False, True)},
+        ALL_ARGS,
+        None,
+        UNFINISHED_STATES,
+        5,
     ),
     # At most one backup per UTC day, as the worker's nightly schedule;
     # verify=True restores the newest backup into a scratch database and
     # compares it with the source instead (see insert_options).
-    "backup_db": Kind("maintenance", {"verify": (bool, False)}, (), 24 * 3600, 3),
+    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), 24 * 3600, UNIQUE_STATES, 3),
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
-        "maintenance", {"name": (str, False), "latest": (bool, False), "yes": (bool, False)}, (), None, 1
+        "maintenance",
+        {"name": Arg(str, False, True), "latest": Arg(bool, False, True), "yes": Arg(bool, False, True)},
+        (),
+        None,
+        None,
+        1,
     ),
 }
 
-InsertOptions = namedtuple("InsertOptions", "queue max_attempts unique_args unique_period")
+InsertOptions = namedtuple("InsertOptions", "queue max_attempts unique_args unique_period unique_states")
 
 
 def insert_options(kind, args):
@@ -56,13 +84,22 @@ def insert_options(kind, args):
     backup (the worker's BackupDBArgs.InsertOpts)."""
     spec = KINDS[kind]
     if kind == "backup_db" and args.get("verify"):
-        return InsertOptions(spec.queue, 1, (), None)
-    return InsertOptions(spec.queue, spec.max_attempts, spec.unique_args, spec.unique_period)
+        return InsertOptions(spec.queue, 1, (), None, None)
+    return InsertOptions(spec.queue, spec.max_attempts, spec.unique_args, spec.unique_period, spec.unique_states)
 
-# River's default unique states (available, completed, pending, retryable,
-# running, scheduled) as its bit(8) mask: a job in one of them blocks a
-# duplicate; a cancelled or discarded one does not.
-UNIQUE_STATES = "11110101"
+
+def encode_args(kind, args):
+    """The arguments as the worker's Go struct encodes them: its field order,
+    zero values written unless omitempty, omitempty ones left out. River's
+    unique key hashes this encoding, so it must match byte for byte."""
+    out = {}
+    for name, arg in KINDS[kind].args.items():
+        value = args.get(name, arg.type())
+        if arg.omitempty and not value:
+            continue
+        out[name] = value
+    return out
+
 
 # States a job does not leave.
 FINAL_STATES = ("completed", "cancelled", "discarded")
@@ -118,9 +155,10 @@ def enqueue(kind, args, *, using=None):
     Runs inside the caller's transaction on the ``using`` database (a
     savepoint when one is open): the job exists only if that transaction
     commits, and the worker is woken when it does. For a unique kind
-    (ocr_document and passport_mrz by name, backup_db once a UTC day) an
-    equal job that is waiting, running or completed is not duplicated: its
-    id is returned.
+    (ocr_document and passport_mrz by name, backup_db once a UTC day,
+    migrate_files by all its arguments until it finishes) an equal job that
+    is waiting, running or (except migrate_files) completed is not
+    duplicated: its id is returned.
     Raises ``ValueError`` for an unknown kind or arguments the kind does not
     take.
     """
@@ -131,10 +169,11 @@ def enqueue(kind, args, *, using=None):
     _check_args(kind, spec, args)
 
     opts = insert_options(kind, args)
+    encoded = encode_args(kind, args)
     unique_key = unique_states = None
-    if opts.unique_args or opts.unique_period:
-        unique_key = unique_key_for(kind, args, opts.unique_args, opts.unique_period)
-        unique_states = UNIQUE_STATES
+    if opts.unique_states:
+        unique_key = unique_key_for(kind, encoded, opts.unique_args, opts.unique_period)
+        unique_states = opts.unique_states
 
     alias = using or DEFAULT_DB_ALIAS
     with transaction.atomic(using=alias):
@@ -142,7 +181,7 @@ def enqueue(kind, args, *, using=None):
             try:
                 cursor.execute(
                     _INSERT,
-                    [go_json(args), kind, opts.max_attempts, opts.queue, unique_key, unique_states],
+                    [go_json(encoded), kind, opts.max_attempts, opts.queue, unique_key, unique_states],
                 )
             except DatabaseError as err:
                 missing = _queue_missing(alias, err)
@@ -207,7 +246,7 @@ def _check_args(kind, spec, args):
     """Refuse what the worker could not decode or would misread: a job with
     bad arguments would only fail there, attempt after attempt."""
     problems = []
-    for name, (kind_type, required) in spec.args.items():
+    for name, (kind_type, required, _) in spec.args.items():
         if name not in args:
             if required:
                 problems.append("missing argument %s" % name)
@@ -237,14 +276,16 @@ def _check_args(kind, spec, args):
         )
 
 
-def unique_key_for(kind, args, unique_args=(), period=None, now=None):
+def unique_key_for(kind, encoded, unique_args=(), period=None, now=None):
     """River's unique_key: sha256 of ``&kind=KIND``, then ``&args=JSON`` of
-    the unique arguments sorted by name and encoded as Go encodes them, then
-    ``&period=START`` of the current period in UTC, so that a job enqueued
-    here and one inserted by the worker or its CLI are the same job."""
+    the unique arguments (or all of them) as Go encoded them (``encoded``),
+    sorted by name, then ``&period=START`` of the current period in UTC, so
+    that a job enqueued here and one inserted by the worker or its CLI are
+    the same job."""
     key = "&kind=" + kind
     if unique_args:
-        present = {k: args[k] for k in sorted(unique_args) if k in args}
+        names = encoded if unique_args == ALL_ARGS else unique_args
+        present = {k: encoded[k] for k in sorted(names) if k in encoded}
         key += "&args=" + go_json(present)
     if period:
         now = time.time() if now is None else now

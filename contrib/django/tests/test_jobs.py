@@ -87,11 +87,18 @@ class EnqueueTest(unittest.TestCase):
             )
         self.assertNotEqual(enqueue("passport_mrz", {"name": name}), first)
 
-    def test_other_kinds_are_not_unique(self):
+    def test_a_migration_is_one_job_until_it_finishes(self):
         from revisbali_worker.jobs import enqueue
 
         args = {"fields": ["documents_document.file"], "dry_run": True}
-        self.assertNotEqual(enqueue("migrate_files", args), enqueue("migrate_files", args))
+        first = enqueue("migrate_files", args)
+        self.assertEqual(enqueue("migrate_files", dict(args)), first)
+        # Omitted arguments are Go's zero values: the same plan.
+        self.assertEqual(enqueue("migrate_files", {"fields": ["documents_document.file"], "dry_run": True, "batch_size": 0}), first)
+        self.assertNotEqual(enqueue("migrate_files", {"fields": ["documents_document.file"]}), first)
+        with self.connection.cursor() as cursor:
+            cursor.execute("UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = %s", [first])
+        self.assertNotEqual(enqueue("migrate_files", args), first, "a finished migration can run again")
 
     def test_one_backup_a_day(self):
         from revisbali_worker.jobs import enqueue, job_result
