@@ -3,8 +3,10 @@ package djangokit_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // buildWorker builds ./cmd/worker into a temp folder.
@@ -218,5 +222,88 @@ func TestBackupSeenByDbbackup(t *testing.T) {
 				t.Errorf("django-dbbackup's storage sees %s as %+v; the worker wrote %d bytes", file, seen, out.Bytes)
 			}
 		})
+	}
+}
+
+// TestMigrationSwitchesDjangoToTheBucket is the README's migration: files
+// saved by Django on disk, a dry run then a copy enqueued from Django and
+// worked by the worker binary, and Django switched to USE_CLOUD_STORAGE=True
+// reads the same FileField names from the bucket.
+func TestMigrationSwitchesDjangoToTheBucket(t *testing.T) {
+	requirePython(t)
+	bin := buildWorker(t)
+	local := modeEnv(t, false, riverDatabase(t))
+	local["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
+	cloud := maps.Clone(local)
+	cloud["USE_CLOUD_STORAGE"] = "True"
+	runPython(t, local, nil, "-m", "django", "migrate", "--verbosity=0")
+
+	files := map[string][]byte{}
+	for _, upload := range []string{"passport scan.jpg", "invoice #7.pdf", "contract (signed).pdf"} {
+		content := randomBytes(t, 40<<10)
+		var saved struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(runPython(t, local, content, "-m", "django", "save_document", upload), &saved); err != nil {
+			t.Fatal(err)
+		}
+		files[saved.Name] = content
+	}
+
+	// The worker copies from MEDIA_ROOT into the bucket.
+	if kinds := startWorker(t, bin, cloud); !slices.Contains(kinds, "migrate_files") {
+		t.Fatalf("the worker binary registers %v, not migrate_files", kinds)
+	}
+	args := `{"fields": ["documents_document.file"], "dry_run": true}`
+	if r := pyWait(t, local, pyEnqueue(t, local, "migrate_files", args, false)); r.State != "completed" {
+		t.Fatalf("dry run: %+v", r)
+	}
+	for name := range files {
+		if _, _, err := tryPython(t, cloud, nil, "-m", "django", "read_document", name); err == nil {
+			t.Fatalf("%s is in the bucket after a dry run", name)
+		}
+	}
+	if r := pyWait(t, local, pyEnqueue(t, local, "migrate_files", `{"fields": ["documents_document.file"]}`, false)); r.State != "completed" {
+		t.Fatalf("migration: %+v", r)
+	}
+	waitBatches(t, local["DATABASE_URL"])
+
+	for name, content := range files {
+		if got := runPython(t, cloud, nil, "-m", "django", "read_document", name); !bytes.Equal(got, content) {
+			t.Errorf("Django on the bucket read %d bytes of %s, %d were saved on disk", len(got), name, len(content))
+		}
+	}
+}
+
+// waitBatches waits until every migrate_files_batch job has finished, and
+// fails unless all completed.
+func waitBatches(t *testing.T, databaseURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for {
+		var total, unfinished, failed int
+		err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE finalized_at IS NULL),
+			count(*) FILTER (WHERE state <> 'completed' AND finalized_at IS NOT NULL)
+			FROM river_job WHERE kind = 'migrate_files_batch'`).Scan(&total, &unfinished, &failed)
+		if err != nil {
+			t.Fatalf("batches: %v", err)
+		}
+		if failed > 0 {
+			t.Fatalf("%d of %d migration batches did not complete", failed, total)
+		}
+		if total > 0 && unfinished == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("migration batches: %d of %d unfinished: %v", unfinished, total, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
