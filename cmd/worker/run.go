@@ -152,6 +152,7 @@ type daemon struct {
 	client   *river.Client[pgx.Tx]
 	server   *http.Server
 	serveErr chan error
+	ui       *uiServer
 	temp     *tempfile.Dir
 
 	started  atomic.Bool
@@ -225,6 +226,9 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	d.server = &http.Server{Handler: d.routes(m.Handler()), ReadHeaderTimeout: 5 * time.Second}
 	d.serveErr = make(chan error, 1)
 	go func() { d.serveErr <- d.server.Serve(ln) }()
+	if err := d.serveUI(ctx); err != nil {
+		return err
+	}
 
 	// The client runs on a context of its own: stopping is d.wait's job, so
 	// that the soft stop, the hard stop and the exit happen in that order.
@@ -299,6 +303,9 @@ func (d *daemon) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = d.server.Shutdown(ctx)
+	}
+	if d.ui != nil {
+		d.ui.close()
 	}
 	if d.temp != nil {
 		if err := d.temp.Close(); err != nil {
