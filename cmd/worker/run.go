@@ -195,6 +195,8 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	}
 
 	m := metrics.New(d.pool, d.logger)
+	m.WatchTemp(temp)
+	m.WatchReadiness(func(ctx context.Context) bool { return d.notReady(ctx) == "" })
 	w := d.cfg.Worker
 	d.client, err = river.NewClient(riverpgxv5.New(d.pool), &river.Config{
 		Logger: d.logger,
