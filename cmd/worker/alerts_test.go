@@ -245,4 +245,3 @@ func TestExprMetrics(t *testing.T) {
 		}
 	}
 }
-
