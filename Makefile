@@ -26,3 +26,7 @@ testbed-down:
 bench: deps
 	@WITH_BENCH_TOOLS=1 scripts/deps.sh
 	scripts/testbed.sh run scripts/bench.sh
+
+# The worker end to end on the bundled documents; CLOUD=1 uses versitygw.
+demo: deps
+	CLOUD=$(CLOUD) scripts/demo.sh
