@@ -108,6 +108,10 @@ var rollout = []step{
 	{doc: "backup"},
 	{fixture: `
 		ls "$MEDIA_ROOT/backups/" | grep -Eq '^default-.+-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}\.psql\.bin\.gz$'
+		# The backup alert's metric sees it, and not the verification.
+		metrics=$(curl -sf "http://127.0.0.1:$((PORT_BASE + 1))/metrics")
+		age=$(awk '$1 == "worker_backup_newest_age_seconds" {print int($2)}' <<<"$metrics")
+		test -n "$age" && test "$age" -lt 600
 		# The accident.
 		psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "DELETE FROM crm_passport WHERE scan LIKE 'passports/000%'"
 		stop_worker 2`},
