@@ -169,7 +169,10 @@ func (b *batchTotals) view(plan *rivertype.JobRow) *jobView {
 	for _, k := range batchCounters {
 		out[k] = b.sums[k]
 	}
-	out["batches"] = b.total
+	// The plan's own count of batches stays when it gave one.
+	if _, ok := out["batches"]; !ok {
+		out["batches"] = b.total
+	}
 	if b.missingNames == nil {
 		b.missingNames = []string{}
 	}

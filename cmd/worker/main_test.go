@@ -326,3 +326,19 @@ func tempFiles(t *testing.T, tmp string) []string {
 	}
 	return files
 }
+
+// waitTempFile waits until the running job has written its temp file (a
+// job is "running" from the moment it is fetched, a little before Work).
+func waitTempFile(t *testing.T, tmp string) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if files := tempFiles(t, tmp); len(files) > 0 {
+			return files
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the running job wrote no temp file within 30s: the test would prove nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"
 )
 
@@ -175,11 +176,16 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		d.logger.Info("removed the temp folders of dead workers", slog.Int("folders", swept))
 	}
 
+	store, err := storage.New(ctx, d.cfg.Storage)
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
 	reg, err := register(jobs.Deps{
-		Config: d.cfg,
-		Pool:   d.pool,
-		Logger: d.logger,
-		Temp:   temp,
+		Config:  d.cfg,
+		Storage: store,
+		Pool:    d.pool,
+		Logger:  d.logger,
+		Temp:    temp,
 	})
 	if err != nil {
 		return err
