@@ -143,6 +143,10 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	if code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}
+	// A worker that works jobs says it is ready, as /readyz does.
+	if !strings.Contains(body, "\nworker_ready 1\n") {
+		t.Errorf("a working worker does not export worker_ready 1:\n%s", body)
+	}
 	p.signal(syscall.SIGTERM)
 	p.wait()
 
