@@ -31,8 +31,10 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Backup  Backup
 	Temp    Temp
 	Worker  Worker
+	OCR     OCR
 	UI      UI
 }
 
@@ -168,7 +170,9 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
+	problems = append(problems, c.OCR.validate()...)
 	problems = append(problems, c.UI.validate()...)
 	return problems
 }
