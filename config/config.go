@@ -31,6 +31,7 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Migrate Migrate
 	Backup  Backup
 	Temp    Temp
 	Worker  Worker
@@ -170,6 +171,7 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Migrate.validate()...)
 	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
 	problems = append(problems, c.OCR.validate()...)
