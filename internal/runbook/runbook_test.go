@@ -73,7 +73,7 @@ var rollout = []step{
 		curl -sf -u "$WORKER_UI_USER:$WORKER_UI_PASSWORD" "$UI/api/queues/ocr" | jq -e '.paused_at != null'`},
 	{doc: "migrate-dry-run"},
 	{fixture: `
-		jq -e '.state == "completed" and .output.dry_run == true and .output.uploaded == 0 and .output.missing == 1 and .output.missing_names == ["passports/gone.jpg"]' "$WORKER_TMPDIR/dry-run.json"
+		jq -e '.state == "completed" and .output.dry_run == true and .output.uploaded == 0 and .output.pending == 2 and .output.missing == 1 and .output.missing_names == ["passports/gone.jpg"]' "$WORKER_TMPDIR/dry-run.json"
 		test ! -e "$TEST_S3_DIR/$TEST_S3_BUCKET/passports/0001.jpg"`},
 	{doc: "migrate-run"},
 	{fixture: `
