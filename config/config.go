@@ -36,6 +36,7 @@ type Config struct {
 	Temp    Temp
 	Worker  Worker
 	OCR     OCR
+	UI      UI
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -174,6 +175,7 @@ func (c *Config) validate() []error {
 	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
 	problems = append(problems, c.OCR.validate()...)
+	problems = append(problems, c.UI.validate()...)
 	return problems
 }
 

@@ -26,3 +26,15 @@ if [[ ! -x bin/versitygw ]]; then
   echo "deps: building versitygw $VERSITYGW_VERSION into bin/"
   GOBIN="$PWD/bin" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 fi
+
+# promtool checks and unit-tests deploy/alerts.yml. Only the binary is taken
+# from Debian's prometheus package: installing the package would also start a
+# Prometheus server on hosts that run systemd.
+if [[ ! -x bin/promtool ]]; then
+  echo "deps: extracting promtool from Debian's prometheus package into bin/"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; })
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+  install -m 0755 "$tmp/x/usr/bin/promtool" bin/promtool
+  rm -rf "$tmp"
+fi
