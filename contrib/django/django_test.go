@@ -15,10 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
-
 	"github.com/revisbali/worker/internal/testbed"
 )
 
@@ -99,21 +95,7 @@ func mustAbs(p string) string {
 // leaves it after `worker migrate`.
 func riverDatabase(t *testing.T) string {
 	t.Helper()
-	url := testbed.NewDatabase(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer pool.Close()
-	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
-	if err != nil {
-		t.Fatalf("river migrator: %v", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		t.Fatalf("river migrate: %v", err)
-	}
+	url, _ := testbed.NewRiverDatabase(t)
 	return url
 }
 
