@@ -173,4 +173,3 @@ func TestPresignedExpiryBounded(t *testing.T) {
 		}
 	}
 }
-
