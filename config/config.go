@@ -31,8 +31,10 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Backup  Backup
 	Temp    Temp
 	Worker  Worker
+	OCR     OCR
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -167,7 +169,9 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
+	problems = append(problems, c.OCR.validate()...)
 	return problems
 }
 

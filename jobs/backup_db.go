@@ -1,25 +1,150 @@
 package jobs
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/revisbali/worker/backup"
+	"github.com/revisbali/worker/config"
 )
 
 // BackupDBArgs asks for a backup of the Django database into storage under
 // backups/, named as django-dbbackup names its files.
-type BackupDBArgs struct{}
+type BackupDBArgs struct {
+	// Verify makes no backup: it restores the newest one into a scratch
+	// database and compares row counts with the source (enqueue backup
+	// --verify).
+	Verify bool `json:"verify,omitempty"`
+	// CatchUp backs up only if a scheduled run was missed; the leader
+	// inserts it at start and hourly, because River's periodic jobs live
+	// in memory and a restart across the scheduled minute skips a night.
+	CatchUp bool `json:"catch_up,omitempty"`
+}
 
 // Kind implements river.JobArgs.
 func (BackupDBArgs) Kind() string { return KindBackupDB }
 
 // InsertOpts allows at most one backup per UTC day, whether it is still
 // waiting, running or already done: the nightly schedule, an operator and
-// Django cannot pile up dumps of a large database.
-func (BackupDBArgs) InsertOpts() river.InsertOpts {
+// Django cannot pile up dumps of a large database. A verification is never
+// merged into a backup, and catch-up checks are one per hour.
+func (a BackupDBArgs) InsertOpts() river.InsertOpts {
+	switch {
+	case a.Verify:
+		return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 1}
+	case a.CatchUp:
+		return river.InsertOpts{
+			Queue:       QueueMaintenance,
+			MaxAttempts: 1,
+			UniqueOpts:  river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour},
+		}
+	}
 	return river.InsertOpts{
 		Queue:       QueueMaintenance,
 		MaxAttempts: 3,
 		UniqueOpts:  river.UniqueOpts{ByPeriod: 24 * time.Hour},
 	}
+}
+
+type backupDBWorker struct {
+	river.WorkerDefaults[BackupDBArgs]
+	deps Deps
+}
+
+func (w *backupDBWorker) Timeout(*river.Job[BackupDBArgs]) time.Duration {
+	return timeoutOf(KindBackupDB)
+}
+
+func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs]) error {
+	opts, err := backup.FromConfig(w.deps.Config)
+	if err != nil {
+		return RiverError(ctx, err)
+	}
+	opts.Logger = Logger(ctx)
+
+	if job.Args.Verify {
+		v, err := backup.Verify(ctx, w.deps.Storage, opts, backup.RestoreRequest{Filter: opts.Filter(), Confirmed: true})
+		if err != nil {
+			return RiverError(ctx, err)
+		}
+		return recordOutput(ctx, v)
+	}
+	if job.Args.CatchUp {
+		missed, reason, err := w.missedRun(ctx, job.ID, opts)
+		if err != nil {
+			return RiverError(ctx, err)
+		}
+		if !missed {
+			return recordOutput(ctx, map[string]any{"skipped": true, "reason": reason})
+		}
+		opts.Logger.WarnContext(ctx, "a scheduled backup was missed: catching up", "reason", reason)
+	}
+	res, err := backup.Run(ctx, w.deps.Storage, opts)
+	if err != nil {
+		return RiverError(ctx, err)
+	}
+	return recordOutput(ctx, res)
+}
+
+// missedRun applies backup.NeedsCatchUp to the newest stored backup, unless
+// another backup job is already queued or running.
+func (w *backupDBWorker) missedRun(ctx context.Context, self int64, opts backup.Options) (bool, string, error) {
+	var inFlight int
+	err := w.deps.Pool.QueryRow(ctx, `
+SELECT count(*) FROM river_job
+WHERE kind = $1 AND id <> $2
+  AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')
+  AND scheduled_at <= now()`, KindBackupDB, self).Scan(&inFlight)
+	if err != nil {
+		return false, "", fmt.Errorf("look for a running backup: %w", err)
+	}
+	if inFlight > 0 {
+		return false, "another backup job is queued or running", nil
+	}
+	schedule, err := backup.ParseSchedule(w.deps.Config.Backup.Schedule, opts.TimeZone)
+	if err != nil {
+		return false, "", err
+	}
+	var newest time.Time
+	latest, err := backup.Latest(ctx, w.deps.Storage, opts, opts.Filter())
+	switch {
+	case err == nil:
+		newest = latest.Date
+	case !errors.Is(err, backup.ErrNoBackup):
+		return false, "", err
+	}
+	now := time.Now()
+	if !backup.NeedsCatchUp(newest, schedule, now) {
+		return false, "the newest backup is " + latest.Name, nil
+	}
+	if newest.IsZero() {
+		return true, "no backup yet", nil
+	}
+	return true, fmt.Sprintf("the newest backup (%s) is older than the run due at %s", latest.Name, schedule.Next(newest).Format(time.RFC3339)), nil
+}
+
+// PeriodicJobs are the leader's schedule: the nightly backup at
+// BACKUP_SCHEDULE in TIME_ZONE, and an hourly catch-up check that also runs
+// when the leader starts.
+func PeriodicJobs(cfg config.Config) ([]*river.PeriodicJob, error) {
+	loc, err := time.LoadLocation(cfg.Backup.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	nightly, err := backup.ParseSchedule(cfg.Backup.Schedule, loc)
+	if err != nil {
+		return nil, err
+	}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(nightly, func() (river.JobArgs, *river.InsertOpts) {
+			return BackupDBArgs{}, nil
+		}, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return BackupDBArgs{CatchUp: true}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}, nil
 }

@@ -151,6 +151,17 @@ type Registry struct {
 func Register(deps Deps) (*Registry, error) {
 	r := &Registry{Workers: river.NewWorkers()}
 	// One line per kind with a worker: if err := add(r, KindX, &xWorker{deps: deps}); err != nil { return nil, err }
+	if err := add(r, KindBackupDB, &backupDBWorker{deps: deps}); err != nil {
+		return nil, err
+	}
+	if err := add(r, KindRestoreDB, &restoreDBWorker{deps: deps}); err != nil {
+		return nil, err
+	}
+	periodic, err := PeriodicJobs(deps.Config)
+	if err != nil {
+		return nil, err
+	}
+	r.Periodic = append(r.Periodic, periodic...)
 	return r, nil
 }
 

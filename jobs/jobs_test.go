@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
 	"github.com/revisbali/worker/storage"
 )
@@ -133,7 +134,11 @@ func (nopWorker) Work(context.Context, *river.Job[PassportMRZArgs]) error { retu
 
 func TestAdd(t *testing.T) {
 	t.Parallel()
-	r, err := Register(Deps{})
+	cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Register(Deps{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

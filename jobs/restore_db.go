@@ -1,12 +1,22 @@
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/revisbali/worker/backup"
+	"github.com/revisbali/worker/fault"
+)
 
 // RestoreDBArgs asks to restore a backup over the Django database: the
-// named one, or the latest when Latest is set.
+// named one, or the latest when Latest is set. Yes is the operator's
+// confirmation (enqueue restore --yes); without it the job is refused.
 type RestoreDBArgs struct {
 	Name   string `json:"name,omitempty"`
 	Latest bool   `json:"latest,omitempty"`
+	Yes    bool   `json:"yes,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -16,4 +26,30 @@ func (RestoreDBArgs) Kind() string { return KindRestoreDB }
 // waits for an operator rather than coming back hours later.
 func (RestoreDBArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 1}
+}
+
+type restoreDBWorker struct {
+	river.WorkerDefaults[RestoreDBArgs]
+	deps Deps
+}
+
+func (w *restoreDBWorker) Timeout(*river.Job[RestoreDBArgs]) time.Duration {
+	return timeoutOf(KindRestoreDB)
+}
+
+func (w *restoreDBWorker) Work(ctx context.Context, job *river.Job[RestoreDBArgs]) error {
+	a := job.Args
+	if (a.Name == "") == !a.Latest {
+		return RiverError(ctx, fault.BadInput("restore_db: give either a name or latest, not both or neither"))
+	}
+	opts, err := backup.FromConfig(w.deps.Config)
+	if err != nil {
+		return RiverError(ctx, err)
+	}
+	opts.Logger = Logger(ctx)
+	res, err := backup.Restore(ctx, w.deps.Storage, opts, backup.RestoreRequest{Name: a.Name, Filter: opts.Filter(), Confirmed: a.Yes})
+	if err != nil {
+		return RiverError(ctx, err)
+	}
+	return recordOutput(ctx, res)
 }

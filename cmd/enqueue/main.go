@@ -3,7 +3,7 @@
 //	enqueue ocr NAME [--lang L] [--wait] [--json]
 //	enqueue passport NAME [--wait] [--json]
 //	enqueue migrate-files [--field TABLE.COLUMN]... [--dry-run] [--batch-size N] [--wait] [--json]
-//	enqueue backup [--wait] [--json]
+//	enqueue backup [--verify] [--wait] [--json]
 //	enqueue restore (NAME | --latest) --yes [--wait] [--json]
 //	enqueue url NAME
 //	enqueue status JOB_ID [--wait] [--json]
@@ -21,6 +21,9 @@
 package main
 
 import (
+	// TIME_ZONE is checked at start; images without zoneinfo must still know it.
+	_ "time/tzdata"
+
 	"context"
 	"os"
 	"os/signal"

@@ -34,7 +34,7 @@ const usage = `usage:
   enqueue ocr NAME [--lang L] [--wait] [--json]
   enqueue passport NAME [--wait] [--json]
   enqueue migrate-files [--field TABLE.COLUMN]... [--dry-run] [--batch-size N] [--wait] [--json]
-  enqueue backup [--wait] [--json]
+  enqueue backup [--verify] [--wait] [--json]
   enqueue restore (NAME | --latest) --yes [--wait] [--json]
   enqueue url NAME
   enqueue status JOB_ID [--wait] [--json]
@@ -122,12 +122,16 @@ func parse(argv []string) (*command, error) {
 		batchSize int
 		latest    bool
 		yes       bool
+		verify    bool
 	)
 	switch cmd.name {
 	case "ocr":
 		fs.StringVar(&lang, "lang", "", "Tesseract languages, e.g. eng+ind")
 		waitable()
-	case "passport", "backup":
+	case "passport":
+		waitable()
+	case "backup":
+		fs.BoolVar(&verify, "verify", false, "make no backup: restore the newest into a scratch database and compare row counts")
 		waitable()
 	case "migrate-files":
 		fs.Var(&fields, "field", "TABLE.COLUMN to migrate (repeatable); default: every file column")
@@ -201,7 +205,7 @@ func parse(argv []string) (*command, error) {
 		if err := none(); err != nil {
 			return nil, err
 		}
-		cmd.args = jobs.BackupDBArgs{}
+		cmd.args = jobs.BackupDBArgs{Verify: verify}
 	case "restore":
 		switch {
 		case latest && len(pos) > 0:
@@ -211,7 +215,7 @@ func parse(argv []string) (*command, error) {
 		case !yes:
 			return nil, usagef("restore replaces the database: add --yes to confirm")
 		}
-		args := jobs.RestoreDBArgs{Latest: latest}
+		args := jobs.RestoreDBArgs{Latest: latest, Yes: yes}
 		if !latest {
 			args.Name = pos[0]
 		}

@@ -9,6 +9,9 @@
 package main
 
 import (
+	// TIME_ZONE is checked at start; images without zoneinfo must still know it.
+	_ "time/tzdata"
+
 	"os"
 
 	"github.com/revisbali/worker/jobs"
