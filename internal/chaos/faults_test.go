@@ -1,12 +1,23 @@
 package chaos
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/json"
+	"image"
+	"image/png"
+	"net/http"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/revisbali/worker/internal/r2proxy"
+	"github.com/revisbali/worker/internal/testbed"
 )
 
 // longTest skips unless CHAOS=1: `make chaos` runs these, `make test`
@@ -196,4 +207,117 @@ func waitRunning(t *testing.T, e env, id string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("job %s not running within a minute", id)
+}
+
+// Slow and flaky S3: every request to the bucket waits 200 ms, and one in
+// three answers 503. The backup still completes, by the SDK's retries or
+// River's, and restores with every row.
+func TestFlakyStorageDuringBackup(t *testing.T) {
+	t.Parallel()
+	pg := startPostgres(t)
+	pg.fill("postgres", 50_000)
+	s3 := testbed.S3Server(t)
+	proxy := r2proxy.Start(t, s3.Endpoint)
+	var n atomic.Int64
+	proxy.SetFault(func(*http.Request) int {
+		time.Sleep(200 * time.Millisecond)
+		if n.Add(1)%3 == 0 {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	})
+	st := newStack(t, true)
+	e := st.env.clone()
+	e["DATABASE_URL"] = pg.url("postgres")
+	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+
+	code, r, stderr := enqueueWait(t, e, "backup")
+	if code != 0 || r.State != "completed" {
+		t.Fatalf("backup through a flaky S3: exit %d, state %s, errors %+v (%s)", code, r.State, r.Errors, stderr)
+	}
+	verifyBackup(t, e)
+	t.Logf("%d requests through the proxy, %d answered 503; the job saw %d failed attempts", proxy.Requests(), n.Load()/3, len(r.Errors))
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+	w.waitReady()
+	w.stop()
+}
+
+// The temp folder is a 2 MiB tmpfs and the document to OCR, in the bucket,
+// is larger: the copy fails with "no space left on device", a passing
+// fault (retried, not cancelled), nothing is left in the folder, and the
+// worker stays ready.
+func TestTempDiskFull(t *testing.T) {
+	t.Parallel()
+	dir, err := os.MkdirTemp("", "chaos-tmpfs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount a tmpfs (needs root): %v %s", err, out)
+		}
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("umount", dir).Run()
+		_ = os.Remove(dir)
+	})
+	st := newStack(t, true)
+	e := st.env.clone()
+	e["WORKER_TMPDIR"] = dir
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "ocr_document")
+
+	big := noisePNG(1400, 1000) // about 4 MiB: random pixels do not compress
+	if len(big) < 3<<20 {
+		t.Fatalf("the test image is %d bytes, not larger than the tmpfs", len(big))
+	}
+	st.save(t, "scans/big.png", big)
+	code, stdout, stderr := cli(t, e, "ocr", "scans/big.png")
+	if code != 0 {
+		t.Fatalf("enqueue: exit %d %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	deadline := time.Now().Add(2 * time.Minute)
+	var j job
+	for time.Now().Before(deadline) {
+		j = st.job(t, mustAtoi(t, id))
+		if len(j.Errors) > 0 || j.State == "completed" || j.State == "cancelled" {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if j.State == "cancelled" || j.State == "completed" || len(j.Errors) == 0 || !strings.Contains(j.Errors[0], "no space left on device") {
+		t.Errorf("OCR with a full temp disk: state %s, errors %q; want a retry after \"no space left on device\"", j.State, j.Errors)
+	}
+	if files := tempFiles(t, dir); len(files) != 0 {
+		t.Errorf("temp files left on the full disk: %v", files)
+	}
+	w.waitReady()
+	w.stop()
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("job id %q: %v", s, err)
+	}
+	return n
+}
+
+// noisePNG is an RGB image of random pixels, which PNG cannot compress.
+func noisePNG(w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	_, _ = rand.Read(img.Pix)
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
 }
