@@ -529,3 +529,25 @@ func (st *stack) job(t *testing.T, id int64) job {
 	}
 	return j
 }
+
+// report appends one row to the figures `make chaos` writes into
+// RELIABILITY.md (the file named by CHAOS_REPORT); without it, the row
+// goes to the test log only.
+func report(t *testing.T, area, check, result string) {
+	t.Helper()
+	row := fmt.Sprintf("| %s | %s | %s |\n", area, check, result)
+	t.Log(strings.TrimSpace(row))
+	path := os.Getenv("CHAOS_REPORT")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Errorf("CHAOS_REPORT: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.WriteString(row); err != nil {
+		t.Errorf("CHAOS_REPORT: %v", err)
+	}
+}

@@ -184,8 +184,20 @@ func TestHostileInputThroughWorker(t *testing.T) {
 			}
 			close(next)
 			wg.Wait()
+			counts := map[string]int{}
 			for _, o := range items {
 				checkOutcome(t, o)
+				switch {
+				case o.code == -1:
+					counts["refused by Postgres at insert (NUL byte)"]++
+				case o.code == 2:
+					counts["refused by the CLI"]++
+				default:
+					counts[string(o.res.State)]++
+				}
+			}
+			if !t.Failed() {
+				report(t, "hostile", fmt.Sprintf("%d files and names through %s", len(items), k.kind), fmt.Sprintf("%v; all at attempt 1, no panic", counts))
 			}
 		})
 	}

@@ -5,13 +5,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
+	"net"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/testbed"
 )
 
@@ -30,7 +35,8 @@ func randomSecret(what string) string {
 func TestSecretsNeverLogged(t *testing.T) {
 	t.Parallel()
 	st := newStack(t, true)
-	s3Secret, dbPassword, uiPassword := randomSecret("s3"), randomSecret("db"), randomSecret("ui")
+	s3Secret, dbPassword, uiPassword, gpgPassphrase := randomSecret("s3"), randomSecret("db"), randomSecret("ui"), randomSecret("gpg")
+	outputs.secret("DBBACKUP_GPG_PASSPHRASE", gpgPassphrase)
 	outputs.secret("AWS_SECRET_ACCESS_KEY", s3Secret)
 	outputs.secret("the database password in DATABASE_URL", dbPassword)
 	outputs.secret("WORKER_UI_PASSWORD", uiPassword)
@@ -61,6 +67,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	base["DATABASE_URL"] = goodDB
 	base["AWS_SECRET_ACCESS_KEY"] = s3Secret // not the server's: refused
 	base["WORKER_UI_USER"], base["WORKER_UI_PASSWORD"] = "admin", uiPassword
+	base["DBBACKUP_GPG_PASSPHRASE"] = gpgPassphrase
 	with := func(kv ...string) env {
 		e := base.clone()
 		for i := 0; i < len(kv); i += 2 {
@@ -86,10 +93,11 @@ func TestSecretsNeverLogged(t *testing.T) {
 	for _, c := range cases {
 		// The worker: it fails at start, or starts and is stopped.
 		p := spawnWorker(t, c.env)
-		if _, ok := p.awaitLog("worker started"); ok {
+		_, started := p.awaitLog("worker started")
+		if started {
 			p.stop()
 		}
-		if !p.hasLog(`"level":"ERROR"`) && c.name != "storage refuses the credentials" {
+		if !started && !p.hasLog(`"level":"ERROR"`) {
 			t.Errorf("%s: the worker logged no error, so the scan proves nothing for this path:\n%s", c.name, strings.Join(p.log(), "\n"))
 		}
 		// The CLI: enqueueing, following a job, and signing a URL.
@@ -101,8 +109,20 @@ func TestSecretsNeverLogged(t *testing.T) {
 	// worker could log its request signing: wait for its end.
 	p := spawnWorker(t, base)
 	if _, ok := p.awaitLog("worker started"); ok {
-		for _, kind := range []string{"ocr", "passport"} {
-			code, stdout, _ := cli(t, base, kind, "scans/secret-test-2.jpg")
+		// The backup hands DATABASE_URL, password included, to pg_dump.
+		for _, c := range []struct{ kind, command, name string }{
+			{"ocr_document", "ocr", "scans/secret-test-2.jpg"},
+			{"passport_mrz", "passport", "scans/secret-test-2.jpg"},
+			{"backup_db", "backup", ""},
+		} {
+			if !slices.Contains(p.kinds(), c.kind) {
+				continue
+			}
+			args := []string{c.command}
+			if c.name != "" {
+				args = append(args, c.name)
+			}
+			code, stdout, _ := cli(t, base, args...)
 			if code == 0 {
 				waitAttempted(t, st, strings.TrimSpace(stdout))
 			}
@@ -129,6 +149,44 @@ func waitAttempted(t *testing.T, st *stack, id string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// The health and metrics endpoint listens on loopback unless told
+// otherwise, and the worker's temp folder is private to its user.
+func TestSafeDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _, err := net.SplitHostPort(cfg.Worker.HTTPAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		t.Errorf("WORKER_HTTP_ADDR defaults to %q, want a loopback address", cfg.Worker.HTTPAddr)
+	}
+
+	st := newStack(t, false)
+	w := startWorkerWithKinds(t, st.env)
+	tmp := st.env["WORKER_TMPDIR"]
+	err = filepath.WalkDir(tmp, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := info.Mode().Perm()
+		switch {
+		case path == tmp: // made by the test
+		case d.IsDir() && mode != 0o700, !d.IsDir() && mode != 0o600:
+			t.Errorf("%s has mode %o, want 0700 for folders and 0600 for files", path, mode)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.stop()
 }
 
 // The scan finds a secret wherever it is in a line, and only there.
