@@ -17,6 +17,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && useradd --system --home /var/lib/worker --create-home worker
 COPY --from=build /out/worker /out/enqueue /usr/local/bin/
 USER worker
-ENV WORKER_HTTP_ADDR=0.0.0.0:9090
+ENV WORKER_HTTP_ADDR=0.0.0.0:9090 OMP_THREAD_LIMIT=1
 EXPOSE 9090
 ENTRYPOINT ["/usr/local/bin/worker"]

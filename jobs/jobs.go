@@ -57,6 +57,7 @@ import (
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"
 )
@@ -135,6 +136,9 @@ type Deps struct {
 	// The daemon opens it, sweeps the leftovers of crashed runs at start,
 	// and removes it at exit.
 	Temp *tempfile.Dir
+	// OCR is the Tesseract engine pool shared by the ocr and passport
+	// queues; the daemon creates it (engines warm) and closes it at exit.
+	OCR *ocr.Pool
 }
 
 // Registry is what the daemon works: the workers, their kinds, and the
@@ -151,6 +155,9 @@ type Registry struct {
 func Register(deps Deps) (*Registry, error) {
 	r := &Registry{Workers: river.NewWorkers()}
 	// One line per kind with a worker: if err := add(r, KindX, &xWorker{deps: deps}); err != nil { return nil, err }
+	if err := add(r, KindOCRDocument, &ocrDocumentWorker{deps: deps}); err != nil {
+		return nil, err
+	}
 	if err := add(r, KindBackupDB, &backupDBWorker{deps: deps}); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,18 @@
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/revisbali/worker/imgutil"
+	"github.com/revisbali/worker/ocr"
+	"github.com/revisbali/worker/storage"
+)
 
 // OCRDocumentArgs asks for the text of an image or PDF.
 type OCRDocumentArgs struct {
@@ -19,4 +31,81 @@ func (OCRDocumentArgs) Kind() string { return KindOCRDocument }
 // jobs, after a day). compat.md section 5 gives Django's side of the key.
 func (OCRDocumentArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueOCR, MaxAttempts: 5, UniqueOpts: uniqueByName()}
+}
+
+// OCRDocumentOutput is the ocr_document contract of design.md.
+type OCRDocumentOutput struct {
+	Name string `json:"name"`
+	ocr.Result
+	Preview Preview `json:"preview"`
+}
+
+// Preview is a stored image of a document's first page.
+type Preview struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// previewPrefix is where previews are stored: previews/<name>.jpg.
+const previewPrefix = "previews/"
+
+// ocrDocumentWorker reads a stored document's text through Tesseract (or
+// the PDF's own text layer) and saves a preview of its first page beside
+// the media.
+type ocrDocumentWorker struct {
+	river.WorkerDefaults[OCRDocumentArgs]
+	deps Deps
+}
+
+func (w *ocrDocumentWorker) Timeout(*river.Job[OCRDocumentArgs]) time.Duration {
+	return timeoutOf(KindOCRDocument)
+}
+
+func (w *ocrDocumentWorker) Work(ctx context.Context, job *river.Job[OCRDocumentArgs]) error {
+	out, err := w.read(ctx, job.Args)
+	if err != nil {
+		return RiverError(ctx, fmt.Errorf("ocr %s: %w", job.Args.Name, err))
+	}
+	return recordOutput(ctx, out)
+}
+
+func (w *ocrDocumentWorker) read(ctx context.Context, args OCRDocumentArgs) (OCRDocumentOutput, error) {
+	cfg := w.deps.Config.OCR
+	opts := ocr.Options{MaxPages: cfg.MaxPages, DPI: float64(cfg.DPI), MaxPixels: cfg.MaxPixels}
+	if args.Lang != "" {
+		opts.Languages = strings.Split(args.Lang, "+")
+	}
+	// The preview's key is derived from the name: refuse a bad name before
+	// any work rather than after the OCR.
+	previewName := previewPrefix + args.Name + ".jpg"
+	if _, err := storage.CleanName(previewName); err != nil {
+		return OCRDocumentOutput{}, err
+	}
+
+	out := OCRDocumentOutput{Name: args.Name}
+	var preview bytes.Buffer
+	err := w.deps.Temp.WithLocalPath(ctx, w.deps.Storage, args.Name, func(path string) error {
+		res, err := w.deps.OCR.Document(ctx, path, opts)
+		if err != nil {
+			return err
+		}
+		out.Result = res
+		return ocr.WritePreview(ctx, path, &preview, imgutil.PreviewOptions{}, cfg.MaxPixels)
+	})
+	if err != nil {
+		return OCRDocumentOutput{}, err
+	}
+
+	saved, err := w.deps.Storage.Save(ctx, previewName, &preview, storage.SaveOptions{
+		ContentType: "image/jpeg", Replace: true, Size: int64(preview.Len()),
+	})
+	if err != nil {
+		return OCRDocumentOutput{}, fmt.Errorf("save preview: %w", err)
+	}
+	url, err := w.deps.Storage.URL(ctx, saved)
+	if err != nil {
+		return OCRDocumentOutput{}, fmt.Errorf("preview url: %w", err)
+	}
+	out.Preview = Preview{Name: saved, URL: url}
+	return out, nil
 }

@@ -63,7 +63,8 @@ print(f'job {r["id"]} {r["kind"]}: {r["state"]}')
 for p in out["pages"]:
     print(f'  page {p["number"]}: source={p["source"]} confidence={p["confidence"]}')
 print("  text:")
-print(textwrap.indent(out["text"].strip()[:600], "    | "))
+lines = [l for l in out["text"].splitlines() if l.strip()]
+print(textwrap.indent("\n".join(lines)[:700], "    | "))
 prev = out.get("preview") or {}
 print(f'  preview: {prev.get("name")}')
 print(f'  preview URL: {prev.get("url")}')

@@ -9,14 +9,22 @@
 package main
 
 import (
+	"fmt"
 	// TIME_ZONE is checked at start; images without zoneinfo must still know it.
 	_ "time/tzdata"
 
 	"os"
 
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/ocr"
 )
 
 func main() {
+	// Tesseract's OpenMP reads OMP_THREAD_LIMIT before main runs: re-execute
+	// with it set, or every engine starts a thread per CPU.
+	if err := ocr.EnsureThreadLimit(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(exitError)
+	}
 	os.Exit(run(os.Args[1:], jobs.Register, os.Stderr))
 }

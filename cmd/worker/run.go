@@ -24,6 +24,7 @@ import (
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"
 )
@@ -154,6 +155,7 @@ type daemon struct {
 	server   *http.Server
 	serveErr chan error
 	temp     *tempfile.Dir
+	ocr      *ocr.Pool
 
 	started  atomic.Bool
 	stopping atomic.Bool
@@ -179,12 +181,24 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
+	// One engine per OCR slot: the pool, shared with the passport queue,
+	// is what bounds how many Tesseract threads compete for the CPUs.
+	d.ocr, err = ocr.NewPool(ocr.PoolConfig{
+		Size:        d.cfg.Worker.QueueOCR,
+		Languages:   d.cfg.OCR.LanguageList(),
+		TessdataDir: d.cfg.OCR.TessdataDir,
+		Logger:      d.logger,
+	})
+	if err != nil {
+		return fmt.Errorf("ocr: %w", err)
+	}
 	reg, err := register(jobs.Deps{
 		Config:  d.cfg,
 		Storage: store,
 		Pool:    d.pool,
 		Logger:  d.logger,
 		Temp:    temp,
+		OCR:     d.ocr,
 	})
 	if err != nil {
 		return err
@@ -305,6 +319,9 @@ func (d *daemon) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = d.server.Shutdown(ctx)
+	}
+	if d.ocr != nil {
+		d.ocr.Close()
 	}
 	if d.temp != nil {
 		if err := d.temp.Close(); err != nil {
