@@ -185,7 +185,11 @@ func TestHostileInputThroughWorker(t *testing.T) {
 			close(next)
 			wg.Wait()
 			counts := map[string]int{}
+			var completed []string
 			for _, o := range items {
+				if o.res.State == "completed" {
+					completed = append(completed, strings.TrimPrefix(o.name, hostile.Folder))
+				}
 				checkOutcome(t, o)
 				switch {
 				case o.code == -1:
@@ -197,7 +201,8 @@ func TestHostileInputThroughWorker(t *testing.T) {
 				}
 			}
 			if !t.Failed() {
-				report(t, "hostile", fmt.Sprintf("%d files and names through %s", len(items), k.kind), fmt.Sprintf("%v; all at attempt 1, no panic", counts))
+				report(t, "hostile", fmt.Sprintf("%d files and names through %s", len(items), k.kind),
+					fmt.Sprintf("%v, all at attempt 1, no panic, temp empty, ready after; completed (the page's text or none, no payload): %s", counts, strings.Join(completed, ", ")))
 			}
 		})
 	}
@@ -298,6 +303,15 @@ func checkOutcome(t *testing.T, o outcome) {
 		}
 		if s := string(r.Output); strings.Contains(s, hostile.Payload) || strings.Contains(s, "root:x:0") {
 			t.Errorf("%s: the output carries what the file smuggled: %.300s", what, s)
+		}
+		// What a repaired or bounded reading returns is the page's own
+		// text or nothing: never text from elsewhere.
+		var out struct {
+			Text string `json:"text"`
+		}
+		_ = json.Unmarshal(r.Output, &out)
+		if text := strings.TrimSpace(out.Text); text != "" && !strings.Contains(text, "2026") {
+			t.Errorf("%s: completed with text %.200q, want the invoice's or none", what, text)
 		}
 	default:
 		t.Errorf("%s: ended %s, want cancelled at attempt 1 (errors %+v)", what, r.State, r.Errors)

@@ -57,7 +57,7 @@ func Files() []File {
 	}
 	tiffData := noise(64*64, 3)
 	files := []File{
-		{"truncated-half.pdf", "a PDF cut in half", pdf[:len(pdf)/2], Refuse},
+		{"truncated-half.pdf", "a PDF cut in half (MuPDF repairs what is left)", pdf[:len(pdf)/2], Contain},
 		{"truncated-header.pdf", "a PDF header and nothing else", []byte("%PDF-1.7\n"), Refuse},
 		{"empty.pdf", "an empty file named .pdf", nil, Refuse},
 		{"corrupt-noise.pdf", "a PDF header followed by random bytes", append([]byte("%PDF-1.4\n"), noise(8192, 1)...), Refuse},
