@@ -31,10 +31,12 @@ type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
 
 	Storage Storage
+	Migrate Migrate
 	Backup  Backup
 	Temp    Temp
 	Worker  Worker
 	OCR     OCR
+	UI      UI
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -169,9 +171,11 @@ func (c *Config) validate() []error {
 		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
 	}
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Migrate.validate()...)
 	problems = append(problems, c.Backup.validate()...)
 	problems = append(problems, c.Worker.validate()...)
 	problems = append(problems, c.OCR.validate()...)
+	problems = append(problems, c.UI.validate()...)
 	return problems
 }
 

@@ -158,6 +158,12 @@ func Register(deps Deps) (*Registry, error) {
 	if err := add(r, KindOCRDocument, &ocrDocumentWorker{deps: deps}); err != nil {
 		return nil, err
 	}
+	if err := add(r, KindMigrateFiles, &migrateFilesWorker{deps: deps}); err != nil {
+		return nil, err
+	}
+	if err := add(r, KindMigrateFilesBatch, &migrateFilesBatchWorker{deps: deps}); err != nil {
+		return nil, err
+	}
 	if err := add(r, KindBackupDB, &backupDBWorker{deps: deps}); err != nil {
 		return nil, err
 	}

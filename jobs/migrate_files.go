@@ -1,13 +1,27 @@
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/filemigrate"
+)
 
 // MigrateFilesArgs plans a migration of media files from MEDIA_ROOT to the
 // bucket: it finds the file columns and enqueues one migrate_files_batch
 // per batch of rows.
 type MigrateFilesArgs struct {
 	// Fields limits the migration to these "table.column" pairs; empty means
-	// every file column found.
+	// MIGRATE_FILE_FIELDS, or when that is empty too, every file column
+	// discovery finds.
 	Fields []string `json:"fields,omitempty"`
 	// DryRun counts what would be copied and copies nothing.
 	DryRun bool `json:"dry_run"`
@@ -18,7 +32,129 @@ type MigrateFilesArgs struct {
 // Kind implements river.JobArgs.
 func (MigrateFilesArgs) Kind() string { return KindMigrateFiles }
 
-// InsertOpts implements river.JobArgsWithInsertOpts.
+// InsertOpts implements river.JobArgsWithInsertOpts. The same plan enqueued
+// again while it is queued or running is that job.
 func (MigrateFilesArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 5}
+	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 5, UniqueOpts: whileUnfinished()}
+}
+
+// whileUnfinished makes the whole args (or their river:"unique" fields) the
+// job's identity until it finishes: a second identical job is refused while
+// the first is queued, running or waiting for a retry, and allowed once it
+// completed, so a migration can be run again.
+func whileUnfinished() river.UniqueOpts {
+	return river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}
+}
+
+// MigrateFilesOutput is the plan's result. `enqueue migrate-files --wait`
+// adds the totals of its batches.
+type MigrateFilesOutput struct {
+	DryRun bool                    `json:"dry_run"`
+	Fields []filemigrate.FieldPlan `json:"fields"`
+	// Discovery says which columns were found and why, when no field was
+	// named.
+	Discovery *filemigrate.Discovery `json:"discovery,omitempty"`
+	// Batches is the number of batches planned; QueuedElsewhere lists the
+	// jobs of an earlier, unfinished plan that already cover some of them
+	// and were not enqueued twice.
+	Batches         int     `json:"batches"`
+	QueuedElsewhere []int64 `json:"queued_elsewhere,omitempty"`
+}
+
+type migrateFilesWorker struct {
+	river.WorkerDefaults[MigrateFilesArgs]
+	deps Deps
+}
+
+// Timeout implements river.Worker.
+func (w *migrateFilesWorker) Timeout(*river.Job[MigrateFilesArgs]) time.Duration {
+	return timeoutOf(KindMigrateFiles)
+}
+
+// Work implements river.Worker.
+func (w *migrateFilesWorker) Work(ctx context.Context, job *river.Job[MigrateFilesArgs]) error {
+	out, batches, err := w.plan(ctx, job.Args)
+	if err != nil {
+		return RiverError(ctx, fmt.Errorf("migrate_files: %w", err))
+	}
+	if len(batches) > 0 {
+		client := river.ClientFromContext[pgx.Tx](ctx)
+		params := make([]river.InsertManyParams, len(batches))
+		for i, b := range batches {
+			params[i] = river.InsertManyParams{Args: newBatchArgs(job.ID, b, job.Args.DryRun)}
+		}
+		// A retry of this plan, or a second plan while this one's batches
+		// run, inserts nothing twice: batch jobs are unique by range.
+		results, err := client.InsertMany(ctx, params)
+		if err != nil {
+			return RiverError(ctx, fmt.Errorf("migrate_files: enqueue %d batches: %w", len(params), err))
+		}
+		for _, r := range results {
+			if r.UniqueSkippedAsDuplicate && migratePlanID(r.Job) != job.ID {
+				out.QueuedElsewhere = append(out.QueuedElsewhere, r.Job.ID)
+			}
+		}
+	}
+	Logger(ctx).Info("migrate_files: planned", "fields", len(out.Fields), "batches", out.Batches, "dry_run", out.DryRun)
+	return recordOutput(ctx, out)
+}
+
+func (w *migrateFilesWorker) plan(ctx context.Context, args MigrateFilesArgs) (MigrateFilesOutput, []filemigrate.Batch, error) {
+	out := MigrateFilesOutput{DryRun: args.DryRun}
+	root, err := migrationRoot(w.deps)
+	if err != nil {
+		return out, nil, err
+	}
+	defer root.Close()
+
+	named := args.Fields
+	if len(named) == 0 {
+		named = w.deps.Config.Migrate.Fields
+	}
+	fields, err := filemigrate.ParseFields(named)
+	if err != nil {
+		return out, nil, err
+	}
+	if len(fields) == 0 {
+		d, err := filemigrate.Discover(ctx, w.deps.Pool, root, 0)
+		if err != nil {
+			return out, nil, err
+		}
+		out.Discovery = &d
+		fields = d.Fields()
+	}
+	plan, err := filemigrate.PlanBatches(ctx, w.deps.Pool, fields, args.BatchSize)
+	if err != nil {
+		return out, nil, err
+	}
+	out.Fields = plan.Fields
+	if out.Fields == nil {
+		out.Fields = []filemigrate.FieldPlan{}
+	}
+	out.Batches = len(plan.Batches)
+	return out, plan.Batches, nil
+}
+
+// migrationRoot opens MEDIA_ROOT, the migration's source, after checking
+// that the worker's storage is the bucket, the migration's target.
+func migrationRoot(deps Deps) (*os.Root, error) {
+	cfg := deps.Config.Storage
+	if !cfg.UseCloudStorage {
+		return nil, fault.BadInput("USE_CLOUD_STORAGE is not True: the migration copies MEDIA_ROOT into the bucket, " +
+			"so the worker must run with USE_CLOUD_STORAGE=True and the bucket's AWS_* settings")
+	}
+	if cfg.MediaRoot == "" {
+		return nil, fault.BadInput("MEDIA_ROOT is not set: the migration reads the files from there")
+	}
+	root, err := os.OpenRoot(cfg.MediaRoot)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fault.BadInput("MEDIA_ROOT %q does not exist on this worker's host", cfg.MediaRoot)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open MEDIA_ROOT: %w", err)
+	}
+	return root, nil
 }

@@ -1,26 +1,35 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/filemigrate"
 )
 
 // MigrateFilesBatchArgs copies the files named by one batch of rows, those
-// whose key lies in [From, To], from MEDIA_ROOT to the bucket.
+// whose key lies after After and up to Upto, from MEDIA_ROOT to the bucket.
+// Only the migrate_files plan enqueues it.
 type MigrateFilesBatchArgs struct {
 	// PlanID is the id of the migrate_files job that enqueued this batch:
 	// `enqueue migrate-files --wait` finds the batches by it and sums their
-	// outputs.
+	// outputs. It is not part of the batch's identity: a second plan does
+	// not enqueue a range that is still being copied.
 	PlanID    int64  `json:"plan_id"`
-	Table     string `json:"table"`
-	Column    string `json:"column"`
-	KeyColumn string `json:"key_column"`
-	// From and To bound the batch's keys, inclusive; JSON numbers or strings
-	// as the key column holds them.
-	From   json.RawMessage `json:"from"`
-	To     json.RawMessage `json:"to"`
-	DryRun bool            `json:"dry_run"`
+	Schema    string `json:"schema" river:"unique"`
+	Table     string `json:"table" river:"unique"`
+	Column    string `json:"column" river:"unique"`
+	KeyColumn string `json:"key_column" river:"unique"`
+	// After (exclusive) and Upto (inclusive) bound the keys, in the key's
+	// text form; null leaves that side open.
+	After  *string `json:"after" river:"unique"`
+	Upto   *string `json:"upto" river:"unique"`
+	DryRun bool    `json:"dry_run" river:"unique"`
 }
 
 // Kind implements river.JobArgs.
@@ -28,5 +37,64 @@ func (MigrateFilesBatchArgs) Kind() string { return KindMigrateFilesBatch }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (MigrateFilesBatchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 5}
+	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 10, UniqueOpts: whileUnfinished()}
+}
+
+func newBatchArgs(planID int64, b filemigrate.Batch, dryRun bool) MigrateFilesBatchArgs {
+	return MigrateFilesBatchArgs{
+		PlanID: planID, Schema: b.Schema, Table: b.Table, Column: b.Column,
+		KeyColumn: b.Key, After: b.After, Upto: b.Upto, DryRun: dryRun,
+	}
+}
+
+func (a MigrateFilesBatchArgs) batch() filemigrate.Batch {
+	return filemigrate.Batch{
+		Field: filemigrate.Field{Schema: a.Schema, Table: a.Table, Column: a.Column},
+		Key:   a.KeyColumn, After: a.After, Upto: a.Upto,
+	}
+}
+
+// migratePlanID is the plan that enqueued a batch job.
+func migratePlanID(job *rivertype.JobRow) int64 {
+	var args MigrateFilesBatchArgs
+	if job == nil || json.Unmarshal(job.EncodedArgs, &args) != nil {
+		return 0
+	}
+	return args.PlanID
+}
+
+type migrateFilesBatchWorker struct {
+	river.WorkerDefaults[MigrateFilesBatchArgs]
+	deps Deps
+}
+
+// Timeout implements river.Worker.
+func (w *migrateFilesBatchWorker) Timeout(*river.Job[MigrateFilesBatchArgs]) time.Duration {
+	return timeoutOf(KindMigrateFilesBatch)
+}
+
+// Work implements river.Worker. A retry skips every file already copied
+// (same size and SHA-256 in the bucket), so an interrupted batch costs only
+// the files that were in flight.
+func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[MigrateFilesBatchArgs]) error {
+	root, err := migrationRoot(w.deps)
+	if err != nil {
+		return RiverError(ctx, fmt.Errorf("migrate_files_batch: %w", err))
+	}
+	defer root.Close()
+	c := &filemigrate.Copier{
+		Root:        root,
+		Target:      w.deps.Storage,
+		Concurrency: w.deps.Config.Migrate.Concurrency,
+		DryRun:      job.Args.DryRun,
+		Log:         Logger(ctx),
+	}
+	b := job.Args.batch()
+	rep, err := c.CopyBatch(ctx, w.deps.Pool, b)
+	if err != nil {
+		return RiverError(ctx, fmt.Errorf("migrate_files_batch %s: %w", b.Field, err))
+	}
+	Logger(ctx).Info("migrate_files_batch: done", "field", b.Field.String(), "rows", rep.Rows,
+		"uploaded", rep.Uploaded, "skipped", rep.Skipped, "missing", rep.Missing, "refused", rep.Refused, "bytes", rep.Bytes)
+	return recordOutput(ctx, rep)
 }

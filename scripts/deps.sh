@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 debs=(tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
   python3-django python3-django-storages python3-boto3 python3-psycopg2
+  python3-djangorestframework
   fonts-ocr-b gnupg rclone curl iso-codes time fonts-dejavu-core qpdf)
 if [[ "${WITH_BENCH_TOOLS:-}" == 1 ]]; then debs+=(ocrmypdf); fi
 
@@ -24,4 +25,16 @@ VERSITYGW_VERSION=v1.8.0
 if [[ ! -x bin/versitygw ]]; then
   echo "deps: building versitygw $VERSITYGW_VERSION into bin/"
   GOBIN="$PWD/bin" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
+
+# promtool checks and unit-tests deploy/alerts.yml. Only the binary is taken
+# from Debian's prometheus package: installing the package would also start a
+# Prometheus server on hosts that run systemd.
+if [[ ! -x bin/promtool ]]; then
+  echo "deps: extracting promtool from Debian's prometheus package into bin/"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; })
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+  install -m 0755 "$tmp/x/usr/bin/promtool" bin/promtool
+  rm -rf "$tmp"
 fi

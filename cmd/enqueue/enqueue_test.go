@@ -52,8 +52,8 @@ func (planWorker) Work(ctx context.Context, job *river.Job[jobs.MigrateFilesArgs
 	var batches []river.InsertManyParams
 	for i := range 3 {
 		batches = append(batches, river.InsertManyParams{Args: jobs.MigrateFilesBatchArgs{
-			PlanID: job.ID, Table: "core_document", Column: "file", KeyColumn: "id",
-			From: json.RawMessage(strconv.Itoa(i*10 + 1)), To: json.RawMessage(strconv.Itoa(i*10 + 10)),
+			PlanID: job.ID, Schema: "public", Table: "core_document", Column: "file", KeyColumn: "id",
+			After: new(strconv.Itoa(i * 10)), Upto: new(strconv.Itoa(i*10 + 10)),
 		}})
 	}
 	if _, err := client.InsertMany(ctx, batches); err != nil {
@@ -72,7 +72,7 @@ type batchWorker struct {
 func (batchWorker) Work(ctx context.Context, job *river.Job[jobs.MigrateFilesBatchArgs]) error {
 	return river.RecordOutput(ctx, map[string]any{
 		"table": job.Args.Table, "column": job.Args.Column, "rows": 10, "uploaded": 8, "skipped": 1,
-		"missing": 1, "failed": 0, "bytes": 800, "missing_names": []string{"docs/" + string(job.Args.From) + ".pdf"},
+		"missing": 1, "failed": 0, "bytes": 800, "missing_names": []string{"docs/" + *job.Args.Upto + ".pdf"},
 	})
 }
 

@@ -104,8 +104,10 @@ type batchTotals struct {
 	missingNames   []string
 }
 
-// The per-batch counters of design.md's migrate_files_batch output.
-var batchCounters = []string{"rows", "uploaded", "skipped", "missing", "failed", "bytes"}
+// The per-batch counters of design.md's migrate_files_batch output, with
+// filemigrate's pending (dry run) and refused (names leading outside
+// MEDIA_ROOT).
+var batchCounters = []string{"rows", "uploaded", "skipped", "pending", "missing", "refused", "failed", "bytes"}
 
 func (q *queue) batches(ctx context.Context, planID int64) (*batchTotals, error) {
 	rows, err := q.pool.Query(ctx, `

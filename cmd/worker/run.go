@@ -154,6 +154,7 @@ type daemon struct {
 	client   *river.Client[pgx.Tx]
 	server   *http.Server
 	serveErr chan error
+	ui       *uiServer
 	temp     *tempfile.Dir
 	ocr      *ocr.Pool
 
@@ -214,6 +215,8 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	}
 
 	m := metrics.New(d.pool, d.logger)
+	m.WatchTemp(temp)
+	m.WatchReadiness(func(ctx context.Context) bool { return d.notReady(ctx) == "" })
 	w := d.cfg.Worker
 	d.client, err = river.NewClient(riverpgxv5.New(d.pool), &river.Config{
 		Logger: d.logger,
@@ -245,6 +248,9 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	d.server = &http.Server{Handler: d.routes(m.Handler()), ReadHeaderTimeout: 5 * time.Second}
 	d.serveErr = make(chan error, 1)
 	go func() { d.serveErr <- d.server.Serve(ln) }()
+	if err := d.serveUI(ctx); err != nil {
+		return err
+	}
 
 	// The client runs on a context of its own: stopping is d.wait's job, so
 	// that the soft stop, the hard stop and the exit happen in that order.
@@ -319,6 +325,9 @@ func (d *daemon) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = d.server.Shutdown(ctx)
+	}
+	if d.ui != nil {
+		d.ui.close()
 	}
 	if d.ocr != nil {
 		d.ocr.Close()

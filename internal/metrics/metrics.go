@@ -1,7 +1,9 @@
 // Package metrics exposes the worker's Prometheus metrics: jobs worked and
-// failed by kind with their durations, measured around each job, and the
-// queue's depth and the age of its oldest available job, read from
-// river_job when scraped.
+// failed by kind with their durations, measured around each job; the
+// queue's depth and the age of its oldest available job, the age of the
+// newest backup, discarded jobs by kind and the progress of the newest file
+// migration, read from river_job when scraped; and this process's temp
+// folder usage and readiness.
 package metrics
 
 import (
@@ -26,6 +28,7 @@ const queryTimeout = 3 * time.Second
 // Metrics holds the worker's own registry; nothing is registered globally.
 type Metrics struct {
 	registry *prometheus.Registry
+	logger   *slog.Logger
 	worked   *prometheus.CounterVec
 	failed   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -36,6 +39,7 @@ type Metrics struct {
 func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
+		logger:   logger,
 		worked: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "worker_jobs_worked_total",
 			Help: "Job attempts that ended, by kind, whatever their outcome.",
@@ -107,7 +111,7 @@ var (
 	oldestDesc = prometheus.NewDesc("worker_queue_oldest_available_seconds",
 		"Age of the oldest available job by queue: how long it has been due without a worker taking it.", []string{"queue"}, nil)
 	upDesc = prometheus.NewDesc("worker_queue_scrape_ok",
-		"1 when the queue queries of this scrape succeeded.", nil, nil)
+		"1 when the river_job queries of this scrape succeeded.", nil, nil)
 )
 
 // queueCollector reads the queue's state at each scrape.
@@ -120,13 +124,14 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- depthDesc
 	ch <- oldestDesc
 	ch <- upDesc
+	describeOps(ch)
 }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
 	defer cancel()
 	ok := 1.0
-	if err := c.collect(ctx, ch); err != nil {
+	if err := errors.Join(c.collect(ctx, ch), c.collectOps(ctx, ch)); err != nil {
 		c.logger.Warn("metrics: queue query", slog.String("error", err.Error()))
 		ok = 0
 	}

@@ -1,0 +1,9 @@
+"""The Django half of the revisbali worker.
+
+- ``revisbali_worker.settings``: storage, URL and backup settings from the same
+  environment variables the Go worker reads, so both agree on where files are.
+- ``revisbali_worker.urls``: absolute URLs of stored files for the frontend.
+- ``revisbali_worker.fields``: the same as a Django REST Framework field.
+- ``revisbali_worker.jobs``: enqueue worker jobs inside the app's transaction
+  and read their results.
+"""

@@ -1,0 +1,93 @@
+"""Enqueue and follow jobs from the test project, for the Go tests that run
+a worker:
+
+    python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
+    python3 -m tests.jobctl upload-ocr FILENAME < content
+    python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
+    python3 -m tests.jobctl backup-stat FILE
+
+enqueue prints the job id; backup-stat prints what django-dbbackup's storage
+sees of FILE ({"listed", "size"}); upload-ocr saves a Document and enqueues its OCR
+in one transaction, as an adopting view does, and prints {"id", "name",
+"job"}; wait prints job_result as JSON."""
+
+import argparse
+import json
+import os
+import sys
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="python3 -m tests.jobctl")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("enqueue")
+    p.add_argument("kind")
+    p.add_argument("args")
+    p.add_argument("--rollback", action="store_true", help="roll the transaction back after enqueueing")
+    p = sub.add_parser("upload-ocr")
+    p.add_argument("filename")
+    p = sub.add_parser("backup-stat")
+    p.add_argument("file")
+    p = sub.add_parser("wait")
+    p.add_argument("job_id", type=int)
+    p.add_argument("--timeout", type=float, default=120)
+    opts = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.project.settings")
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from revisbali_worker.jobs import enqueue, wait_for_job
+
+    if opts.command == "enqueue":
+        class RolledBack(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                job_id = enqueue(opts.kind, json.loads(opts.args))
+                if opts.rollback:
+                    raise RolledBack
+        except RolledBack:
+            pass
+        print(job_id)
+        return 0
+    if opts.command == "backup-stat":
+        store = _dbbackup_storage()
+        _, files = store.listdir("")
+        print(json.dumps({"listed": opts.file in files, "size": store.size(opts.file) if store.exists(opts.file) else None}))
+        return 0
+    if opts.command == "upload-ocr":
+        from django.core.files.base import ContentFile
+
+        from .project.documents.models import Document
+
+        with transaction.atomic():
+            doc = Document()
+            doc.file.save(opts.filename, ContentFile(sys.stdin.buffer.read()), save=True)
+            job_id = enqueue("ocr_document", {"name": doc.file.name})
+        print(json.dumps({"id": doc.pk, "name": doc.file.name, "job": job_id}))
+        return 0
+    result = wait_for_job(opts.job_id, timeout=opts.timeout)
+    print(json.dumps(result, default=str, sort_keys=True))
+    return 0
+
+
+def _dbbackup_storage():
+    """The storage django-dbbackup builds from the settings."""
+    import django
+    from django.conf import settings
+
+    if django.VERSION >= (4, 2):
+        from django.core.files.storage import storages
+
+        return storages["dbbackup"]
+    from django.core.files.storage import get_storage_class
+
+    return get_storage_class(settings.DBBACKUP_STORAGE)(**settings.DBBACKUP_STORAGE_OPTIONS)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,419 @@
+package filemigrate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/storage"
+)
+
+// Defaults of a Copier.
+const (
+	DefaultConcurrency = 16
+	DefaultMaxNames    = 100
+	// DefaultAttempts is how often one file is tried within a batch before
+	// it counts as failed and the batch returns an error (so the job is
+	// retried later, skipping what was done).
+	DefaultAttempts = 3
+)
+
+// Target is where files are copied: the S3 storage in production. Stat must
+// report the stored SHA-256 in Info.Digest, or every run uploads again.
+type Target interface {
+	Stat(ctx context.Context, name string) (storage.Info, error)
+	Save(ctx context.Context, name string, r io.Reader, opts storage.SaveOptions) (string, error)
+}
+
+// Copier copies the files named by batches from a local root to a Target.
+// It never writes to the database nor to the local files.
+type Copier struct {
+	// Root is MEDIA_ROOT. Names are resolved inside it: a name or symlink
+	// leading outside is refused.
+	Root   *os.Root
+	Target Target
+	// Concurrency bounds the files in flight (DefaultConcurrency if zero).
+	Concurrency int
+	// Attempts per file within a batch (DefaultAttempts if zero).
+	Attempts int
+	// DryRun checks everything and uploads nothing: files that would be
+	// uploaded count as pending.
+	DryRun bool
+	// MaxNames caps each list of names in a Report (DefaultMaxNames if zero).
+	MaxNames int
+	// Log receives one line per file that is refused or fails (slog.Default if nil).
+	Log *slog.Logger
+}
+
+// Report counts what one batch, or a sum of batches, did. Every named row is
+// counted exactly once: Rows = Uploaded + Skipped + Pending + Missing +
+// Refused + Failed.
+type Report struct {
+	Field
+	Rows int `json:"rows"`
+	// Uploaded files were copied and verified.
+	Uploaded int `json:"uploaded"`
+	// Skipped files were already in the bucket with the same size and
+	// SHA-256, or named again by another row of the batch.
+	Skipped int `json:"skipped"`
+	// Pending files would be uploaded (dry run only).
+	Pending int `json:"pending"`
+	// Missing names have no file under MEDIA_ROOT: dangling references.
+	Missing int `json:"missing"`
+	// Refused names escape MEDIA_ROOT (by .. or a symlink), are absolute, or
+	// name something other than a regular file.
+	Refused int `json:"refused"`
+	// Failed files could not be copied after every attempt.
+	Failed int `json:"failed"`
+	// Bytes uploaded.
+	Bytes int64 `json:"bytes"`
+
+	MissingNames []string `json:"missing_names"`
+	RefusedNames []string `json:"refused_names,omitempty"`
+	// Failures are "name: error" lines.
+	Failures []string `json:"failures,omitempty"`
+	// Truncated is set when a list of names reached the cap.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// Add sums o into r, keeping each list of names to at most limit entries.
+func (r *Report) Add(o Report, limit int) {
+	r.Rows += o.Rows
+	r.Uploaded += o.Uploaded
+	r.Skipped += o.Skipped
+	r.Pending += o.Pending
+	r.Missing += o.Missing
+	r.Refused += o.Refused
+	r.Failed += o.Failed
+	r.Bytes += o.Bytes
+	r.Truncated = r.Truncated || o.Truncated
+	r.MissingNames = r.appendCapped(r.MissingNames, o.MissingNames, limit)
+	r.RefusedNames = r.appendCapped(r.RefusedNames, o.RefusedNames, limit)
+	r.Failures = r.appendCapped(r.Failures, o.Failures, limit)
+}
+
+func (r *Report) appendCapped(list, more []string, limit int) []string {
+	if room := limit - len(list); len(more) > room {
+		more = more[:max(room, 0)]
+		r.Truncated = true
+	}
+	return append(list, more...)
+}
+
+// outcome is what happened to one name.
+type outcome int
+
+const (
+	uploaded outcome = iota
+	skipped
+	pending
+	missing
+	refused
+	failed
+)
+
+// CopyBatch reads the batch's names (in a read-only transaction) and copies
+// each named file. Per-file problems are counted in the Report; the error is
+// non-nil when names could not be read, the context ended, or some file
+// failed for a reason a later retry may fix.
+func (c *Copier) CopyBatch(ctx context.Context, db DB, b Batch) (Report, error) {
+	names, err := b.names(ctx, db)
+	if err != nil {
+		return Report{Field: b.Field}, err
+	}
+	return c.Copy(ctx, b.Field, names)
+}
+
+// Copy copies the named files, reporting them under field.
+func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report, error) {
+	if c.Root == nil || c.Target == nil {
+		return Report{Field: field}, errors.New("filemigrate: Copier needs a Root and a Target")
+	}
+	escape := escapeError(c.Root)
+	limit := max(c.MaxNames, 0)
+	if limit == 0 {
+		limit = DefaultMaxNames
+	}
+	rep := Report{Field: field, Rows: len(names), MissingNames: []string{}}
+	var mu sync.Mutex
+	var retryable []error
+	record := func(name string, o outcome, n int64, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		var one Report
+		switch o {
+		case uploaded:
+			one.Uploaded, one.Bytes = 1, n
+		case skipped:
+			one.Skipped = 1
+		case pending:
+			one.Pending = 1
+		case missing:
+			one.Missing, one.MissingNames = 1, []string{name}
+		case refused:
+			one.Refused, one.RefusedNames = 1, []string{name}
+		case failed:
+			one.Failed, one.Failures = 1, []string{name + ": " + err.Error()}
+			if !fault.IsBadInput(err) {
+				retryable = append(retryable, err)
+			}
+		}
+		rep.Add(one, limit)
+	}
+
+	var known *presence
+	if l, ok := c.Target.(Lister); ok && mostlyAbsent(ctx, c.Target, names) {
+		known = listPresence(ctx, l, names, c.concurrency())
+	}
+
+	// Each name is worked once; a second row naming it counts as skipped,
+	// or as missing/refused again, since each such row is a dangling reference.
+	work := make(chan string)
+	first := map[string]bool{}
+	results := map[string]outcome{}
+	var wg sync.WaitGroup
+	for range c.concurrency() {
+		wg.Go(func() {
+			for name := range work {
+				o, n, err := c.safeCopyFile(ctx, escape, known, name)
+				c.logOutcome(name, o, err)
+				mu.Lock()
+				results[name] = o
+				mu.Unlock()
+				record(name, o, n, err)
+			}
+		})
+	}
+	var dups []string
+	for _, name := range names {
+		if first[name] {
+			dups = append(dups, name)
+			continue
+		}
+		first[name] = true
+		select {
+		case work <- name:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("batch %s: %w", field, err)
+	}
+	for _, name := range dups {
+		switch results[name] {
+		case missing:
+			rep.Missing++
+		case refused:
+			rep.Refused++
+		case failed:
+			rep.Failed++
+		default:
+			rep.Skipped++
+		}
+	}
+	if len(retryable) > 0 {
+		return rep, fmt.Errorf("batch %s: %d of %d files failed, first: %w", field, len(retryable), len(names), retryable[0])
+	}
+	return rep, nil
+}
+
+func (c *Copier) concurrency() int {
+	if c.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return c.Concurrency
+}
+
+func (c *Copier) logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
+	}
+	return c.Log
+}
+
+func (c *Copier) logOutcome(name string, o outcome, err error) {
+	log := c.logger()
+	switch o {
+	case refused:
+		log.Warn("migrate: refused a name", "name", name, "error", err)
+	case failed:
+		log.Error("migrate: could not copy a file", "name", name, "error", err)
+	}
+}
+
+// safeCopyFile is copyFile, with a panic (a bug here or in a backend)
+// turned into a failed file: it happens on a goroutine of our own, where
+// River's recovery of panics in Work cannot reach, and would stop the worker.
+func (c *Copier) safeCopyFile(ctx context.Context, escape error, known *presence, name string) (o outcome, n int64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.logger().Error("migrate: panic while copying a file", "name", name, "panic", p, "stack", string(debug.Stack()))
+			o, n, err = failed, 0, fmt.Errorf("copy %q: panic: %v", name, p)
+		}
+	}()
+	return c.copyFile(ctx, escape, known, name)
+}
+
+// errChanged reports a file that changed while it was read.
+var errChanged = errors.New("file changed while it was copied")
+
+// copyFile copies one name, trying again when the file changes under it or
+// a passing fault interrupts it.
+func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, name string) (outcome, int64, error) {
+	attempts := c.Attempts
+	if attempts <= 0 {
+		attempts = DefaultAttempts
+	}
+	var err error
+	for attempt := range attempts {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			case <-ctx.Done():
+				return failed, 0, ctx.Err()
+			}
+		}
+		var o outcome
+		var n int64
+		o, n, err = c.copyOnce(ctx, escape, known, name)
+		known = nil // a retry asks the bucket afresh
+		if o != failed || fault.IsBadInput(err) || ctx.Err() != nil {
+			return o, n, err
+		}
+	}
+	return failed, 0, err
+}
+
+func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, name string) (outcome, int64, error) {
+	if _, err := storage.CleanName(name); err != nil {
+		return refused, 0, err
+	}
+	// Django's FileSystemStorage joins the name to MEDIA_ROOT and refuses
+	// what lands outside: an absolute name always does.
+	if strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
+		return refused, 0, fault.BadInput("%q is absolute or names a folder", name)
+	}
+	f, err := c.Root.Open(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return missing, 0, nil
+	case escape != nil && errors.Is(err, escape):
+		return refused, 0, fault.BadInput("%q leads outside MEDIA_ROOT", name)
+	case err != nil:
+		return failed, 0, fault.BadInput("open %q: %v", name, err)
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return failed, 0, fmt.Errorf("stat %q: %w", name, err)
+	}
+	if !before.Mode().IsRegular() {
+		return refused, 0, fault.BadInput("%q is not a regular file (%s)", name, before.Mode().Type())
+	}
+
+	// A listing that showed the name absent, or with another size, spares
+	// the Stat: the file must be uploaded either way. Only an equal size
+	// needs the stored digest.
+	var remote storage.Info
+	exists := true
+	if size, found, ok := known.known(name); ok && (!found || size != before.Size()) {
+		exists = false
+	} else if remote, err = c.Target.Stat(ctx, name); errors.Is(err, fs.ErrNotExist) {
+		exists = false
+	} else if err != nil {
+		return failed, 0, fmt.Errorf("stat remote %q: %w", name, err)
+	}
+	var sum string
+	if exists && remote.Size == before.Size() && remote.Digest != "" {
+		// Sizes match: only the content can tell. A size mismatch, the
+		// common case for a changed file, needs no hashing.
+		if sum, err = hashFile(f, before); err != nil {
+			return failed, 0, err
+		}
+		if sum == remote.Digest {
+			return skipped, 0, nil
+		}
+	}
+	if c.DryRun {
+		return pending, 0, nil
+	}
+	if sum == "" {
+		if sum, err = hashFile(f, before); err != nil {
+			return failed, 0, err
+		}
+	}
+
+	ctype, _ := storage.ContentType(name)
+	body := io.NewSectionReader(f, 0, before.Size())
+	if _, err := c.Target.Save(ctx, name, body, storage.SaveOptions{Replace: true, ContentType: ctype, Size: before.Size()}); err != nil {
+		return failed, 0, fmt.Errorf("upload %q: %w", name, err)
+	}
+	if err := unchanged(f, before); err != nil {
+		return failed, 0, fmt.Errorf("upload %q: %w", name, err)
+	}
+	after, err := c.Target.Stat(ctx, name)
+	if err != nil {
+		return failed, 0, fmt.Errorf("verify %q: %w", name, err)
+	}
+	if after.Size != before.Size() || after.Digest != sum {
+		return failed, 0, fmt.Errorf("verify %q: the bucket holds %d bytes with sha256 %q, the file has %d bytes with sha256 %s",
+			name, after.Size, after.Digest, before.Size(), sum)
+	}
+	return uploaded, before.Size(), nil
+}
+
+// hashFile returns the hex SHA-256 of f, which must still match before.
+func hashFile(f *os.File, before fs.FileInfo) (string, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(f, 0, before.Size()+1))
+	if err != nil {
+		return "", fmt.Errorf("read %q: %w", f.Name(), err)
+	}
+	if n != before.Size() {
+		return "", fmt.Errorf("read %q: %w", f.Name(), errChanged)
+	}
+	if err := unchanged(f, before); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// unchanged checks that f still has the size and modification time it had.
+func unchanged(f *os.File, before fs.FileInfo) error {
+	now, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %q: %w", f.Name(), err)
+	}
+	if now.Size() != before.Size() || !now.ModTime().Equal(before.ModTime()) {
+		return fmt.Errorf("%q: %w", f.Name(), errChanged)
+	}
+	return nil
+}
+
+// escapeError returns the error os.Root gives for a path leading outside it.
+// The standard library does not export it; asking for ".." obtains it.
+func escapeError(root *os.Root) error {
+	_, err := root.Stat("..")
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return nil
+}

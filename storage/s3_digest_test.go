@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/revisbali/worker/config"
+	"github.com/revisbali/worker/internal/testbed"
+)
+
+// The digest computed for the metadata is signed as the payload's hash: a
+// body that does not match it is refused by the server, not stored.
+func TestPutSignsDigest(t *testing.T) {
+	t.Parallel()
+	bed := testbed.S3Server(t)
+	s, err := NewS3(context.Background(), config.Storage{
+		AccessKeyID: bed.AccessKey, SecretAccessKey: bed.SecretKey, Bucket: bed.Bucket,
+		EndpointURL: bed.Endpoint, Region: "auto", Location: "signdigest",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	body := []byte("the scanned passport")
+	sum := sha256.Sum256(body)
+	wrong := sha256.Sum256([]byte("something else"))
+	tests := []struct {
+		name, digest string
+		ok           bool
+	}{
+		{"passports/right é.pdf", hex.EncodeToString(sum[:]), true},
+		{"passports/wrong.pdf", hex.EncodeToString(wrong[:]), false},
+	}
+	for _, tt := range tests {
+		u := upload{s: s, key: "signdigest/" + tt.name, contentType: "application/pdf"}
+		err := u.put(ctx, bytes.NewReader(body), int64(len(body)), tt.digest)
+		info, statErr := s.Stat(ctx, tt.name)
+		if tt.ok {
+			if err != nil || statErr != nil || info.Digest != tt.digest || info.Size != int64(len(body)) {
+				t.Errorf("%s: put %v, stat %+v, %v; want stored with its digest", tt.name, err, info, statErr)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "sha256") || statErr == nil {
+			t.Errorf("%s: put %v, stat %v; want the server to refuse a body that does not match its signed digest", tt.name, err, statErr)
+		}
+	}
+}
