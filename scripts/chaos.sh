@@ -17,7 +17,7 @@ if [[ $status -ne 0 ]]; then
   grep -v '^\s*{"time"' "$log" | tail -200 >&2
 fi
 
-skipped="$(grep -E -- '--- SKIP' -A1 "$log" | grep -E 'has no|works no' | sed -E 's/^ +[a-z_]+\.go:[0-9]+: //' | sort -u || true)"
+skipped="$(grep -E -A1 -e '--- SKIP' "$log" | grep -E 'has no|works no' | sed -E 's/^ +[a-z_]+\.go:[0-9]+: //' | sort -u || true)"
 {
   echo "<!-- chaos:begin (written by scripts/chaos.sh; do not edit by hand) -->"
   echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, commit $(git rev-parse --short HEAD)$([[ -n "$(git status --porcelain -- . ':!RELIABILITY.md')" ]] && echo ' plus local changes'): $([[ $status -eq 0 ]] && echo 'every test passed' || echo '**some tests failed**')."
