@@ -86,11 +86,6 @@ func TestImageHeaders(t *testing.T) {
 	if len(byName["bomb-inflate.png"].Data) > 100<<10 {
 		t.Errorf("bomb-inflate.png is %d bytes: not much of a bomb", len(byName["bomb-inflate.png"].Data))
 	}
-	// A full decode of the inflating bomb is what a careless reader does.
-	img, _, err := image.Decode(bytes.NewReader(byName["bomb-inflate.png"].Data))
-	if err != nil || img.Bounds().Dx() != 6000 {
-		t.Errorf("bomb-inflate.png does not decode to 6000 pixels wide: %v", err)
-	}
 	if _, _, err := image.Decode(bytes.NewReader(byName["truncated.png"].Data)); err == nil {
 		t.Error("truncated.png decodes")
 	}
@@ -110,8 +105,9 @@ func TestPDFsAsQpdfSeesThem(t *testing.T) {
 		t.Skip("qpdf is not installed")
 	}
 	dir := t.TempDir()
+	files := Files()
 	path := func(name string) string {
-		for _, f := range Files() {
+		for _, f := range files {
 			if f.Name == Folder+name {
 				p := filepath.Join(dir, name)
 				if err := os.WriteFile(p, f.Data, 0o600); err != nil {
