@@ -64,7 +64,7 @@ func (w *ocrDocumentWorker) Timeout(*river.Job[OCRDocumentArgs]) time.Duration {
 func (w *ocrDocumentWorker) Work(ctx context.Context, job *river.Job[OCRDocumentArgs]) error {
 	out, err := w.read(ctx, job.Args)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("ocr %s: %w", job.Args.Name, err))
+		return RiverError(ctx, fmt.Errorf("ocr %q: %w", job.Args.Name, err))
 	}
 	return recordOutput(ctx, out)
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Local stores files under a folder as Django's FileSystemStorage does:
@@ -106,6 +107,11 @@ func (l *Local) classify(op, name string, err error) error {
 	// TestLocalSymlinksStayInside.
 	if strings.HasSuffix(err.Error(), ": path escapes from parent") {
 		return fmt.Errorf("%w: %q leads outside MEDIA_ROOT through a symbolic link", ErrSuspiciousName, name)
+	}
+	// No file can have such a name (a component over NAME_MAX): retrying
+	// cannot help.
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		return fmt.Errorf("%w: %.60q... is longer than the file system allows", ErrSuspiciousName, name)
 	}
 	return fmt.Errorf("storage: %s %q: %w", op, name, err)
 }

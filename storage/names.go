@@ -50,11 +50,20 @@ func Key(location, name string) (string, error) {
 		}
 		cleaned = strings.TrimLeft(cleaned, "/")
 	}
-	if location == "" {
-		return cleaned, nil
+	key := cleaned
+	if location != "" {
+		key = location + "/" + cleaned
 	}
-	return location + "/" + cleaned, nil
+	// No object can have a longer key: S3 and R2 answer 400, which would
+	// otherwise look like a passing fault and be retried.
+	if len(key) > MaxKeyLen {
+		return "", fmt.Errorf("%w: %.60q... makes a key of %d bytes, over the %d that S3 allows", ErrSuspiciousName, name, len(key), MaxKeyLen)
+	}
+	return key, nil
 }
+
+// MaxKeyLen is the longest object key S3 and R2 accept, in bytes.
+const MaxKeyLen = 1024
 
 // alternativeName is Django's get_alternative_name: "_" and 7 random
 // [a-zA-Z0-9] inserted before the extension of the base name. The extension

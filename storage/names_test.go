@@ -32,6 +32,9 @@ func TestKey(t *testing.T) {
 		{"", ".", "", true},
 		{"", "/", "", true},
 		{"", "a\x00b", "", true},
+		{"", strings.Repeat("k", 1024), strings.Repeat("k", 1024), false},
+		{"", strings.Repeat("k", 1025), "", true},
+		{"media", strings.Repeat("k", 1019), "", true},
 	}
 	for _, tt := range tests {
 		got, err := Key(tt.location, tt.name)

@@ -26,9 +26,14 @@ func printURL(ctx context.Context, cfg config.Config, name string, s *streams) e
 	if err != nil {
 		return fmt.Errorf("url: %w", err)
 	}
-	if _, err := store.Stat(ctx, name); errors.Is(err, fs.ErrNotExist) {
+	_, err = store.Stat(ctx, name)
+	switch {
+	case errors.Is(err, storage.ErrSuspiciousName):
+		// A URL can be made for it (a folder), but no file can be there.
+		return usagef("url: %v", err)
+	case errors.Is(err, fs.ErrNotExist):
 		fmt.Fprintf(s.stderr, "enqueue: note: %s is not in storage\n", name)
-	} else if err != nil {
+	case err != nil:
 		return fmt.Errorf("url: %w", err)
 	}
 	fmt.Fprintln(s.stdout, u)

@@ -1,0 +1,336 @@
+package chaos
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/revisbali/worker/internal/r2proxy"
+	"github.com/revisbali/worker/internal/testbed"
+)
+
+// longTest skips unless CHAOS=1: `make chaos` runs these, `make test`
+// does not have the minutes they take.
+func longTest(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CHAOS") != "1" {
+		t.Skip("long fault test: run by `make chaos` (CHAOS=1)")
+	}
+}
+
+// backupResult is the output of a backup_db job.
+type backupResult struct {
+	Name  string `json:"name"`
+	Bytes int64  `json:"bytes"`
+}
+
+// enqueueWait runs `enqueue ARGS --wait --json` and returns the job.
+func enqueueWait(t *testing.T, e env, args ...string) (int, jobResult, string) {
+	t.Helper()
+	code, stdout, stderr := cli(t, e, append(args, "--wait", "--json")...)
+	var r jobResult
+	if code == 0 || code == 1 {
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("enqueue %v: exit %d, stdout is not the job's JSON: %q (stderr %q)", args, code, stdout, stderr)
+		}
+	}
+	return code, r, stderr
+}
+
+// verifyBackup restores the newest backup into a scratch database and
+// compares row counts: a partial or corrupt backup fails it.
+func verifyBackup(t *testing.T, e env) {
+	t.Helper()
+	code, r, stderr := enqueueWait(t, e, "backup", "--verify")
+	if code != 0 || r.State != "completed" {
+		t.Errorf("backup --verify: exit %d, state %s, errors %+v, stderr %q", code, r.State, r.Errors, stderr)
+	}
+}
+
+// Postgres stopped and started under a running worker, in the middle of a
+// backup: /readyz says 503 while it is down and 200 again after, the CLI
+// fails clearly instead of hanging, the backup completes (retried if the
+// restart hit it) and restores with every row, and no temp file is left.
+func TestPostgresRestartUnderWorker(t *testing.T) {
+	t.Parallel()
+	pg := startPostgres(t)
+	pg.fill("postgres", 100_000)
+	e := env{
+		"DATABASE_URL":     pg.url("postgres"),
+		"MEDIA_ROOT":       t.TempDir(),
+		"WORKER_TMPDIR":    t.TempDir(),
+		"WORKER_HTTP_ADDR": "127.0.0.1:0",
+	}
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+	w.waitReady()
+
+	// The backup starts; the database goes away under it.
+	code, stdout, stderr := cli(t, e, "backup")
+	if code != 0 {
+		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	pg.stop("fast")
+	if code, body, _ := get(w.http + "/readyz"); code != 503 || !strings.Contains(body, "database") {
+		t.Errorf("/readyz with the database down: %d %q, want 503 naming the database", code, body)
+	}
+	if code, _, stderr := cli(t, e, "status", id, "--json"); code != 3 || !strings.Contains(stderr, "connect") {
+		t.Errorf("enqueue status with the database down: exit %d, stderr %q; want 3 and the connection error", code, stderr)
+	}
+	pg.start()
+	w.waitReady()
+
+	code, r, stderr := enqueueWait(t, e, "status", id)
+	if code != 0 || r.State != "completed" {
+		t.Fatalf("backup after the restart: exit %d, state %s, errors %+v (%s)", code, r.State, r.Errors, stderr)
+	}
+	var out backupResult
+	if err := json.Unmarshal(r.Output, &out); err != nil || out.Bytes == 0 {
+		t.Errorf("backup output %s: %v", r.Output, err)
+	}
+	verifyBackup(t, e)
+	if !t.Failed() {
+		report(t, "fault", "Postgres stopped (fast) and started under a running worker, backup enqueued", fmt.Sprintf("/readyz 503 while down, 200 after; CLI exit 3 naming the connection; backup completed after %d failed attempts, restored with every row; temp empty", len(r.Errors)))
+	}
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+	w.stop()
+}
+
+// versitygw killed during a backup and restarted: the job is retried and
+// completes, the bucket holds whole backups only (each restores), and the
+// worker is ready throughout (storage is not part of readiness).
+func TestStorageKilledDuringBackup(t *testing.T) {
+	t.Parallel()
+	longTest(t)
+	pg := startPostgres(t)
+	pg.fill("postgres", 400_000)
+	gw := startGateway(t)
+	e := gw.env()
+	e["DATABASE_URL"] = pg.url("postgres")
+	e["WORKER_TMPDIR"] = t.TempDir()
+	e["WORKER_HTTP_ADDR"] = "127.0.0.1:0"
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+
+	code, stdout, stderr := cli(t, e, "backup")
+	if code != 0 {
+		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	waitRunning(t, e, id)
+	gw.kill()
+	time.Sleep(2 * time.Second) // down long enough for the upload to fail
+	gw.restart()
+
+	code, r, stderr := enqueueWait(t, e, "status", id)
+	if code != 0 || r.State != "completed" {
+		t.Fatalf("backup with the storage killed: exit %d, state %s, errors %+v (%s)", code, r.State, r.Errors, stderr)
+	}
+	verifyBackup(t, e)
+	w.waitReady()
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+	if !t.Failed() {
+		report(t, "fault", "versitygw killed (SIGKILL) while a backup runs, restarted 2 s later", fmt.Sprintf("backup completed after %d failed attempts, restored with every row; ready throughout; temp empty", len(r.Errors)))
+	}
+	w.stop()
+}
+
+// kill -9 of the worker mid-backup: no partial backup is visible in
+// storage, and the restarted worker sweeps the dead one's temp files and
+// is ready.
+func TestWorkerKilledMidBackup(t *testing.T) {
+	t.Parallel()
+	longTest(t)
+	pg := startPostgres(t)
+	pg.fill("postgres", 400_000)
+	e := env{
+		"DATABASE_URL":     pg.url("postgres"),
+		"MEDIA_ROOT":       t.TempDir(),
+		"WORKER_TMPDIR":    t.TempDir(),
+		"WORKER_HTTP_ADDR": "127.0.0.1:0",
+	}
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+	code, stdout, stderr := cli(t, e, "backup")
+	if code != 0 {
+		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	waitRunning(t, e, id)
+	w.signal(syscall.SIGKILL)
+	w.wait()
+
+	// Nothing a reader lists (the worker's retention, dbrestore's choice
+	// of the latest) is a partial backup. The local backend's half-written
+	// file stays on disk under a hidden name, which no one lists.
+	st := &stack{env: e}
+	st.reopen(t)
+	if names := st.names(t, "backups/"); len(names) != 0 {
+		t.Errorf("after kill -9 mid-backup, storage lists %v: a partial backup", names)
+	}
+	if entries, _ := os.ReadDir(e["MEDIA_ROOT"] + "/backups"); len(entries) > 0 {
+		t.Logf("hidden leftovers on disk after kill -9: %d (e.g. %s)", len(entries), entries[0].Name())
+	}
+	w2 := startWorker(t, e)
+	w2.waitReady()
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("the killed worker's temp files were not swept: %v", files)
+	}
+	// The killed job stays "running" until River's rescuer gives it back,
+	// after the longest job timeout (RELIABILITY.md says what that means).
+	_, stdout, _ = cli(t, e, "status", id, "--json")
+	t.Logf("the killed backup job: %s", strings.TrimSpace(stdout))
+	w2.stop()
+	if !t.Failed() {
+		report(t, "fault", "worker killed (kill -9) mid-backup, restarted", "no partial backup listed; dead worker's temp swept at restart; ready; the killed job stays running until River's rescuer (longest timeout + 25%)")
+	}
+}
+
+// waitRunning waits until job id is running.
+func waitRunning(t *testing.T, e env, id string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		_, stdout, _ := cli(t, e, "status", id, "--json")
+		if strings.Contains(stdout, `"state":"running"`) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("job %s not running within a minute", id)
+}
+
+// Slow and flaky S3: every request to the bucket waits 200 ms, and one in
+// three answers 503. The backup still completes, by the SDK's retries or
+// River's, and restores with every row.
+func TestFlakyStorageDuringBackup(t *testing.T) {
+	t.Parallel()
+	pg := startPostgres(t)
+	pg.fill("postgres", 50_000)
+	s3 := testbed.S3Server(t)
+	proxy := r2proxy.Start(t, s3.Endpoint)
+	var n atomic.Int64
+	proxy.SetFault(func(*http.Request) int {
+		time.Sleep(200 * time.Millisecond)
+		if n.Add(1)%3 == 0 {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	})
+	st := newStack(t, true)
+	e := st.env.clone()
+	e["DATABASE_URL"] = pg.url("postgres")
+	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+
+	code, r, stderr := enqueueWait(t, e, "backup")
+	if code != 0 || r.State != "completed" {
+		t.Fatalf("backup through a flaky S3: exit %d, state %s, errors %+v (%s)", code, r.State, r.Errors, stderr)
+	}
+	verifyBackup(t, e)
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+	w.waitReady()
+	if !t.Failed() {
+		report(t, "fault", "S3 +200 ms per request, one request in three answered 503, during a backup", fmt.Sprintf("%d requests, %d answered 503; backup completed after %d failed attempts, restored with every row; temp empty", proxy.Requests(), n.Load()/3, len(r.Errors)))
+	}
+	w.stop()
+}
+
+// The temp folder is a 2 MiB tmpfs and the document to OCR, in the bucket,
+// is larger: the copy fails with "no space left on device", a passing
+// fault (retried, not cancelled), nothing is left in the folder, and the
+// worker stays ready.
+func TestTempDiskFull(t *testing.T) {
+	t.Parallel()
+	dir, err := os.MkdirTemp("", "chaos-tmpfs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount a tmpfs (needs root): %v %s", err, out)
+		}
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("umount", dir).Run()
+		_ = os.Remove(dir)
+	})
+	st := newStack(t, true)
+	e := st.env.clone()
+	e["WORKER_TMPDIR"] = dir
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "ocr_document")
+
+	big := noisePNG(1400, 1000) // about 4 MiB: random pixels do not compress
+	if len(big) < 3<<20 {
+		t.Fatalf("the test image is %d bytes, not larger than the tmpfs", len(big))
+	}
+	st.save(t, "scans/big.png", big)
+	code, stdout, stderr := cli(t, e, "ocr", "scans/big.png")
+	if code != 0 {
+		t.Fatalf("enqueue: exit %d %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	deadline := time.Now().Add(2 * time.Minute)
+	var j job
+	for time.Now().Before(deadline) {
+		j = st.job(t, mustAtoi(t, id))
+		if len(j.Errors) > 0 || j.State == "completed" || j.State == "cancelled" {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if j.State == "cancelled" || j.State == "completed" || len(j.Errors) == 0 || !strings.Contains(j.Errors[0], "no space left on device") {
+		t.Errorf("OCR with a full temp disk: state %s, errors %q; want a retry after \"no space left on device\"", j.State, j.Errors)
+	}
+	if files := tempFiles(t, dir); len(files) != 0 {
+		t.Errorf("temp files left on the full disk: %v", files)
+	}
+	w.waitReady()
+	if !t.Failed() {
+		report(t, "fault", "temp folder a 2 MiB tmpfs, OCR of a 4 MiB scan from S3", "retried as a passing fault (no space left on device), not cancelled; temp empty; ready")
+	}
+	w.stop()
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("job id %q: %v", s, err)
+	}
+	return n
+}
+
+// noisePNG is an RGB image of random pixels, which PNG cannot compress.
+func noisePNG(w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	_, _ = rand.Read(img.Pix)
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
+}

@@ -1,0 +1,186 @@
+package chaos
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Every SQL statement the module's code sends is a constant, or is built
+// from constants and identifiers quoted by pgx.Identifier.Sanitize: a
+// table or column name read from the database or from a flag can never
+// end a statement early. Values go in as $n parameters. The check reads
+// the source (test files and the benchmarks' generators aside): a call of
+// Exec, Query or QueryRow whose statement it cannot prove built that way
+// is reported with its position.
+func TestSQLBuiltOnlyWithQuotedIdentifiers(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	pkgs := map[string][]*ast.File{} // by folder
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", ".testbed", "bin", "node_modules", "contrib":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || strings.Contains(path, "bench") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		pkgs[filepath.Dir(path)] = append(pkgs[filepath.Dir(path)], f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	for _, files := range pkgs {
+		c := sqlChecker{methods: map[string]*ast.FuncDecl{}}
+		for _, f := range files {
+			for _, d := range f.Decls {
+				if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil {
+					c.methods[fn.Name.Name] = fn
+				}
+			}
+		}
+		for _, f := range files {
+			for _, d := range f.Decls {
+				fn, ok := d.(*ast.FuncDecl)
+				if !ok || fn.Body == nil {
+					continue
+				}
+				ast.Inspect(fn.Body, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok || len(call.Args) < 2 {
+						return true
+					}
+					sel, ok := call.Fun.(*ast.SelectorExpr)
+					if !ok || (sel.Sel.Name != "Exec" && sel.Sel.Name != "Query" && sel.Sel.Name != "QueryRow") {
+						return true
+					}
+					if pkg, isID := sel.X.(*ast.Ident); isID && pkg.Name == "syscall" {
+						return true // syscall.Exec runs a program
+					}
+					calls++
+					if !c.safe(fn, call.Args[1], 0) {
+						t.Errorf("%s: SQL built from something other than constants and quoted identifiers", fset.Position(call.Pos()))
+					}
+					return true
+				})
+			}
+		}
+	}
+	if calls == 0 {
+		t.Fatal("no SQL call found: the check reads nothing")
+	}
+	t.Logf("%d SQL calls checked", calls)
+}
+
+type sqlChecker struct {
+	methods map[string]*ast.FuncDecl // the package's functions and methods by name
+}
+
+// safe reports whether e is a constant string, a quoted identifier, or
+// built from them with +, fmt.Sprintf or strings.Join.
+func (c sqlChecker) safe(fn *ast.FuncDecl, e ast.Expr, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return true
+	case *ast.ParenExpr:
+		return c.safe(fn, e.X, depth+1)
+	case *ast.BinaryExpr:
+		return e.Op == token.ADD && c.safe(fn, e.X, depth+1) && c.safe(fn, e.Y, depth+1)
+	case *ast.Ident:
+		if e.Obj != nil && e.Obj.Kind == ast.Con {
+			return true
+		}
+		// A local variable: every value assigned to it must be safe.
+		var found, ok = false, true
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			switch a := n.(type) {
+			case *ast.AssignStmt:
+				for i, l := range a.Lhs {
+					if id, isID := l.(*ast.Ident); isID && id.Name == e.Name && i < len(a.Rhs) {
+						found = true
+						ok = ok && c.safe(fn, a.Rhs[i], depth+1)
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range a.Names {
+					if id.Name == e.Name && i < len(a.Values) {
+						found = true
+						ok = ok && c.safe(fn, a.Values[i], depth+1)
+					}
+				}
+			}
+			return true
+		})
+		return found && ok
+	case *ast.CallExpr:
+		sel, isSel := e.Fun.(*ast.SelectorExpr)
+		if !isSel {
+			return false
+		}
+		name := sel.Sel.Name
+		if pkg, isID := sel.X.(*ast.Ident); isID && (pkg.Name == "fmt" && name == "Sprintf" || pkg.Name == "strings" && name == "Join") {
+			for _, a := range e.Args {
+				if !c.safe(fn, a, depth+1) && !isNumber(a) {
+					return false
+				}
+			}
+			return true
+		}
+		if name == "Sanitize" {
+			return true
+		}
+		// A method of this package that returns safe strings, e.g. a
+		// table's quoted name.
+		if m, ok := c.methods[name]; ok && m != fn {
+			safe, any := true, false
+			ast.Inspect(m.Body, func(n ast.Node) bool {
+				if r, isRet := n.(*ast.ReturnStmt); isRet && len(r.Results) > 0 {
+					any = true
+					safe = safe && c.safe(m, r.Results[0], depth+1)
+				}
+				return true
+			})
+			return any && safe
+		}
+	}
+	return false
+}
+
+// isNumber reports an integer literal or a len(): a LIMIT or a parameter's
+// number formatted in.
+func isNumber(e ast.Expr) bool {
+	if call, ok := e.(*ast.CallExpr); ok {
+		id, isID := call.Fun.(*ast.Ident)
+		return isID && id.Name == "len"
+	}
+	l, ok := e.(*ast.BasicLit)
+	if !ok {
+		return false
+	}
+	_, err := strconv.Atoi(l.Value)
+	return err == nil
+}
