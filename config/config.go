@@ -33,6 +33,7 @@ type Config struct {
 	Storage Storage
 	Temp    Temp
 	Worker  Worker
+	OCR     OCR
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -168,6 +169,7 @@ func (c *Config) validate() []error {
 	}
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Worker.validate()...)
+	problems = append(problems, c.OCR.validate()...)
 	return problems
 }
 

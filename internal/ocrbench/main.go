@@ -1,0 +1,143 @@
+// Command ocrbench makes the documents scripts/bench/ocr.sh measures and
+// times the worker's OCR on them:
+//
+//	ocrbench scanned N DIR      N-page image-only 300 DPI PDF DIR/scanned.pdf, and each page as DIR/page-NNN.png
+//	ocrbench text N FILE        N-page PDF with a text layer
+//	ocrbench ocr [-force-ocr] FILE
+//	                            OCR FILE with one engine per CPU; prints the seconds Document took
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/revisbali/worker/internal/docgen"
+	"github.com/revisbali/worker/ocr"
+)
+
+func main() {
+	if err := ocr.EnsureThreadLimit(); err != nil {
+		fail(err)
+	}
+	if len(os.Args) < 2 {
+		fail(fmt.Errorf("usage: ocrbench scanned|text|ocr ..."))
+	}
+	var err error
+	switch os.Args[1] {
+	case "scanned":
+		err = scanned(os.Args[2:])
+	case "text":
+		err = text(os.Args[2:])
+	case "ocr":
+		err = run(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
+	}
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "ocrbench:", err)
+	os.Exit(1)
+}
+
+// pageText alternates the two sample pages, numbered so that pages differ.
+func pageText(i int) string {
+	body := docgen.Letter
+	if i%2 == 1 {
+		body = docgen.Invoice
+	}
+	return fmt.Sprintf("Page %d\n\n%s", i+1, body)
+}
+
+func scanned(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: ocrbench scanned N DIR")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		return err
+	}
+	dir := args[1]
+	// Scans differ in their tilt and blur; a handful of distinct pages,
+	// repeated, keeps generation quick for 200 pages.
+	distinct := min(n, 8)
+	images := make([]image.Image, distinct)
+	for i := range distinct {
+		img, err := docgen.Page(pageText(i), docgen.PageOptions{DPI: 300, Rotate: float64(i%5-2) * 0.5, Blur: 0.6})
+		if err != nil {
+			return err
+		}
+		images[i] = img
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("page-%03d.png", i+1)), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	pages := make([]image.Image, n)
+	for i := range n {
+		pages[i] = images[i%distinct]
+	}
+	data, err := docgen.ImagePDF(pages, 300)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "scanned.pdf"), data, 0o644)
+}
+
+func text(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: ocrbench text N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		return err
+	}
+	pages := make([]string, n)
+	for i := range n {
+		pages[i] = pageText(i)
+	}
+	return os.WriteFile(args[1], docgen.TextPDF(pages), 0o644)
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("ocr", flag.ExitOnError)
+	force := fs.Bool("force-ocr", false, "recognise pages that have a text layer")
+	maxPages := fs.Int("max-pages", 200, "page limit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pool, err := ocr.NewPool(ocr.PoolConfig{})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	start := time.Now()
+	res, err := pool.Document(context.Background(), fs.Arg(0), ocr.Options{ForceOCR: *force, MaxPages: *maxPages})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	sources := map[ocr.Source]int{}
+	for _, p := range res.Pages {
+		sources[p.Source]++
+	}
+	fmt.Fprintf(os.Stderr, "ocrbench: %d pages (%d text layer, %d OCR), %d characters, %d engines\n",
+		len(res.Pages), sources[ocr.FromText], sources[ocr.FromOCR], len(strings.TrimSpace(res.Text)), pool.Size())
+	fmt.Printf("%.3f\n", elapsed.Seconds())
+	return nil
+}

@@ -1,0 +1,210 @@
+package ocr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/imgutil"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxPages = 200
+	DefaultDPI      = 300
+)
+
+// Options bound and tune one document's OCR. Zero fields take defaults.
+type Options struct {
+	Languages []string // nil means the pool's
+	MaxPages  int      // longer documents are refused before any page is read
+	DPI       float64  // resolution PDF pages are rendered at for OCR
+	MaxPixels int64    // one page or image, checked before decoding or rendering
+	ForceOCR  bool     // recognise PDF pages even when they have a text layer
+}
+
+// WithDefaults returns a copy with zero fields set to their defaults.
+func (o Options) WithDefaults() Options {
+	if o.MaxPages <= 0 {
+		o.MaxPages = DefaultMaxPages
+	}
+	if o.DPI <= 0 {
+		o.DPI = DefaultDPI
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = imgutil.DefaultMaxPixels
+	}
+	return o
+}
+
+// Source says how a page's text was obtained.
+type Source string
+
+// Page sources.
+const (
+	FromText Source = "text" // the PDF's own text layer
+	FromOCR  Source = "ocr"  // Tesseract
+)
+
+// Page is the text of one page. Its JSON is the ocr_document contract.
+type Page struct {
+	Number     int     `json:"number"`     // from 1
+	Text       string  `json:"text"`       // lines joined by \n
+	Confidence float64 `json:"confidence"` // 0-100; 100 for a text layer
+	Source     Source  `json:"source"`
+}
+
+// Result is a document's text, page by page and whole.
+type Result struct {
+	Pages []Page `json:"pages"`
+	Text  string `json:"text"` // the pages' text joined by form feeds
+}
+
+// Document reads the text of the PDF or image at path, its format sniffed
+// from its content. A missing file is an error matching fs.ErrNotExist;
+// content that cannot be read (empty, corrupt, encrypted, not a PDF or a
+// supported image, too many pages, too many pixels) matches
+// fault.ErrBadInput. Pages are recognised in parallel on the pool's
+// engines, and never more pages are decoded at once than the pool has
+// engines. Cancelling ctx stops the document before its next page; a page
+// already in Tesseract runs to its end (a few seconds).
+func (p *Pool) Document(ctx context.Context, path string, opts Options) (Result, error) {
+	opts = opts.WithDefaults()
+	format, err := sniffFile(path)
+	if err != nil {
+		return Result{}, err
+	}
+	var pages []Page
+	if format == imgutil.PDF {
+		pages, err = p.pdf(ctx, path, opts)
+	} else {
+		pages, err = p.images(ctx, path, opts)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	texts := make([]string, len(pages))
+	for i, pg := range pages {
+		texts[i] = pg.Text
+	}
+	return Result{Pages: pages, Text: strings.Join(texts, "\n\f")}, nil
+}
+
+// sniffFile returns the format of the file at path, or why it cannot be read.
+func sniffFile(path string) (imgutil.Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, imgutil.SniffLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return "", fault.BadInput("the file is empty (0 bytes)")
+	}
+	format := imgutil.Sniff(head)
+	if format == "" {
+		return "", fault.BadInput("not a PDF or a supported image: the content is %s", imgutil.Describe(head))
+	}
+	return format, nil
+}
+
+// images recognises every page of an image file (several for a TIFF).
+func (p *Pool) images(ctx context.Context, path string, opts Options) ([]Page, error) {
+	src, err := imgutil.Open(path, imgutil.Options{MaxPixels: opts.MaxPixels, MaxPages: opts.MaxPages})
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	pages := make([]Page, src.Len())
+	err = p.parallel(ctx, src.Len(), Request{Languages: opts.Languages}, func(i int) (image.Image, int, error) {
+		img, err := src.Page(i)
+		if err != nil {
+			return nil, 0, err
+		}
+		return imgutil.PrepareOCR(img, opts.MaxPixels), 0, nil
+	}, func(i int, r Recognition) {
+		pages[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}
+	})
+	return pages, err
+}
+
+// parallel recognises pages idx 0..n-1: for each it first takes an engine,
+// then loads the page with load (so a decoded page exists only while an
+// engine waits for it), recognises it and hands the result to done. It
+// stops at the first error and waits for the pages in flight.
+func (p *Pool) parallel(ctx context.Context, n int, req Request, load func(i int) (image.Image, int, error), done func(i int, r Recognition)) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	for i := range n {
+		e, err := p.acquire(ctx, req)
+		if err != nil {
+			cancel(err)
+			break
+		}
+		wg.Go(func() {
+			defer p.release(e)
+			if ctx.Err() != nil {
+				return
+			}
+			img, dpi, err := load(i)
+			if err != nil {
+				cancel(err)
+				return
+			}
+			r := req
+			r.DPI = dpi
+			rec, err := e.recognize(img, r)
+			if err != nil {
+				cancel(fmt.Errorf("page %d: %w", i+1, err))
+				return
+			}
+			done(i, rec)
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
+
+// WritePreview encodes a JPEG preview of the first page of the PDF or
+// image at path: a PDF page is rendered straight at the size the preview
+// needs, an image is decoded (upright) and shrunk.
+func WritePreview(ctx context.Context, path string, w io.Writer, opts imgutil.PreviewOptions, maxPixels int64) error {
+	opts = opts.WithDefaults()
+	if maxPixels <= 0 {
+		maxPixels = imgutil.DefaultMaxPixels
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	format, err := sniffFile(path)
+	if err != nil {
+		return err
+	}
+	var img image.Image
+	if format == imgutil.PDF {
+		img, err = pdfPreviewPage(path, opts.LongEdge, maxPixels)
+	} else {
+		img, err = imgutil.Decode(path, imgutil.Options{MaxPixels: maxPixels})
+	}
+	if err != nil {
+		return err
+	}
+	return imgutil.WritePreview(w, img, opts)
+}
