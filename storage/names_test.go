@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -70,6 +71,46 @@ func TestContentType(t *testing.T) {
 		typ, enc := ContentType(tt.name)
 		if typ != tt.typ || enc != tt.enc {
 			t.Errorf("ContentType(%q) = %q, %q; want %q, %q", tt.name, typ, enc, tt.typ, tt.enc)
+		}
+	}
+}
+
+func TestAlternativeName(t *testing.T) {
+	t.Parallel()
+	// Python's os.path.splitext, as Debian's Django 3.2 uses it.
+	tests := []struct{ name, prefix, suffix string }{
+		{"doc.pdf", "doc_", ".pdf"},
+		{"a/b/doc.pdf", "a/b/doc_", ".pdf"},
+		{"archive.tar.gz", "archive.tar_", ".gz"},
+		{"noext", "noext_", ""},
+		{".hidden", ".hidden_", ""},
+		{"d/..a.b", "d/..a_", ".b"},
+		{"...b", "...b_", ""},
+		{"a.", "a_", "."},
+		{"dir.d/file", "dir.d/file_", ""},
+	}
+	for _, tt := range tests {
+		got := alternativeName(tt.name)
+		middle := strings.TrimSuffix(strings.TrimPrefix(got, tt.prefix), tt.suffix)
+		if !strings.HasPrefix(got, tt.prefix) || !strings.HasSuffix(got, tt.suffix) || len(middle) != 7 || strings.Trim(middle, suffixChars) != "" {
+			t.Errorf("alternativeName(%q) = %q; want %q + 7 of [a-zA-Z0-9] + %q", tt.name, got, tt.prefix, tt.suffix)
+		}
+	}
+}
+
+func TestFilepathToURI(t *testing.T) {
+	t.Parallel()
+	// Expected values printed by Django's filepath_to_uri.
+	tests := []struct{ in, want string }{
+		{"a b/c.pdf", "a%20b/c.pdf"},
+		{"~!*()'", "~!*()'"},
+		{"ü€", "%C3%BC%E2%82%AC"},
+		{"%#?&=+;,:@$[]", "%25%23%3F%26%3D%2B%3B%2C%3A%40%24%5B%5D"},
+		{`a\b`, "a/b"},
+	}
+	for _, tt := range tests {
+		if got := filepathToURI(tt.in); got != tt.want {
+			t.Errorf("filepathToURI(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
 )
 
@@ -29,7 +30,8 @@ type Storage interface {
 	Stat(ctx context.Context, name string) (Info, error)
 	// Delete removes the named file; deleting a missing file is not an error.
 	Delete(ctx context.Context, name string) error
-	// List yields the files whose names start with prefix, in name order.
+	// List yields the files whose names start with prefix, in byte order
+	// of their names (S3's order), with Name, Size and ModTime only.
 	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
 	// URL is what the frontend loads: presigned, public, or under MEDIA_URL.
 	URL(ctx context.Context, name string) (string, error)
@@ -48,8 +50,10 @@ type Info struct {
 	Size        int64
 	ModTime     time.Time
 	ContentType string
-	// Digest is the hex SHA-256 of the content when the backend knows it
-	// (stored in object metadata on S3, computed on disk), else empty.
+	// Digest is the hex SHA-256 of the content when the backend knows it,
+	// else empty. S3 returns the x-amz-meta-sha256 metadata that Save
+	// stored (empty for objects saved by others); the local backend reads
+	// the whole file on every Stat to compute it.
 	Digest string
 }
 
@@ -70,3 +74,20 @@ type SaveOptions struct {
 // location, or is absolute while a location is set: Django's
 // SuspiciousOperation. It is bad input: retrying cannot help.
 var ErrSuspiciousName = fmt.Errorf("storage: suspicious file name (%w)", fault.ErrBadInput)
+
+// New returns the storage cfg selects, as Django's settings do: the bucket
+// when USE_CLOUD_STORAGE=True, else the folder MEDIA_ROOT.
+func New(ctx context.Context, cfg config.Storage) (Storage, error) {
+	if cfg.UseCloudStorage {
+		s, err := NewS3(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := NewLocal(cfg.MediaRoot, cfg.MediaURL)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,663 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"iter"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/revisbali/worker/config"
+)
+
+// S3 stores files in a bucket as django-storages' S3Boto3Storage does
+// (compat.md sections 1-3), in the subset of S3 that Cloudflare R2
+// implements: no ACL, tagging, SSE or checksum headers are ever sent.
+//
+// Save streams with bounded memory: a body of at most one part goes up in a
+// single PutObject, a larger one as a multipart upload of fixed-size parts
+// that is aborted on any error, so no partial object is ever visible. The
+// SHA-256 of the content is stored in the object's metadata (DigestMetadata)
+// and returned by Stat.
+type S3 struct {
+	client    *s3.Client
+	presigner *s3.PresignClient
+	bucket    string
+	location  string
+	overwrite bool
+
+	customDomain    string
+	urlProtocol     string
+	querystringAuth bool
+	expire          time.Duration
+}
+
+var _ Storage = (*S3)(nil)
+
+// DigestMetadata is the user metadata key (x-amz-meta-sha256) that holds
+// the hex SHA-256 of an object's content.
+const DigestMetadata = "sha256"
+
+const (
+	// partSize is the size of every multipart part but the last (R2 wants
+	// them equal). 8 MiB parts allow objects of 78 GiB; a larger known Size
+	// gets larger parts.
+	partSize = 8 << 20
+	maxParts = 10000
+	// partConcurrency parts are in flight at once; a streamed body holds
+	// at most that many part buffers.
+	partConcurrency = 4
+	// abortTimeout bounds the cleanup of a failed upload, which runs even
+	// when the caller's context is cancelled.
+	abortTimeout = 30 * time.Second
+)
+
+// NewS3 returns the storage of the bucket cfg names, with the credentials,
+// endpoint, region and URL rules cfg holds. Shared AWS config files are not
+// read: the worker uses the same settings as Django, nothing else.
+func NewS3(ctx context.Context, cfg config.Storage) (*S3, error) {
+	if cfg.AccessKeyID == "" || cfg.SecretAccessKey == "" {
+		return nil, errors.New("storage: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required for S3")
+	}
+	if cfg.Bucket == "" {
+		return nil, errors.New("storage: AWS_STORAGE_BUCKET_NAME is empty")
+	}
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1" // what boto signs with when no region is set
+	}
+	// The SDK's own client, not a plain http.Client: it is the one it can
+	// add AWS_CA_BUNDLE to.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConnsPerHost = 64
+	})
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
+		awsconfig.WithSharedConfigFiles([]string{}),
+		awsconfig.WithSharedCredentialsFiles([]string{}),
+		awsconfig.WithSharedConfigProfile(""),
+		awsconfig.WithRegion(region),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, "")),
+		awsconfig.WithHTTPClient(httpClient),
+		// R2 answers the SDK's default CRC32 trailers with errors.
+		awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		awsconfig.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("storage: load AWS configuration: %w", err)
+	}
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.EndpointURL != "" {
+			o.BaseEndpoint = aws.String(cfg.EndpointURL)
+		}
+		// boto uses path style with an endpoint URL; the SDK would not.
+		o.UsePathStyle = cfg.AddressingStyle != "virtual"
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	return &S3{
+		client:          client,
+		presigner:       s3.NewPresignClient(client),
+		bucket:          cfg.Bucket,
+		location:        strings.TrimRight(cfg.Location, "/"),
+		overwrite:       bool(cfg.FileOverwrite),
+		customDomain:    cfg.CustomDomain,
+		urlProtocol:     cfg.URLProtocol,
+		querystringAuth: bool(cfg.QuerystringAuth),
+		expire:          time.Duration(cfg.QuerystringExpire) * time.Second,
+	}, nil
+}
+
+// key returns the cleaned name and the object key it maps to.
+func (s *S3) key(name string) (cleaned, key string, err error) {
+	key, err = Key(s.location, name)
+	if err != nil {
+		return "", "", err
+	}
+	cleaned, _ = CleanName(name)
+	return cleaned, key, nil
+}
+
+// fileKey is key for a name that must name a file.
+func (s *S3) fileKey(name string) (cleaned, key string, err error) {
+	cleaned, key, err = s.key(name)
+	if err == nil && strings.HasSuffix(cleaned, "/") {
+		err = fmt.Errorf("%w: %q names a folder, not a file", ErrSuspiciousName, name)
+	}
+	return cleaned, key, err
+}
+
+// isNotFound reports whether err is S3's answer for a missing key.
+func isNotFound(err error) bool {
+	var noSuchKey *types.NoSuchKey
+	var notFound *types.NotFound
+	if errors.As(err, &noSuchKey) || errors.As(err, &notFound) {
+		return true
+	}
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "NotFound")
+}
+
+// wrap adds the operation and name to err, and fs.ErrNotExist when S3 said
+// the key is missing; the SDK's error stays reachable with errors.As.
+func wrap(op, name string, err error) error {
+	if isNotFound(err) {
+		return fmt.Errorf("storage: %s %q: %w: %w", op, name, fs.ErrNotExist, err)
+	}
+	return fmt.Errorf("storage: %s %q: %w", op, name, err)
+}
+
+// Open implements Storage.
+func (s *S3) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	cleaned, key, err := s.fileKey(name)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return nil, wrap("open", cleaned, err)
+	}
+	return out.Body, nil
+}
+
+// Stat implements Storage.
+func (s *S3) Stat(ctx context.Context, name string) (Info, error) {
+	cleaned, key, err := s.fileKey(name)
+	if err != nil {
+		return Info{}, err
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return Info{}, wrap("stat", cleaned, err)
+	}
+	digest := out.Metadata[DigestMetadata]
+	if !isHexDigest(digest) {
+		digest = ""
+	}
+	return Info{
+		Name:        cleaned,
+		Size:        aws.ToInt64(out.ContentLength),
+		ModTime:     aws.ToTime(out.LastModified),
+		ContentType: aws.ToString(out.ContentType),
+		Digest:      digest,
+	}, nil
+}
+
+func isHexDigest(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// Delete implements Storage.
+func (s *S3) Delete(ctx context.Context, name string) error {
+	cleaned, key, err := s.key(name)
+	if err != nil {
+		return err
+	}
+	_, err = s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil && !isNotFound(err) {
+		return wrap("delete", cleaned, err)
+	}
+	return nil
+}
+
+// List implements Storage. It yields Name, Size and ModTime (a listing
+// carries no metadata) in key order, skipping folder markers.
+func (s *S3) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
+	return func(yield func(Info, error) bool) {
+		prefix, err := listPrefix(prefix)
+		if err != nil {
+			yield(Info{}, err)
+			return
+		}
+		strip := ""
+		if s.location != "" {
+			strip = s.location + "/"
+		}
+		pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+			Bucket: &s.bucket,
+			Prefix: aws.String(strip + prefix),
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
+				return
+			}
+			for _, obj := range page.Contents {
+				key := aws.ToString(obj.Key)
+				if strings.HasSuffix(key, "/") {
+					continue
+				}
+				info := Info{
+					Name:    strings.TrimPrefix(key, strip),
+					Size:    aws.ToInt64(obj.Size),
+					ModTime: aws.ToTime(obj.LastModified),
+				}
+				if !yield(info, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// URL implements Storage, as django-storages' url(): unsigned under
+// AWS_S3_CUSTOM_DOMAIN, else presigned for AWS_QUERYSTRING_EXPIRE seconds,
+// or the same URL stripped of its signature when AWS_QUERYSTRING_AUTH is
+// False.
+func (s *S3) URL(ctx context.Context, name string) (string, error) {
+	_, key, err := s.key(name)
+	if err != nil {
+		return "", err
+	}
+	if s.customDomain != "" {
+		return s.urlProtocol + "//" + s.customDomain + "/" + filepathToURI(key), nil
+	}
+	req, err := s.presigner.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key},
+		func(o *s3.PresignOptions) { o.Expires = s.expire })
+	if err != nil {
+		return "", fmt.Errorf("storage: sign URL of %q: %w", name, err)
+	}
+	if s.querystringAuth {
+		return req.URL, nil
+	}
+	return stripSignature(req.URL)
+}
+
+// stripSignature drops the query parameters of a signature, as
+// django-storages' _strip_signing_parameters does (plus the SDK's x-id).
+func stripSignature(signed string) (string, error) {
+	u, err := url.Parse(signed)
+	if err != nil {
+		return "", fmt.Errorf("storage: parse signed URL: %w", err)
+	}
+	signing := []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires",
+		"x-amz-signedheaders", "x-amz-signature", "x-amz-security-token", "x-id"}
+	var kept []string
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if kv != "" && !slices.Contains(signing, strings.ToLower(k)) {
+			kept = append(kept, kv)
+		}
+	}
+	u.RawQuery = strings.Join(kept, "&")
+	return u.String(), nil
+}
+
+// Save implements Storage.
+func (s *S3) Save(ctx context.Context, name string, r io.Reader, opts SaveOptions) (string, error) {
+	cleaned, key, err := s.fileKey(name)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(cleaned, "/") {
+		// Django's Storage.save refuses absolute names, location or not.
+		return "", fmt.Errorf("%w: %q is absolute", ErrSuspiciousName, name)
+	}
+	if !opts.Replace && !s.overwrite {
+		cleaned, key, err = s.availableName(ctx, cleaned)
+		if err != nil {
+			return "", err
+		}
+	}
+	contentType, encoding := ContentType(cleaned)
+	if opts.ContentType != "" {
+		contentType = opts.ContentType
+	}
+	u := upload{s: s, key: key, contentType: contentType, encoding: encoding}
+	if err := u.run(ctx, r, opts.Size); err != nil {
+		return "", fmt.Errorf("storage: save %q: %w", cleaned, err)
+	}
+	return cleaned, nil
+}
+
+// availableName is Django's get_available_name: the name itself if no
+// object has it, else the name with a random suffix until one is free. As
+// in django-storages, two concurrent saves may pick the same free name.
+func (s *S3) availableName(ctx context.Context, cleaned string) (string, string, error) {
+	candidate := cleaned
+	for range maxNameAttempts {
+		key, err := Key(s.location, candidate)
+		if err != nil {
+			return "", "", err
+		}
+		_, err = s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
+		if isNotFound(err) {
+			return candidate, key, nil
+		}
+		if err != nil {
+			return "", "", wrap("check name", candidate, err)
+		}
+		candidate = alternativeName(cleaned)
+	}
+	return "", "", fmt.Errorf("storage: save %q: no free name after %d attempts", cleaned, maxNameAttempts)
+}
+
+// upload is one Save's transfer of content to key.
+type upload struct {
+	s           *S3
+	key         string
+	contentType string
+	encoding    string
+}
+
+// readerAtSeeker is what an *os.File offers: the body can be read twice
+// (once for the digest) and cut into parts without buffering.
+type readerAtSeeker interface {
+	io.ReaderAt
+	io.Seeker
+}
+
+func (u upload) run(ctx context.Context, r io.Reader, sizeHint int64) error {
+	if ras, ok := r.(readerAtSeeker); ok {
+		if start, err := ras.Seek(0, io.SeekCurrent); err == nil {
+			if end, err := ras.Seek(0, io.SeekEnd); err == nil && end >= start {
+				return u.fromSection(ctx, ras, start, end-start)
+			}
+		}
+	}
+	return u.fromStream(ctx, r, sizeHint)
+}
+
+// fromSection uploads size bytes of ras from start. The digest is computed
+// first, so it goes into the object's metadata at creation: the object
+// never exists without it.
+func (u upload) fromSection(ctx context.Context, ras readerAtSeeker, start, size int64) error {
+	h := sha256.New()
+	if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(ras, start, size)}); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	digest := hex.EncodeToString(h.Sum(nil))
+	psize := partSizeFor(size)
+	if size <= psize {
+		return u.put(ctx, io.NewSectionReader(ras, start, size), size, digest)
+	}
+	n := (size + psize - 1) / psize
+	next := func(i int64) (io.ReadSeeker, int64, func(), error) {
+		if i == n {
+			return nil, 0, nil, io.EOF
+		}
+		length := min(psize, size-i*psize)
+		return io.NewSectionReader(ras, start+i*psize, length), length, func() {}, nil
+	}
+	return u.multipart(ctx, digest, next)
+}
+
+// partSizeFor picks the part size: the default, or larger when a known
+// size would need more than maxParts parts.
+func partSizeFor(size int64) int64 {
+	p := int64(partSize)
+	if need := (size + maxParts - 1) / maxParts; need > p {
+		p = (need + 1<<20 - 1) &^ (1<<20 - 1)
+	}
+	return p
+}
+
+// fromStream uploads a body that can be read only once. A body that fits
+// one part goes up in a single PutObject with its digest. A larger one
+// streams as a multipart upload through at most partConcurrency buffers;
+// its digest is known only at the end and is added by copying the object
+// onto itself with new metadata (up to 5 GiB, CopyObject's limit; a larger
+// stream keeps no digest), so for a moment the complete object
+// exists without a digest (Stat then reports none, and the migration copies
+// it again rather than skipping it).
+func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) error {
+	psize := int64(partSize)
+	if sizeHint > 0 {
+		psize = partSizeFor(sizeHint)
+	}
+	h := &countingHash{Hash: sha256.New()}
+	src := io.TeeReader(contextReader{ctx, r}, h)
+
+	// The first part grows with what arrives, so a small body costs a
+	// small buffer.
+	var first bytes.Buffer
+	if sizeHint > 0 {
+		first.Grow(int(min(sizeHint, psize)) + bytes.MinRead)
+	}
+	if _, err := first.ReadFrom(io.LimitReader(src, psize)); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if int64(first.Len()) < psize {
+		return u.put(ctx, bytes.NewReader(first.Bytes()), int64(first.Len()), hex.EncodeToString(h.Sum(nil)))
+	}
+
+	free := make(chan []byte, partConcurrency)
+	free <- first.Bytes()[:psize]
+	for range partConcurrency - 1 {
+		free <- nil // allocated on first use
+	}
+	firstPending := true
+	next := func(int64) (io.ReadSeeker, int64, func(), error) {
+		var buf []byte
+		select {
+		case buf = <-free:
+		case <-ctx.Done():
+			return nil, 0, nil, ctx.Err()
+		}
+		release := func() { free <- buf }
+		if firstPending {
+			firstPending = false
+			return bytes.NewReader(buf), psize, release, nil
+		}
+		if buf == nil {
+			buf = make([]byte, psize)
+		}
+		n, err := io.ReadFull(src, buf)
+		if n == 0 {
+			release()
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil, 0, nil, io.EOF
+			}
+			return nil, 0, nil, fmt.Errorf("read: %w", err)
+		}
+		if err != nil && err != io.ErrUnexpectedEOF {
+			release()
+			return nil, 0, nil, fmt.Errorf("read: %w", err)
+		}
+		return bytes.NewReader(buf[:n]), int64(n), release, nil
+	}
+	if err := u.multipart(ctx, "", next); err != nil {
+		return err
+	}
+	if h.n > maxCopySize {
+		// CopyObject cannot copy it in one request: the object keeps no
+		// digest rather than failing a complete upload.
+		return nil
+	}
+	return u.setDigest(ctx, hex.EncodeToString(h.Sum(nil)))
+}
+
+// maxCopySize is the largest object one CopyObject request may copy.
+const maxCopySize = 5 << 30
+
+// countingHash counts what it hashes.
+type countingHash struct {
+	hash.Hash
+	n int64
+}
+
+func (c *countingHash) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.Hash.Write(p)
+}
+
+func (u upload) metadata(digest string) map[string]string {
+	if digest == "" {
+		return nil
+	}
+	return map[string]string{DigestMetadata: digest}
+}
+
+// put stores a whole body in one request.
+func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest string) error {
+	_, err := u.s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:          &u.s.bucket,
+		Key:             &u.key,
+		Body:            body,
+		ContentLength:   aws.Int64(size),
+		ContentType:     &u.contentType,
+		ContentEncoding: nilIfEmpty(u.encoding),
+		Metadata:        u.metadata(digest),
+	})
+	return err
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// multipart uploads the parts next returns (io.EOF after the last) with
+// partConcurrency in flight, and completes the upload; on any error it
+// aborts it, so nothing becomes visible.
+func (u upload) multipart(ctx context.Context, digest string, next func(i int64) (io.ReadSeeker, int64, func(), error)) (err error) {
+	created, err := u.s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket:          &u.s.bucket,
+		Key:             &u.key,
+		ContentType:     &u.contentType,
+		ContentEncoding: nilIfEmpty(u.encoding),
+		Metadata:        u.metadata(digest),
+	})
+	if err != nil {
+		return fmt.Errorf("start multipart upload: %w", err)
+	}
+	uploadID := created.UploadId
+	defer func() {
+		if err != nil {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+			defer cancel()
+			if _, aerr := u.s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+				Bucket: &u.s.bucket, Key: &u.key, UploadId: uploadID,
+			}); aerr != nil {
+				err = errors.Join(err, fmt.Errorf("abort multipart upload: %w", aerr))
+			}
+		}
+	}()
+
+	pctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	type job struct {
+		number  int32
+		body    io.ReadSeeker
+		size    int64
+		release func()
+	}
+	jobs := make(chan job)
+	var mu sync.Mutex
+	var parts []types.CompletedPart
+	var wg sync.WaitGroup
+	for range partConcurrency {
+		wg.Go(func() {
+			for j := range jobs {
+				out, err := u.s.client.UploadPart(pctx, &s3.UploadPartInput{
+					Bucket:        &u.s.bucket,
+					Key:           &u.key,
+					UploadId:      uploadID,
+					PartNumber:    aws.Int32(j.number),
+					Body:          j.body,
+					ContentLength: aws.Int64(j.size),
+				})
+				j.release()
+				if err != nil {
+					cancel(fmt.Errorf("upload part %d: %w", j.number, err))
+					continue
+				}
+				mu.Lock()
+				parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(j.number)})
+				mu.Unlock()
+			}
+		})
+	}
+	var produceErr error
+	for i := int64(0); ; i++ {
+		if i >= maxParts {
+			produceErr = fmt.Errorf("body needs more than %d parts", maxParts)
+			break
+		}
+		body, size, release, err := next(i)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			produceErr = err
+			break
+		}
+		if pctx.Err() != nil {
+			release()
+			break
+		}
+		jobs <- job{number: int32(i + 1), body: body, size: size, release: release}
+	}
+	close(jobs)
+	wg.Wait()
+	if produceErr != nil {
+		return produceErr
+	}
+	if cause := context.Cause(pctx); cause != nil {
+		return cause
+	}
+	slices.SortFunc(parts, func(a, b types.CompletedPart) int { return int(*a.PartNumber - *b.PartNumber) })
+	_, err = u.s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket:          &u.s.bucket,
+		Key:             &u.key,
+		UploadId:        uploadID,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	})
+	if err != nil {
+		return fmt.Errorf("complete multipart upload: %w", err)
+	}
+	return nil
+}
+
+// setDigest copies a freshly uploaded object onto itself with its digest in
+// the metadata. If that fails the object is deleted: a failed Save leaves
+// nothing behind.
+func (u upload) setDigest(ctx context.Context, digest string) error {
+	_, err := u.s.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket:            &u.s.bucket,
+		Key:               &u.key,
+		CopySource:        aws.String(url.PathEscape(u.s.bucket) + "/" + escapeKey(u.key)),
+		MetadataDirective: types.MetadataDirectiveReplace,
+		ContentType:       &u.contentType,
+		ContentEncoding:   nilIfEmpty(u.encoding),
+		Metadata:          u.metadata(digest),
+	})
+	if err == nil {
+		return nil
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	if _, derr := u.s.client.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: &u.s.bucket, Key: &u.key}); derr != nil {
+		return errors.Join(fmt.Errorf("store digest: %w", err), fmt.Errorf("delete object without digest: %w", derr))
+	}
+	return fmt.Errorf("store digest: %w", err)
+}
+
+// escapeKey URL-encodes a key for x-amz-copy-source, keeping slashes.
+func escapeKey(key string) string {
+	return quote(key, "/")
+}
