@@ -30,10 +30,11 @@ type Config struct {
 	AppEnv      string `env:"APP_ENV" envDefault:"dev"`
 	DatabaseURL string `env:"DATABASE_URL"`
 
-	Storage Storage
-	Temp    Temp
-	Worker  Worker
-	OCR     OCR
+	Storage  Storage
+	Temp     Temp
+	Worker   Worker
+	OCR      OCR
+	Passport Passport
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -170,6 +171,7 @@ func (c *Config) validate() []error {
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Worker.validate()...)
 	problems = append(problems, c.OCR.validate()...)
+	problems = append(problems, c.Passport.validate()...)
 	return problems
 }
 
