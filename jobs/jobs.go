@@ -48,6 +48,7 @@ import (
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"
 )
@@ -126,6 +127,9 @@ type Deps struct {
 	// The daemon opens it, sweeps the leftovers of crashed runs at start,
 	// and removes it at exit.
 	Temp *tempfile.Dir
+	// OCR is the Tesseract engine pool shared by the ocr and passport
+	// queues (the passport job loads its own model into it).
+	OCR *ocr.Pool
 }
 
 // Register adds a worker for every kind whose domain package exists and
@@ -134,6 +138,15 @@ type Deps struct {
 // of failing them.
 func Register(workers *river.Workers, deps Deps) ([]Kind, error) {
 	var registered []Kind
+	if deps.Storage != nil && deps.Temp != nil && deps.OCR != nil {
+		w, err := newPassportMRZWorker(deps)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(workers, &registered, KindPassportMRZ, w); err != nil {
+			return nil, err
+		}
+	}
 	return registered, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/revisbali/worker/passport"
@@ -50,6 +51,9 @@ type Options struct {
 	Format   passport.Format // "" for any
 	Scene    Scene           // "" for any
 	Negative bool            // a page without a zone
+	// BreakCheck prints a wrong expiry-date check digit: a zone that is
+	// found and read but cannot validate.
+	BreakCheck bool
 	DPI      int             // 0: 150-300
 	Turn     int             // -1: any; else fixed
 	Now      time.Time
@@ -82,6 +86,9 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 	var t *Truth
 	if !opts.Negative {
 		tr := Identity(rng, f, opts.Now)
+		if opts.BreakCheck {
+			tr.MRZ = breakExpiryCheck(tr)
+		}
 		t = &tr
 	}
 	s.Truth = t
@@ -342,4 +349,18 @@ func boxBlur(img *image.RGBA, r int, horizontal bool) *image.RGBA {
 		}
 	}
 	return out
+}
+
+// breakExpiryCheck returns t's zone with the expiry date's check digit
+// replaced by another digit.
+func breakExpiryCheck(t Truth) []string {
+	lines := slices.Clone(t.MRZ)
+	i, col := 1, 27 // TD2, TD3 and visas: line 2, column 28
+	if t.Format == passport.TD1 {
+		col = 14 // line 2, column 15
+	}
+	b := []byte(lines[i])
+	b[col] = '0' + (b[col]-'0'+5)%10
+	lines[i] = string(b)
+	return lines
 }
