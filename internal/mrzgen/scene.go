@@ -54,9 +54,9 @@ type Options struct {
 	// BreakCheck prints a wrong expiry-date check digit: a zone that is
 	// found and read but cannot validate.
 	BreakCheck bool
-	DPI      int             // 0: 150-300
-	Turn     int             // -1: any; else fixed
-	Now      time.Time
+	DPI        int // 0: 150-300
+	Turn       int // -1: any; else fixed
+	Now        time.Time
 }
 
 // Formats are the five formats in a fixed order.
