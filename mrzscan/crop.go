@@ -37,7 +37,12 @@ func (p *page) crop(z zone, delta, glyphH, mx, my float64, flip bool) *image.Gra
 	ax, ay := u(1, 0)
 	bx, by := u(0, 1)
 	m := affine{ax - ox, bx - ox, ox, ay - oy, by - oy, oy}
-	out := warp(src, int(wOut), int(hOut), m, 255)
+	var out *image.Gray
+	if perOut < 0.6 {
+		out = warpCubic(src, int(wOut), int(hOut), m, 255) // a thumbnail, enlarged
+	} else {
+		out = warp(src, int(wOut), int(hOut), m, 255)
+	}
 	if flip {
 		out = rotate180(out)
 	}

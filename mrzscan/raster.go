@@ -71,6 +71,59 @@ func warp(src *image.Gray, w, h int, m affine, fill uint8) *image.Gray {
 	return dst
 }
 
+// warpCubic is warp with Catmull-Rom interpolation, for enlarging small
+// images: sharper glyph edges than bilinear.
+func warpCubic(src *image.Gray, w, h int, m affine, fill uint8) *image.Gray {
+	dst := image.NewGray(image.Rect(0, 0, w, h))
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	kernel := func(t float64) [4]float64 {
+		t2, t3 := t*t, t*t*t
+		return [4]float64{
+			(-t3 + 2*t2 - t) / 2,
+			(3*t3 - 5*t2 + 2) / 2,
+			(-3*t3 + 4*t2 + t) / 2,
+			(t3 - t2) / 2,
+		}
+	}
+	for y := range h {
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+w]
+		for x := range row {
+			sx, sy := m.apply(float64(x), float64(y))
+			if sx < -0.5 || sy < -0.5 || sx > float64(sw)-0.5 || sy > float64(sh)-0.5 {
+				row[x] = fill
+				continue
+			}
+			ix, iy := int(math.Floor(sx)), int(math.Floor(sy))
+			kx, ky := kernel(sx-float64(ix)), kernel(sy-float64(iy))
+			v := 0.0
+			for j := range 4 {
+				yy := min(max(iy-1+j, 0), sh-1)
+				line := src.Pix[yy*src.Stride:]
+				acc := 0.0
+				for i := range 4 {
+					acc += kx[i] * float64(line[min(max(ix-1+i, 0), sw-1)])
+				}
+				v += ky[j] * acc
+			}
+			row[x] = uint8(max(0, min(255, v+0.5)))
+		}
+	}
+	return dst
+}
+
+// flatten divides g by its local background (a grey closing wider than
+// a glyph's strokes), which removes glare, shadows and coloured
+// backgrounds, then stretches the result.
+func flatten(g *image.Gray, r int) *image.Gray {
+	bg := morph(morph(g, r, r, true), r, r, false)
+	out := image.NewGray(g.Rect)
+	for i, v := range g.Pix {
+		b := max(int(bg.Pix[i]), 1)
+		out.Pix[i] = uint8(min(255, int(v)*255/b))
+	}
+	return stretch(out)
+}
+
 // rotate180 returns g turned upside down.
 func rotate180(g *image.Gray) *image.Gray {
 	w, h := g.Rect.Dx(), g.Rect.Dy()

@@ -213,7 +213,7 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 	if g.Rect.Dx() < 16 || g.Rect.Dy() < 16 {
 		return nil, passport.ErrNoMRZ
 	}
-	s := &session{r: r, ctx: ctx}
+	s := &session{r: r, ctx: ctx, found: map[zoneKey]*bool{}}
 	p := newPage(g)
 	var zones []zone
 	for _, deg := range p.orientations() {
@@ -230,16 +230,14 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 		if s.done() {
 			return s.result()
 		}
-		s.zone(p, z, glyphHeights[0], false)
+		s.first(p, z)
 	}
 	// Second pass: other renderings of the zones that gave something.
 	for _, z := range zones {
-		for _, gh := range glyphHeights[1:] {
-			if s.done() {
-				return s.result()
-			}
-			s.zone(p, z, gh, true)
+		if s.done() {
+			return s.result()
 		}
+		s.more(p, z)
 	}
 	// Last resort: the whole image, as the simplest readers do; it catches
 	// zones the locator missed (glare, unusual layouts).
@@ -294,13 +292,50 @@ type session struct {
 	best  *passport.Result
 	err   error
 	tries int
+	// found records the zones that gave a zone-like reading, and whether
+	// that was turned by 180 degrees against the locator's guess.
+	found map[zoneKey]*bool
+	// readings holds the lines of every plausible reading, by line count,
+	// for voting across attempts.
+	readings map[int][][]string
+	// lowRes is set while a zone with glyphs under minSureGlyph original
+	// pixels is read: a valid reading of it is trusted only once a second
+	// attempt reads the same zone, since at that size two misread
+	// characters can cancel out in a check digit.
+	lowRes      bool
+	needConfirm bool
+	valids      []*passport.Result
+	confirmed   *passport.Result
 }
 
+// minSureGlyph is the glyph height, in original pixels, under which one
+// valid reading is not enough.
+const minSureGlyph = 14
+
+
+
 func (s *session) done() bool {
-	return s.err != nil || s.ctx.Err() != nil || (s.best != nil && s.best.Valid)
+	if s.err != nil || s.ctx.Err() != nil {
+		return true
+	}
+	if s.needConfirm {
+		return s.confirmed != nil
+	}
+	return s.best != nil && s.best.Valid
 }
 
 func (s *session) result() (*passport.Result, error) {
+	s.vote()
+	switch {
+	case s.confirmed != nil:
+		s.best = s.confirmed
+	case s.needConfirm && s.best != nil && s.best.Valid:
+		// Not trusted: the check "confirmed" fails, so Valid is false.
+		s.best.Checks["confirmed"] = false
+		s.best.Valid = false
+		s.best.Confidence *= 0.5
+		s.best.Warnings = append(s.best.Warnings, "small print: the zone read valid once, but no second attempt read it the same")
+	}
 	if s.err != nil && s.best == nil {
 		return nil, s.err
 	}
@@ -310,37 +345,68 @@ func (s *session) result() (*passport.Result, error) {
 	return s.best, nil
 }
 
-// zone reads one candidate: deskewed crop, gray then binarised, the other
-// way up when the first reading holds no zone, and its lines one by one.
-func (s *session) zone(p *page, z zone, glyphH float64, more bool) {
-	g := p.crop(z, 0, glyphH, 1.2, 0.9, false)
-	if d := skew(binarise(g)); math.Abs(d) >= 0.2 {
-		g = p.crop(z, d, glyphH, 1.2, 0.9, false)
-	}
-	up := g
-	if z.upside {
-		up = rotate180(g)
-	}
-	if !more {
-		if s.recognise(stretch(up), ocr.SegSingleBlock) || s.done() {
-			return
+type zoneKey struct {
+	f *frame
+	b box
+}
+
+// first reads candidate z once, deskewed and upright as the locator
+// guessed, then the other way up if that held nothing zone-like.
+func (s *session) first(p *page, z zone) {
+	s.lowRes = z.lineH/p.s < minSureGlyph
+	up := s.crop(p, z, glyphHeights[0], false)
+	key := zoneKey{z.f, z.b}
+	for _, flip := range []bool{false, true} {
+		img := up
+		if flip {
+			img = rotate180(up)
 		}
-		// Nothing zone-like: perhaps the other way up.
-		s.recognise(stretch(rotate180(up)), ocr.SegSingleBlock)
-		return
-	}
-	if s.best != nil && !s.best.Valid {
-		// The orientation that gave a reading is the one to refine.
-		b := binarise(stretch(up))
-		if !s.recognise(b, ocr.SegSingleBlock) && !s.done() {
-			up = rotate180(up)
-			b = binarise(stretch(up))
+		if s.recognise(stretch(img), ocr.SegSingleBlock) {
+			s.found[key] = &flip
+			return
 		}
 		if s.done() {
 			return
 		}
-		s.lines(b)
 	}
+}
+
+// more reads a candidate that gave a zone-like reading in other ways:
+// background flattened, line by line, smaller and larger glyphs.
+func (s *session) more(p *page, z zone) {
+	flip := s.found[zoneKey{z.f, z.b}]
+	if flip == nil {
+		return
+	}
+	s.lowRes = z.lineH/p.s < minSureGlyph
+	up := s.crop(p, z, glyphHeights[0], *flip)
+	flat := flatten(up, int(glyphHeights[0]))
+	steps := []func(){
+		func() { s.recognise(flat, ocr.SegSingleBlock) },
+		func() { s.lines(binarise(flat)) },
+	}
+	for _, gh := range glyphHeights[1:] {
+		steps = append(steps, func() { s.recognise(stretch(s.crop(p, z, gh, *flip)), ocr.SegSingleBlock) })
+	}
+	for _, step := range steps {
+		if s.done() {
+			return
+		}
+		step()
+	}
+}
+
+// crop cuts zone z out deskewed, upright by the locator's guess (turned
+// once more when flip), with glyphs glyphH pixels high.
+func (s *session) crop(p *page, z zone, glyphH float64, flip bool) *image.Gray {
+	g := p.crop(z, 0, glyphH, 1.2, 0.9, false)
+	if d := skew(binarise(g)); math.Abs(d) >= 0.2 {
+		g = p.crop(z, d, glyphH, 1.2, 0.9, false)
+	}
+	if z.upside != flip {
+		g = rotate180(g)
+	}
+	return g
 }
 
 // lines recognises each line of a binarised zone on its own and parses
@@ -368,6 +434,7 @@ func (s *session) lines(b *image.Gray) {
 
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
+	s.lowRes = false
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
 	// card or passport page, within a second of Tesseract.
@@ -398,7 +465,62 @@ func (s *session) consider(text string) bool {
 	if better(res, s.best) {
 		s.best = res
 	}
+	if res.Valid {
+		if s.lowRes {
+			s.needConfirm = true
+		}
+		for _, v := range s.valids {
+			if slices.Equal(v.MRZ, res.MRZ) {
+				s.confirmed = v
+			}
+		}
+		s.valids = append(s.valids, res)
+	}
+	if s.readings == nil {
+		s.readings = map[int][][]string{}
+	}
+	s.readings[len(res.RawMRZ)] = append(s.readings[len(res.RawMRZ)], res.RawMRZ)
 	return true
+}
+
+// vote tries every combination of lines from the readings so far (line 1
+// from one attempt, line 2 from another): each attempt often gets a
+// different line right. A combination is taken only if it is valid.
+func (s *session) vote() {
+	if s.best == nil || s.best.Valid {
+		return
+	}
+	for n, rs := range s.readings {
+		if len(rs) < 2 {
+			continue
+		}
+		rs = rs[max(0, len(rs)-6):]
+		idx := make([]int, n)
+		for {
+			lines := make([]string, n)
+			for i := range n {
+				lines[i] = rs[idx[i]][i]
+			}
+			if res, err := passport.Parse(lines, s.r.parseOptions()); err == nil && better(res, s.best) {
+				s.best = res
+				if res.Valid {
+					return
+				}
+			}
+			k := 0
+			for k < n {
+				idx[k]++
+				if idx[k] < len(rs) {
+					break
+				}
+				idx[k] = 0
+				k++
+			}
+			if k == n {
+				break
+			}
+		}
+	}
 }
 
 func (s *session) fail(err error) {

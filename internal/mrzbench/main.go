@@ -12,13 +12,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
+	xdraw "golang.org/x/image/draw"
+
+	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/internal/mrzgen"
 	"github.com/revisbali/worker/mrzscan"
 	"github.com/revisbali/worker/ocr"
@@ -112,7 +117,7 @@ type score struct {
 	Negatives, FalsePositives                int
 	Valid                                    int
 	FieldRight                               map[string]int
-	Times                                    []float64
+	Times, CPU                               []float64
 }
 
 func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds float64) string {
@@ -164,12 +169,14 @@ func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds 
 
 func (sc *score) summary() map[string]any {
 	slices.Sort(sc.Times)
-	pct := func(q float64) float64 {
-		if len(sc.Times) == 0 {
+	slices.Sort(sc.CPU)
+	pctOf := func(v []float64, q float64) float64 {
+		if len(v) == 0 {
 			return 0
 		}
-		return sc.Times[min(len(sc.Times)-1, int(q*float64(len(sc.Times))))]
+		return v[min(len(v)-1, int(q*float64(len(v))))]
 	}
+	pct := func(q float64) float64 { return pctOf(sc.Times, q) }
 	fields := map[string]float64{}
 	for k, v := range sc.FieldRight {
 		fields[k] = float64(v) / float64(max(1, sc.Docs))
@@ -179,6 +186,7 @@ func (sc *score) summary() map[string]any {
 		"silent_docs": sc.SilentDocs, "silent_covered": sc.SilentCovered,
 		"negatives": sc.Negatives, "false_positives": sc.FalsePositives,
 		"field_accuracy": fields, "median_s": pct(0.5), "p95_s": pct(0.95),
+		"median_cpu_s": pctOf(sc.CPU, 0.5), "p95_cpu_s": pctOf(sc.CPU, 0.95),
 	}
 }
 
@@ -186,6 +194,7 @@ func read(args []string) error {
 	fl := flag.NewFlagSet("read", flag.ExitOnError)
 	budget := fl.Duration("budget", mrzscan.DefaultTimeBudget, "time budget per document")
 	only := fl.String("only", "", "read only this file")
+	shrink := fl.Int("shrink", 0, "shrink each image to this long edge first, as a thumbnail (images only)")
 	fl.Parse(args)
 	dir := fl.Arg(0)
 	samples, err := load(dir)
@@ -210,21 +219,54 @@ func read(args []string) error {
 		if *only != "" && s.File != *only {
 			continue
 		}
-		t0 := time.Now()
-		res, err := rd.ReadFile(context.Background(), filepath.Join(dir, s.File))
-		dt := time.Since(t0).Seconds()
+		path := filepath.Join(dir, s.File)
+		var res *passport.Result
+		t0, cpu0 := time.Now(), cpuTime()
+		if *shrink > 0 {
+			var img image.Image
+			if img, err = imgutil.Decode(path, imgutil.Options{}); err == nil {
+				res, err = rd.ReadImage(context.Background(), thumbnail(img, *shrink))
+			}
+		} else {
+			res, err = rd.ReadFile(context.Background(), path)
+		}
+		dt, dcpu := time.Since(t0).Seconds(), cpuTime()-cpu0
 		if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
 			return fmt.Errorf("%s: %w", s.File, err)
 		}
 		valid := res != nil && res.Valid
 		verdict := sc.add(s, res, valid, dt)
+		if s.Truth != nil {
+			sc.CPU = append(sc.CPU, dcpu)
+		}
 		format := "-"
 		if s.Truth != nil {
 			format = string(s.Truth.Format)
 		}
-		fmt.Fprintf(os.Stderr, "%s %-5s %-5s dpi=%d turn=%d tilt=%+.1f %.2fs %s\n", s.File, format, s.Scene, s.DPI, s.Turn, s.Tilt, dt, verdict)
+		fmt.Fprintf(os.Stderr, "%s %-5s %-5s dpi=%d turn=%d tilt=%+.1f %.2fs (cpu %.2fs) %s\n", s.File, format, s.Scene, s.DPI, s.Turn, s.Tilt, dt, dcpu, verdict)
 	}
 	return json.NewEncoder(os.Stdout).Encode(sc.summary())
+}
+
+// cpuTime is the CPU time this process has used, Tesseract's included.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// thumbnail shrinks img so that its long edge is edge pixels.
+func thumbnail(img image.Image, edge int) image.Image {
+	b := img.Bounds()
+	k := float64(edge) / float64(max(b.Dx(), b.Dy()))
+	if k >= 1 {
+		return img
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*k), int(float64(b.Dy())*k)))
+	xdraw.CatmullRom.Scale(dst, dst.Rect, img, b, xdraw.Src, nil)
+	return dst
 }
 
 // baseline scores the tesseract CLI's output on each file (FILE.txt) the
