@@ -312,8 +312,6 @@ type session struct {
 // valid reading is not enough.
 const minSureGlyph = 14
 
-
-
 func (s *session) done() bool {
 	if s.err != nil || s.ctx.Err() != nil {
 		return true
