@@ -22,7 +22,7 @@ func TestDebugLocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPage(imgutil.Gray(img))
+	p := newPage(imgutil.Gray(img), workEdges[0])
 	write := func(name string, g image.Image) {
 		f, _ := os.Create(filepath.Join(out, name))
 		defer f.Close()

@@ -7,9 +7,10 @@ import (
 	"slices"
 )
 
-// workEdge is the long edge of the working copy the zone is looked for on:
-// enough for zone glyphs of 6+ pixels on a full A4 page, cheap to filter.
-const workEdge = 1000
+// workEdges are the long edges of the working copies the zone is looked
+// for on: the first gives zone glyphs of 6+ pixels on a full A4 page and is
+// cheap to filter; the second is for a small document in a large photo.
+var workEdges = []int{1000, 2000}
 
 // page is one image prepared for locating: the full-resolution gray image
 // and its working copy (scale s: working pixels per original pixel).
@@ -23,9 +24,9 @@ type page struct {
 	shrunk map[int]*image.Gray
 }
 
-func newPage(g *image.Gray) *page {
+func newPage(g *image.Gray, edge int) *page {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	s := float64(workEdge) / float64(max(w, h))
+	s := float64(edge) / float64(max(w, h))
 	ww, wh := max(1, int(float64(w)*s+0.5)), max(1, int(float64(h)*s+0.5))
 	p := &page{orig: g, work: resize(g, ww, wh), s: s, shrunk: map[int]*image.Gray{1: g}}
 	bh := blackhat(p.work, 7)

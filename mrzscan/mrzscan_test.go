@@ -81,7 +81,7 @@ func TestLocateTurnsAndTilts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := newPage(imgutil.Gray(img))
+		p := newPage(imgutil.Gray(img), workEdges[0])
 		var zones []zone
 		for _, deg := range p.orientations() {
 			zones = append(zones, p.frame(deg).zones()...)
@@ -226,5 +226,32 @@ func TestFindTessdata(t *testing.T) {
 	}
 	if dir, err := FindTessdata("../tessdata"); err != nil || dir != "../tessdata" {
 		t.Errorf("../tessdata: %q %v", dir, err)
+	}
+}
+
+// A passport small in a large photo: the zone's glyphs are a few pixels
+// high on the coarse working copy.
+func TestReadSmallDocumentInLargePhoto(t *testing.T) {
+	t.Parallel()
+	s := generate(t, 8, mrzgen.Options{Format: passport.TD3, Scene: mrzgen.CardCrop, Turn: 0, DPI: 300})
+	img, _, err := image.Decode(bytes.NewReader(s.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := imgutil.Gray(img)
+	big := image.NewGray(image.Rect(0, 0, 7*doc.Rect.Dx(), 5*doc.Rect.Dx()))
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(90 + rng.IntN(30))
+	}
+	for y := range doc.Rect.Dy() {
+		copy(big.Pix[(y+1500)*big.Stride+2500:], doc.Pix[y*doc.Stride:y*doc.Stride+doc.Rect.Dx()])
+	}
+	res, err := newReader(t).ReadImage(context.Background(), big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Valid || res.DocumentNumber != s.Truth.DocumentNumber {
+		t.Errorf("document of 1/7 of the photo's width: %+v, want %+v", mrzgen.FromResult(res), s.Truth)
 	}
 }

@@ -214,34 +214,43 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 		return nil, passport.ErrNoMRZ
 	}
 	s := &session{r: r, ctx: ctx, found: map[zoneKey]*bool{}}
-	p := newPage(g)
-	var zones []zone
-	for _, deg := range p.orientations() {
-		f := p.frame(deg)
-		zones = append(zones, f.zones()...)
-	}
-	zones = distinct(zones)
-	const maxZones = 4
-	if len(zones) > maxZones {
-		zones = zones[:maxZones]
-	}
-	// First pass: every candidate zone once, as the locator guessed it.
-	for _, z := range zones {
-		if s.done() {
-			return s.result()
+	var p *page
+	var dirs []float64
+	for _, edge := range workEdges {
+		if p != nil && (s.best != nil || max(g.Rect.Dx(), g.Rect.Dy()) < edge*3/2) {
+			break
 		}
-		s.first(p, z)
-	}
-	// Second pass: other renderings of the zones that gave something.
-	for _, z := range zones {
-		if s.done() {
-			return s.result()
+		// A finer working copy when the coarse one held nothing: a small
+		// document in a big photo.
+		p = newPage(g, edge)
+		dirs = p.orientations()
+		var zones []zone
+		for _, deg := range dirs {
+			zones = append(zones, p.frame(deg).zones()...)
 		}
-		s.more(p, z)
+		zones = distinct(zones)
+		const maxZones = 4
+		if len(zones) > maxZones {
+			zones = zones[:maxZones]
+		}
+		// First pass: every candidate zone once, as the locator guessed it.
+		for _, z := range zones {
+			if s.done() {
+				return s.result()
+			}
+			s.first(p, z)
+		}
+		// Second pass: other renderings of the zones that gave something.
+		for _, z := range zones {
+			if s.done() {
+				return s.result()
+			}
+			s.more(p, z)
+		}
 	}
 	// Last resort: the whole image, as the simplest readers do; it catches
 	// zones the locator missed (glare, unusual layouts).
-	for _, deg := range p.orientations()[:1] {
+	for _, deg := range dirs[:1] {
 		for _, flip := range []bool{false, true} {
 			if s.done() {
 				return s.result()
