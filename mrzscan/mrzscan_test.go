@@ -27,7 +27,9 @@ var now = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 
 func newReader(t *testing.T) *Reader {
 	t.Helper()
-	r, err := New(testPool, Config{TessdataDir: "../tessdata", TimeBudget: 30 * time.Second, Now: now})
+	// No budget in tests: a loaded machine (or -race) must not change what
+	// is read.
+	r, err := New(testPool, Config{TessdataDir: "../tessdata", TimeBudget: time.Hour, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +76,9 @@ func TestLocateTurnsAndTilts(t *testing.T) {
 		{passport.MRVB, mrzgen.ScanPage, 90, 5},
 		{passport.TD1, mrzgen.ScanPage, 180, 6},
 		{passport.TD3, mrzgen.CardCrop, 270, 7},
+	}
+	if raceDetector {
+		cases = cases[1:4]
 	}
 	for _, tt := range cases {
 		s := generate(t, tt.seed, mrzgen.Options{Format: tt.format, Scene: tt.scene, Turn: tt.turn, DPI: 200})
@@ -123,6 +128,9 @@ func TestReadGenerated(t *testing.T) {
 		{passport.TD2, mrzgen.ScanPage, 0, 300},
 		{passport.MRVA, mrzgen.PhonePhoto, 270, 250},
 		{passport.MRVB, mrzgen.CardCrop, 0, 200},
+	}
+	if raceDetector {
+		cases = cases[:2]
 	}
 	for i, tt := range cases {
 		s := generate(t, uint64(100+i), mrzgen.Options{Format: tt.format, Scene: tt.scene, Turn: tt.turn, DPI: tt.dpi})
@@ -233,7 +241,10 @@ func TestFindTessdata(t *testing.T) {
 // high on the coarse working copy.
 func TestReadSmallDocumentInLargePhoto(t *testing.T) {
 	t.Parallel()
-	s := generate(t, 8, mrzgen.Options{Format: passport.TD3, Scene: mrzgen.CardCrop, Turn: 0, DPI: 300})
+	if raceDetector {
+		t.Skip("a 19-megapixel photo takes minutes under -race; run without -race")
+	}
+	s := generate(t, 8, mrzgen.Options{Format: passport.TD3, Scene: mrzgen.CardCrop, Turn: 0, DPI: 150})
 	img, _, err := image.Decode(bytes.NewReader(s.Data))
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +256,7 @@ func TestReadSmallDocumentInLargePhoto(t *testing.T) {
 		big.Pix[i] = uint8(90 + rng.IntN(30))
 	}
 	for y := range doc.Rect.Dy() {
-		copy(big.Pix[(y+1500)*big.Stride+2500:], doc.Pix[y*doc.Stride:y*doc.Stride+doc.Rect.Dx()])
+		copy(big.Pix[(y+doc.Rect.Dx())*big.Stride+2*doc.Rect.Dx():], doc.Pix[y*doc.Stride:y*doc.Stride+doc.Rect.Dx()])
 	}
 	res, err := newReader(t).ReadImage(context.Background(), big)
 	if err != nil {

@@ -137,18 +137,44 @@ func rotate180(g *image.Gray) *image.Gray {
 }
 
 // minMax1D replaces each value of a line by the minimum (erode) or maximum
-// (dilate) of the window of radius r around it.
+// (dilate) of the window of radius r around it, in three comparisons per
+// value whatever r (van Herk / Gil-Werman).
 func minMax1D(src, dst []uint8, r int, maximum bool) {
-	n := len(src)
-	for i := range n {
-		lo, hi := max(0, i-r), min(n, i+r+1)
-		v := src[lo]
-		for _, s := range src[lo+1 : hi] {
-			if (maximum && s > v) || (!maximum && s < v) {
-				v = s
-			}
+	n, k := len(src), 2*r+1
+	op := func(a, b uint8) uint8 {
+		if (a > b) == maximum {
+			return a
 		}
-		dst[i] = v
+		return b
+	}
+	var identity uint8 = 255
+	if maximum {
+		identity = 0
+	}
+	m := n + 2*r
+	m += (k - m%k) % k // whole blocks
+	a := make([]uint8, m)
+	for i := range a {
+		a[i] = identity
+	}
+	copy(a[r:], src)
+	g, h := make([]uint8, m), make([]uint8, m)
+	for i := range m {
+		if i%k == 0 {
+			g[i] = a[i]
+		} else {
+			g[i] = op(g[i-1], a[i])
+		}
+	}
+	for i := m - 1; i >= 0; i-- {
+		if (i+1)%k == 0 || i == m-1 {
+			h[i] = a[i]
+		} else {
+			h[i] = op(h[i+1], a[i])
+		}
+	}
+	for j := range n {
+		dst[j] = op(h[j], g[j+k-1])
 	}
 }
 
