@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: test deps vet bench demo testbed-up testbed-down
+.PHONY: test deps vet bench demo chaos testbed-up testbed-down
 
 deps:
 	@scripts/deps.sh
@@ -26,3 +26,11 @@ testbed-down:
 bench: deps
 	@WITH_BENCH_TOOLS=1 scripts/deps.sh
 	scripts/testbed.sh run scripts/bench.sh
+
+# The worker end to end on the bundled documents; CLOUD=1 uses versitygw.
+demo: deps
+	CLOUD=$(CLOUD) scripts/demo.sh
+
+# Faults, load and hostile input; writes the figures to RELIABILITY.md.
+chaos: deps
+	scripts/testbed.sh run scripts/chaos.sh

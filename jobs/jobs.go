@@ -27,7 +27,16 @@
 //
 // and one line in Register:
 //
-//	add(workers, &registered, KindOCRDocument, &ocrDocumentWorker{deps: deps})
+//	if err := add(r, KindOCRDocument, &ocrDocumentWorker{deps: deps}); err != nil {
+//		return nil, err
+//	}
+//
+// A kind that runs on a schedule (the nightly backup) also appends a
+// river.PeriodicJob to r.Periodic there; River's elected leader enqueues it.
+//
+// A job that enqueues others (migrate_files enqueues its batches) inserts
+// them with river.ClientFromContext[pgx.Tx](ctx).InsertMany, or InsertManyTx
+// inside a transaction on Deps.Pool.
 //
 // Every error leaves Work through RiverError, which cancels the job without
 // retry when the input is at fault (fault.IsBadInput, fs.ErrNotExist), sends
@@ -132,33 +141,41 @@ type Deps struct {
 	OCR *ocr.Pool
 }
 
-// Register adds a worker for every kind whose domain package exists and
-// returns those kinds. A kind without its domain package is left out: River
-// then leaves its jobs in the queue for a worker that can run them, instead
-// of failing them.
-func Register(workers *river.Workers, deps Deps) ([]Kind, error) {
-	var registered []Kind
+// Registry is what the daemon works: the workers, their kinds, and the
+// jobs River's elected leader enqueues on a schedule.
+type Registry struct {
+	Workers  *river.Workers
+	Kinds    []Kind
+	Periodic []*river.PeriodicJob
+}
+
+// Register adds a worker for every kind whose domain package exists. A kind
+// without its domain package is left out: the daemon then leaves its jobs
+// in the queue for a worker that can run them, instead of failing them.
+func Register(deps Deps) (*Registry, error) {
+	r := &Registry{Workers: river.NewWorkers()}
+	// One line per kind with a worker: if err := add(r, KindX, &xWorker{deps: deps}); err != nil { return nil, err }
 	if deps.Storage != nil && deps.Temp != nil && deps.OCR != nil {
 		w, err := newPassportMRZWorker(deps)
 		if err != nil {
 			return nil, err
 		}
-		if err := add(workers, &registered, KindPassportMRZ, w); err != nil {
+		if err := add(r, KindPassportMRZ, w); err != nil {
 			return nil, err
 		}
 	}
-	return registered, nil
+	return r, nil
 }
 
 // add registers one worker and records its kind; an error means a kind was
-// registered twice.
-func add[T river.JobArgs](workers *river.Workers, registered *[]Kind, name string, w river.Worker[T]) error {
-	if err := river.AddWorkerSafely(workers, w); err != nil {
-		return fmt.Errorf("jobs: register %s: %w", name, err)
-	}
+// registered twice or is not one of Kinds.
+func add[T river.JobArgs](r *Registry, name string, w river.Worker[T]) error {
 	for _, k := range Kinds() {
 		if k.Name == name {
-			*registered = append(*registered, k)
+			if err := river.AddWorkerSafely(r.Workers, w); err != nil {
+				return fmt.Errorf("jobs: register %s: %w", name, err)
+			}
+			r.Kinds = append(r.Kinds, k)
 			return nil
 		}
 	}

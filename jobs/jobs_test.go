@@ -133,15 +133,21 @@ func (nopWorker) Work(context.Context, *river.Job[PassportMRZArgs]) error { retu
 
 func TestAdd(t *testing.T) {
 	t.Parallel()
-	workers := river.NewWorkers()
-	var registered []Kind
-	if err := add(workers, &registered, KindPassportMRZ, &nopWorker{}); err != nil {
+	r, err := Register(Deps{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(registered) != 1 || registered[0].Name != KindPassportMRZ || registered[0].Queue != QueuePassport {
-		t.Errorf("registered = %+v", registered)
+	before := len(r.Kinds)
+	if err := add(r, KindPassportMRZ, &nopWorker{}); err != nil {
+		t.Fatal(err)
 	}
-	if err := add(workers, &registered, KindPassportMRZ, &nopWorker{}); err == nil {
+	if k := r.Kinds[len(r.Kinds)-1]; len(r.Kinds) != before+1 || k.Name != KindPassportMRZ || k.Queue != QueuePassport {
+		t.Errorf("registered = %+v", r.Kinds)
+	}
+	if err := add(r, KindPassportMRZ, &nopWorker{}); err == nil {
 		t.Error("a kind registered twice is accepted")
+	}
+	if err := add(r, "passport_scan", &nopWorker{}); err == nil {
+		t.Error("a kind missing from Kinds() is accepted")
 	}
 }

@@ -9,8 +9,9 @@ import (
 // MigrateFilesBatchArgs copies the files named by one batch of rows, those
 // whose key lies in [From, To], from MEDIA_ROOT to the bucket.
 type MigrateFilesBatchArgs struct {
-	// PlanID is the id of the migrate_files job that enqueued this batch, so
-	// that its totals can be summed.
+	// PlanID is the id of the migrate_files job that enqueued this batch:
+	// `enqueue migrate-files --wait` finds the batches by it and sums their
+	// outputs.
 	PlanID    int64  `json:"plan_id"`
 	Table     string `json:"table"`
 	Column    string `json:"column"`

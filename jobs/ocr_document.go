@@ -14,9 +14,9 @@ type OCRDocumentArgs struct {
 // Kind implements river.JobArgs.
 func (OCRDocumentArgs) Kind() string { return KindOCRDocument }
 
-// InsertOpts makes one name one job while it is pending or running: a
-// second request returns the first job (compat.md section 5 gives Django's
-// side of the same key).
+// InsertOpts makes one name one job: a second request returns the first
+// job while it waits, runs, or has completed (until River deletes completed
+// jobs, after a day). compat.md section 5 gives Django's side of the key.
 func (OCRDocumentArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueOCR, MaxAttempts: 5, UniqueOpts: uniqueByName()}
 }

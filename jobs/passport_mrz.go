@@ -21,7 +21,7 @@ type PassportMRZArgs struct {
 // Kind implements river.JobArgs.
 func (PassportMRZArgs) Kind() string { return KindPassportMRZ }
 
-// InsertOpts makes one name one job while it is pending or running.
+// InsertOpts makes one name one job, as for OCRDocumentArgs.
 func (PassportMRZArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueuePassport, MaxAttempts: 5, UniqueOpts: uniqueByName()}
 }

@@ -115,21 +115,20 @@ func TestPassportMRZJob(t *testing.T) {
 		}
 	}
 
-	workers := river.NewWorkers()
 	cfg := config.Config{
 		Passport: config.Passport{TessdataDir: "../tessdata", TimeBudget: 30 * time.Second, MaxPages: 5},
 		OCR:      config.OCR{MaxPixels: 100_000_000},
 	}
-	kinds, err := Register(workers, Deps{Config: cfg, Storage: store, Pool: db, Temp: temp, OCR: engines})
+	reg, err := Register(Deps{Config: cfg, Storage: store, Pool: db, Temp: temp, OCR: engines})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(kinds) != 1 || kinds[0].Name != KindPassportMRZ {
-		t.Fatalf("registered %+v", kinds)
+	if len(reg.Kinds) != 1 || reg.Kinds[0].Name != KindPassportMRZ {
+		t.Fatalf("registered %+v", reg.Kinds)
 	}
 	client, err := river.NewClient(riverpgxv5.New(db), &river.Config{
 		Queues:  map[string]river.QueueConfig{QueuePassport: {MaxWorkers: 2}},
-		Workers: workers,
+		Workers: reg.Workers,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -157,8 +157,8 @@ func TestUniqueMatchesDjangoRoute(t *testing.T) {
 	}
 }
 
-// A finished job (cancelled or discarded) does not block a new one; one
-// still waiting does.
+// A cancelled job does not block a new one for its name; a waiting or
+// completed one does.
 func TestUniqueStates(t *testing.T) {
 	t.Parallel()
 	b := setupDB(t)
@@ -179,6 +179,17 @@ func TestUniqueStates(t *testing.T) {
 	}
 	if second.Job.State != rivertype.JobStateAvailable {
 		t.Errorf("new job is %s", second.Job.State)
+	}
+	// A completed job still answers for its name (compat.md's B'11110101').
+	if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, second.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	third, err := b.client.Insert(ctx, OCRDocumentArgs{Name: "scans/x.pdf"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !third.UniqueSkippedAsDuplicate || third.Job.ID != second.Job.ID {
+		t.Errorf("a completed job's name made job %d, want the completed %d", third.Job.ID, second.Job.ID)
 	}
 }
 

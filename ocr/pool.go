@@ -74,8 +74,8 @@ type engine struct {
 	client *gosseract.Client
 }
 
-// NewPool checks that the default languages are installed and starts one
-// engine, so that a missing or broken model stops the worker at start.
+// NewPool checks that the default languages are installed and starts the
+// engines, so that a missing or broken model stops the worker at start.
 func NewPool(cfg PoolConfig) (*Pool, error) {
 	log := cfg.Logger
 	if log == nil {
@@ -97,11 +97,24 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		size = runtime.NumCPU()
 	}
 	p := &Pool{size: size, languages: slices.Clone(cfg.Languages), dir: dir, slots: make(chan struct{}, size)}
-	e, err := p.acquire(context.Background(), Request{})
-	if err != nil {
-		return nil, err
+	// Every engine is started now, not on the first pages: a model loads
+	// in about a quarter of a second of CPU, which would otherwise land on
+	// the first job.
+	engines := make([]*engine, 0, size)
+	for range size {
+		e, err := p.acquire(context.Background(), Request{})
+		if err != nil {
+			for _, e := range engines {
+				p.release(e)
+			}
+			p.Close()
+			return nil, err
+		}
+		engines = append(engines, e)
 	}
-	p.release(e)
+	for _, e := range engines {
+		p.release(e)
+	}
 	return p, nil
 }
 

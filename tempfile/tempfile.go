@@ -135,6 +135,9 @@ func (d *Dir) Usage() (int64, error) {
 // a private temp file (mode 0600, the name's extension kept so tools that
 // sniff extensions behave), removed when fn returns or panics.
 func (d *Dir) WithLocalPath(ctx context.Context, store storage.Storage, name string, fn func(path string) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if lp, ok := store.(storage.LocalPather); ok {
 		p, err := lp.LocalPath(name)
 		if err != nil {
@@ -144,9 +147,6 @@ func (d *Dir) WithLocalPath(ctx context.Context, store storage.Storage, name str
 			return fmt.Errorf("tempfile: %s: %w", name, err)
 		}
 		return fn(p)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
 	}
 	r, err := store.Open(ctx, name)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -23,10 +24,14 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 		t.Fatalf("WORKER_MIGRATE=false on an empty database: exit %d, want %d", code, exitError)
 	}
 
-	for i := range 2 {
-		if code := startProc(t, vars, "migrate").wait(); code != exitOK {
-			t.Fatalf("worker migrate #%d: exit %d", i+1, code)
-		}
+	// Two workers deployed at once migrate one after the other, then a
+	// third finds nothing to do.
+	first, second := startProc(t, vars, "migrate"), startProc(t, vars, "migrate")
+	if c1, c2 := first.wait(), second.wait(); c1 != exitOK || c2 != exitOK {
+		t.Fatalf("concurrent worker migrate: exit %d and %d", c1, c2)
+	}
+	if code := startProc(t, vars, "migrate").wait(); code != exitOK {
+		t.Fatalf("worker migrate again: exit %d", code)
 	}
 	var versions int
 	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM river_migration").Scan(&versions); err != nil {
@@ -63,11 +68,16 @@ func TestSoftStopFinishesRunningJob(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	vars := baseEnv(t, b.dbURL)
-	p, _ := startWorker(t, vars)
+	p, base := startWorker(t, vars)
 
-	id := b.insert(t, sleepArgs{Seconds: 2})
+	id := b.insert(t, sleepArgs{Seconds: 5})
 	b.waitState(t, id, rivertype.JobStateRunning)
 	p.signal(syscall.SIGTERM)
+	p.waitLog("stopping: no new jobs; running jobs may finish")
+	// Still serving while the job finishes, but no longer ready.
+	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "stopping") {
+		t.Errorf("/readyz while stopping: %d %q, want 503 stopping", code, body)
+	}
 	if code := p.wait(); code != exitOK {
 		t.Errorf("exit %d, want 0", code)
 	}
@@ -99,9 +109,7 @@ func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
 
 			id := b.insert(t, sleepArgs{Seconds: 3600})
 			b.waitState(t, id, rivertype.JobStateRunning)
-			if files := tempFiles(t, vars["WORKER_TMPDIR"]); len(files) == 0 {
-				t.Fatal("the running job has no temp file: the test proves nothing")
-			}
+			waitTempFile(t, vars["WORKER_TMPDIR"])
 			p.signal(syscall.SIGTERM)
 			if tt.signals == 2 {
 				p.waitLog("stopping: no new jobs; running jobs may finish")
@@ -174,10 +182,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 
 	id := b.insert(t, sleepArgs{BlockFirstAttempt: true})
 	b.waitState(t, id, rivertype.JobStateRunning)
-	leftovers := tempFiles(t, vars["WORKER_TMPDIR"])
-	if len(leftovers) == 0 {
-		t.Fatal("the running job has no temp file: the test proves nothing")
-	}
+	leftovers := waitTempFile(t, vars["WORKER_TMPDIR"])
 	p.signal(syscall.SIGKILL)
 	p.wait()
 
@@ -195,4 +200,37 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	if code := p2.wait(); code != exitOK {
 		t.Errorf("exit %d", code)
 	}
+}
+
+// A job inserted by Django's raw SQL (compat.md section 5), woken by its
+// pg_notify, is worked, and its output is where Django reads it.
+func TestDjangoRawSQLRoute(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p, _ := startWorker(t, baseEnv(t, b.dbURL))
+	ctx := context.Background()
+	var id int64
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO river_job (args, kind, max_attempts, priority, queue, scheduled_at, state, tags, metadata)
+			VALUES ($1::jsonb, 'test_sleep', 5, 1, 'storage', now(), 'available', '{}', '{}')
+			RETURNING id`, `{"seconds": 0.1}`).Scan(&id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_notify(current_schema() || '.river_insert', '{"queue": "storage"}')`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.waitState(t, id, rivertype.JobStateCompleted)
+	var output map[string]any
+	if err := b.pool.QueryRow(ctx, `SELECT metadata->'output' FROM river_job WHERE id = $1`, id).Scan(&output); err != nil {
+		t.Fatal(err)
+	}
+	if output["slept"] != 0.1 || output["attempt"] != 1.0 {
+		t.Errorf("output %v, want the job's recorded output", output)
+	}
+	p.signal(syscall.SIGTERM)
+	p.wait()
 }

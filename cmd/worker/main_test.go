@@ -97,12 +97,16 @@ func (panicWorker) Work(context.Context, *river.Job[panicArgs]) error {
 	return nil
 }
 
-func registerTestKinds(workers *river.Workers, deps jobs.Deps) ([]jobs.Kind, error) {
+func registerTestKinds(deps jobs.Deps) (*jobs.Registry, error) {
+	workers := river.NewWorkers()
 	river.AddWorker(workers, &sleepWorker{deps: deps})
 	river.AddWorker(workers, &panicWorker{})
-	return []jobs.Kind{
-		{Name: "test_sleep", Queue: jobs.QueueStorage, Timeout: sleepTimeout},
-		{Name: "test_panic", Queue: jobs.QueueStorage, Timeout: time.Second},
+	return &jobs.Registry{
+		Workers: workers,
+		Kinds: []jobs.Kind{
+			{Name: "test_sleep", Queue: jobs.QueueStorage, Timeout: sleepTimeout},
+			{Name: "test_panic", Queue: jobs.QueueStorage, Timeout: time.Second},
+		},
 	}, nil
 }
 
@@ -321,4 +325,20 @@ func tempFiles(t *testing.T, tmp string) []string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// waitTempFile waits until the running job has written its temp file (a
+// job is "running" from the moment it is fetched, a little before Work).
+func waitTempFile(t *testing.T, tmp string) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if files := tempFiles(t, tmp); len(files) > 0 {
+			return files
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the running job wrote no temp file within 30s: the test would prove nothing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"
 )
 
@@ -39,8 +40,8 @@ const (
 // left running in the table, and River's rescuer retries it later.
 const hardStopGrace = 5 * time.Second
 
-// registerFunc adds the job kinds this binary works; tests pass their own.
-type registerFunc func(*river.Workers, jobs.Deps) ([]jobs.Kind, error)
+// registerFunc returns the job kinds this binary works; tests pass their own.
+type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
 func run(args []string, register registerFunc, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -75,10 +76,19 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		}
 	}()
 
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		// pgx's parse errors may quote the URL, password included.
 		logger.Error("database: DATABASE_URL cannot be parsed")
+		return exitError
+	}
+	// Every running job may hold a connection (the migration reads tables),
+	// and River needs its own for fetching, listening and completing.
+	w := cfg.Worker
+	poolCfg.MaxConns = max(poolCfg.MaxConns, int32(w.QueueOCR+w.QueuePassport+w.QueueStorage+w.QueueMaintenance+8))
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		logger.Error("database", slog.String("error", err.Error()))
 		return exitError
 	}
 	defer pool.Close()
@@ -165,16 +175,21 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		d.logger.Info("removed the temp folders of dead workers", slog.Int("folders", swept))
 	}
 
-	workers := river.NewWorkers()
-	kinds, err := register(workers, jobs.Deps{
-		Config: d.cfg,
-		Pool:   d.pool,
-		Logger: d.logger,
-		Temp:   temp,
+	store, err := storage.New(ctx, d.cfg.Storage)
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	reg, err := register(jobs.Deps{
+		Config:  d.cfg,
+		Storage: store,
+		Pool:    d.pool,
+		Logger:  d.logger,
+		Temp:    temp,
 	})
 	if err != nil {
 		return err
 	}
+	kinds := reg.Kinds
 	if len(kinds) == 0 {
 		return errors.New("no job kind has a worker yet: nothing to do")
 	}
@@ -194,7 +209,8 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 			jobs.QueueStorage:     {MaxWorkers: w.QueueStorage},
 			jobs.QueueMaintenance: {MaxWorkers: w.QueueMaintenance},
 		},
-		Workers: workers,
+		Workers:      reg.Workers,
+		PeriodicJobs: reg.Periodic,
 		// Jobs of kinds this binary cannot work stay in the queue for one
 		// that can, instead of failing.
 		FetchOnlyKnownKinds: true,
@@ -244,12 +260,13 @@ func (d *daemon) wait(ctx context.Context, signals <-chan os.Signal) int {
 	code := exitOK
 	select {
 	case <-ctx.Done():
+		d.stopping.Store(true)
 		d.logger.Info("stopping: no new jobs; running jobs may finish", slog.Duration("soft_stop_timeout", d.cfg.Worker.SoftStopTimeout))
 	case err := <-d.serveErr:
 		d.logger.Error("http server", slog.String("error", err.Error()))
 		code = exitError
+		d.stopping.Store(true)
 	}
-	d.stopping.Store(true)
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- d.client.Stop(context.Background()) }()

@@ -3,7 +3,7 @@
 //
 //	ocrbench scanned N DIR      N-page image-only 300 DPI PDF DIR/scanned.pdf, and each page as DIR/page-NNN.png
 //	ocrbench text N FILE        N-page PDF with a text layer
-//	ocrbench ocr [-force-ocr] FILE
+//	ocrbench ocr [-force-ocr] [-engines N] FILE
 //	                            OCR FILE with one engine per CPU; prints the seconds Document took
 package main
 
@@ -118,10 +118,11 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("ocr", flag.ExitOnError)
 	force := fs.Bool("force-ocr", false, "recognise pages that have a text layer")
 	maxPages := fs.Int("max-pages", 200, "page limit")
+	engines := fs.Int("engines", 0, "Tesseract engines; 0 means one per CPU")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, err := ocr.NewPool(ocr.PoolConfig{})
+	pool, err := ocr.NewPool(ocr.PoolConfig{Size: *engines})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/internal/testbed"
+	"github.com/revisbali/worker/jobs"
+)
+
+// Stand-ins for the domain workers, run by a real River client on the real
+// database, so that the CLI follows jobs that end every way a job can.
+type ocrWorker struct {
+	river.WorkerDefaults[jobs.OCRDocumentArgs]
+}
+
+func (ocrWorker) Work(ctx context.Context, job *river.Job[jobs.OCRDocumentArgs]) error {
+	switch job.Args.Name {
+	case "scans/ok.png":
+		return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "text": "hello"})
+	case "scans/corrupt.png":
+		return jobs.RiverError(ctx, fmt.Errorf("ocr %s: %w", job.Args.Name, fault.BadInput("not an image")))
+	default:
+		return jobs.RiverError(ctx, errors.New("s3: 503 slow down"))
+	}
+}
+
+// NextRetry retries at once, so that a failing job is discarded quickly.
+func (ocrWorker) NextRetry(*river.Job[jobs.OCRDocumentArgs]) time.Time { return time.Now() }
+
+type planWorker struct {
+	river.WorkerDefaults[jobs.MigrateFilesArgs]
+}
+
+func (planWorker) Work(ctx context.Context, job *river.Job[jobs.MigrateFilesArgs]) error {
+	client := river.ClientFromContext[pgx.Tx](ctx)
+	var batches []river.InsertManyParams
+	for i := range 3 {
+		batches = append(batches, river.InsertManyParams{Args: jobs.MigrateFilesBatchArgs{
+			PlanID: job.ID, Table: "core_document", Column: "file", KeyColumn: "id",
+			From: json.RawMessage(strconv.Itoa(i*10 + 1)), To: json.RawMessage(strconv.Itoa(i*10 + 10)),
+		}})
+	}
+	if _, err := client.InsertMany(ctx, batches); err != nil {
+		return err
+	}
+	return river.RecordOutput(ctx, map[string]any{
+		"dry_run": job.Args.DryRun,
+		"fields":  []map[string]any{{"table": "core_document", "column": "file", "rows": 30, "batches": 3}},
+	})
+}
+
+type batchWorker struct {
+	river.WorkerDefaults[jobs.MigrateFilesBatchArgs]
+}
+
+func (batchWorker) Work(ctx context.Context, job *river.Job[jobs.MigrateFilesBatchArgs]) error {
+	return river.RecordOutput(ctx, map[string]any{
+		"table": job.Args.Table, "column": job.Args.Column, "rows": 10, "uploaded": 8, "skipped": 1,
+		"missing": 1, "failed": 0, "bytes": 800, "missing_names": []string{"docs/" + string(job.Args.From) + ".pdf"},
+	})
+}
+
+type testBundle struct {
+	env  map[string]string
+	pool *pgxpool.Pool
+}
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := testbed.NewDatabase(t)
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{env: map[string]string{"DATABASE_URL": dbURL, "MEDIA_ROOT": t.TempDir()}, pool: pool}
+}
+
+// work starts a River client working the stand-in kinds until the test ends.
+func (b *testBundle) work(t *testing.T) {
+	t.Helper()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &ocrWorker{})
+	river.AddWorker(workers, &planWorker{})
+	river.AddWorker(workers, &batchWorker{})
+	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
+		Queues: map[string]river.QueueConfig{
+			jobs.QueueOCR:     {MaxWorkers: 2},
+			jobs.QueueStorage: {MaxWorkers: 2},
+		},
+		Workers:  workers,
+		TestOnly: true,
+		Logger:   testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.StopAndCancel(ctx)
+	})
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (b *testBundle) run(t *testing.T, tty bool, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code := run(ctx, args, b.env, &streams{stdout: &stdout, stderr: &stderr, tty: tty})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// decodeView reads --json output and checks it has exactly the contract's keys.
+func decodeView(t *testing.T, out string) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("--json printed %q: %v", out, err)
+	}
+	var keys []string
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := []string{"errors", "id", "kind", "output", "state"}; !slices.Equal(keys, want) {
+		t.Errorf("--json keys %v, want %v", keys, want)
+	}
+	return v
+}
+
+func TestWaitExitCodes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.work(t)
+	tests := []struct {
+		name      string
+		wantCode  int
+		wantState string
+		wantError string
+		attempts  int
+	}{
+		{"scans/ok.png", exitOK, "completed", "", 0},
+		{"scans/corrupt.png", exitNotComplete, "cancelled", "not an image", 1},
+		{"scans/flaky.png", exitNotComplete, "discarded", "503 slow down", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantState, func(t *testing.T) {
+			t.Parallel()
+			r := b.run(t, false, "ocr", tt.name, "--wait", "--json")
+			if r.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, tt.wantCode, r.stdout, r.stderr)
+			}
+			v := decodeView(t, r.stdout)
+			if v["state"] != tt.wantState || v["kind"] != jobs.KindOCRDocument {
+				t.Errorf("state %v kind %v, want %s %s", v["state"], v["kind"], tt.wantState, jobs.KindOCRDocument)
+			}
+			errs := v["errors"].([]any)
+			if len(errs) != tt.attempts {
+				t.Errorf("%d errors recorded, want %d: %v", len(errs), tt.attempts, errs)
+			}
+			if tt.wantError != "" && (len(errs) == 0 || !strings.Contains(errs[len(errs)-1].(map[string]any)["error"].(string), tt.wantError)) {
+				t.Errorf("errors %v do not say %q", errs, tt.wantError)
+			}
+			if tt.wantState == "completed" {
+				if out, _ := v["output"].(map[string]any); out["text"] != "hello" {
+					t.Errorf("output %v, want the job's recorded output", v["output"])
+				}
+			} else if v["output"] != nil {
+				t.Errorf("output %v for a job that did not complete", v["output"])
+			}
+			// Plain lines on a pipe, ending with the final state.
+			if !strings.Contains(r.stderr, ": "+tt.wantState) || strings.Contains(r.stderr, "\r") {
+				t.Errorf("progress lines:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestWaitOnTerminalAndPlain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.work(t)
+
+	r := b.run(t, true, "ocr", "scans/ok.png", "--lang", "eng", "--wait")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "\r\033[K[") || !strings.Contains(r.stderr, "completed") {
+		t.Errorf("no progress bar on a terminal: %q", r.stderr)
+	}
+	// A person reads the output, indented.
+	if !strings.Contains(r.stdout, `"text": "hello"`) {
+		t.Errorf("stdout %q does not show the output", r.stdout)
+	}
+
+	r = b.run(t, false, "ocr", "scans/corrupt.png", "--wait")
+	if r.code != exitNotComplete || !strings.Contains(r.stderr, "cancelled after 1 attempt(s)") || !strings.Contains(r.stderr, "not an image") {
+		t.Errorf("exit %d, stderr %q: want 1 and the reason", r.code, r.stderr)
+	}
+}
+
+func TestMigrateFilesWaitTotalsBatches(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.work(t)
+	r := b.run(t, false, "migrate-files", "--field", "core_document.file", "--batch-size", "10", "--wait", "--json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	v := decodeView(t, r.stdout)
+	out := v["output"].(map[string]any)
+	want := map[string]float64{"batches": 3, "rows": 30, "uploaded": 24, "skipped": 3, "missing": 3, "failed": 0, "bytes": 2400}
+	for k, n := range want {
+		if out[k] != n {
+			t.Errorf("output[%s] = %v, want %v", k, out[k], n)
+		}
+	}
+	if names, _ := out["missing_names"].([]any); len(names) != 3 {
+		t.Errorf("missing_names %v, want one per batch", out["missing_names"])
+	}
+	if fields, _ := out["fields"].([]any); len(fields) != 1 {
+		t.Errorf("the plan's fields are lost: %v", out["fields"])
+	}
+	if !strings.Contains(r.stderr, "batches: 3 of 3 done") {
+		t.Errorf("no batch progress:\n%s", r.stderr)
+	}
+}
+
+// Nothing works the queue here: jobs stay available.
+func TestSameNameIsOneJob(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := func(args ...string) string {
+		t.Helper()
+		r := b.run(t, false, args...)
+		if r.code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	for _, args := range [][]string{{"ocr", "scans/a.pdf"}, {"passport", "passports/p.jpg"}, {"backup"}} {
+		first := id(args...)
+		if again := id(args...); again != first {
+			t.Errorf("%v twice made jobs %s and %s", args, first, again)
+		}
+	}
+	if id("ocr", "scans/a.pdf") == id("ocr", "scans/b.pdf") {
+		t.Error("two names made one job")
+	}
+	if id("restore", "--latest", "--yes") == id("restore", "--latest", "--yes") {
+		t.Error("restores are deduplicated; each request should be its own job")
+	}
+
+	r := b.run(t, false, "status", id("passport", "passports/p.jpg"), "--json")
+	if r.code != exitOK {
+		t.Fatalf("status: exit %d: %s", r.code, r.stderr)
+	}
+	if v := decodeView(t, r.stdout); v["state"] != "available" || v["output"] != nil {
+		t.Errorf("status %v", v)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command"},
+		{[]string{"scan", "a.pdf"}, `unknown command "scan"`},
+		{[]string{"ocr"}, "exactly one NAME"},
+		{[]string{"ocr", "a.pdf", "b.pdf"}, "exactly one NAME"},
+		{[]string{"ocr", ""}, "NAME is empty"},
+		{[]string{"ocr", "a.pdf", "--speed"}, "flag provided but not defined: -speed"},
+		{[]string{"passport", "--wait"}, "exactly one NAME"},
+		{[]string{"backup", "now"}, "takes no arguments"},
+		{[]string{"migrate-files", "--field", "core_document"}, `--field "core_document" is not TABLE.COLUMN`},
+		{[]string{"migrate-files", "--field", "a.b;drop"}, "is not TABLE.COLUMN"},
+		{[]string{"migrate-files", "--batch-size", "-5"}, "negative"},
+		{[]string{"restore", "x.psql.bin"}, "add --yes"},
+		{[]string{"restore", "--yes"}, "NAME or --latest"},
+		{[]string{"restore", "x.psql.bin", "--latest", "--yes"}, "not both"},
+		{[]string{"status", "abc"}, `JOB_ID "abc" is not a job id`},
+		{[]string{"status", "0"}, "is not a job id"},
+		{[]string{"url"}, "exactly one NAME"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			// No environment: usage errors come before any configuration.
+			code := run(context.Background(), tt.args, nil, &streams{stdout: &stdout, stderr: &stderr})
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q does not say %q", stderr.String(), tt.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q on a usage error", stdout.String())
+			}
+		})
+	}
+}
+
+func TestInfrastructureErrors(t *testing.T) {
+	t.Parallel()
+	unmigrated := testbed.NewDatabase(t)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no configuration", map[string]string{}, "DATABASE_URL: not set"},
+		{"database down", map[string]string{"DATABASE_URL": "postgres://app:secret-pw@127.0.0.1:1/app?connect_timeout=2", "MEDIA_ROOT": "/srv"}, "insert"},
+		{"river tables missing", map[string]string{"DATABASE_URL": unmigrated, "MEDIA_ROOT": "/srv"}, "run `worker migrate` first"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"ocr", "a.pdf"}, tt.env, &streams{stdout: &stdout, stderr: &stderr})
+			if code != exitInfra || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitInfra, tt.want)
+			}
+			if strings.Contains(stderr.String(), "secret-pw") {
+				t.Errorf("the password leaked: %s", stderr.String())
+			}
+		})
+	}
+	b := setup(t)
+	r := b.run(t, false, "status", "424242")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "job 424242 does not exist") {
+		t.Errorf("status of a missing job: exit %d, %q", r.code, r.stderr)
+	}
+}
