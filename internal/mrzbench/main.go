@@ -2,7 +2,7 @@
 // scores readers on them; scripts/bench/passport.sh drives it.
 //
 //	mrzbench gen -n 150 -negatives 20 -seed 1 DIR    write DIR/*.jpg|png and DIR/truth.json
-//	mrzbench read DIR                                 read with mrzscan, print rows and a JSON summary
+//	mrzbench read [-shrink PX] [-scenes card,photo] DIR   read with mrzscan, print rows and a JSON summary
 //	mrzbench baseline DIR                             score DIR/<file>.txt (tesseract CLI output) with the strict parser
 package main
 
@@ -195,6 +195,7 @@ func read(args []string) error {
 	budget := fl.Duration("budget", mrzscan.DefaultTimeBudget, "time budget per document")
 	only := fl.String("only", "", "read only this file")
 	shrink := fl.Int("shrink", 0, "shrink each image to this long edge first, as a thumbnail (images only)")
+	scenes := fl.String("scenes", "", "comma-separated scenes to read (card, photo, scan); empty for all")
 	fl.Parse(args)
 	dir := fl.Arg(0)
 	samples, err := load(dir)
@@ -217,6 +218,9 @@ func read(args []string) error {
 	var sc score
 	for _, s := range samples {
 		if *only != "" && s.File != *only {
+			continue
+		}
+		if *scenes != "" && !slices.Contains(strings.Split(*scenes, ","), string(s.Scene)) {
 			continue
 		}
 		path := filepath.Join(dir, s.File)
