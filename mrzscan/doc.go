@@ -32,6 +32,10 @@
 //     as the simplest readers do. Config.TimeBudget bounds it all: when it
 //     is spent, the best reading so far (most checks passed) is returned.
 //
+// A budget spent before every candidate zone of a page was read once
+// (engines busy with other jobs, a slow machine) is reported as a retryable
+// error wrapping context.DeadlineExceeded, never as "no zone".
+//
 // A zone whose glyphs are under 14 pixels high in the original (a
 // thumbnail) counts as valid only when two attempts read it the same: at
 // that size two misread characters can cancel out in a check digit, and a

@@ -266,3 +266,18 @@ func TestReadSmallDocumentInLargePhoto(t *testing.T) {
 		t.Errorf("document of 1/7 of the photo's width: %+v, want %+v", mrzgen.FromResult(res), s.Truth)
 	}
 }
+
+// A budget spent before the page was searched (busy engines, a slow
+// machine) is not "no zone": the error is retryable, not bad input.
+func TestBudgetSpentBeforeSearchIsRetryable(t *testing.T) {
+	t.Parallel()
+	r, err := New(testPool, Config{TessdataDir: "../tessdata", TimeBudget: time.Nanosecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := generate(t, 41, mrzgen.Options{Format: passport.TD2, Scene: mrzgen.CardCrop, Turn: 0, DPI: 150})
+	_, err = r.ReadFile(context.Background(), write(t, "card."+card.Ext, card.Data))
+	if err == nil || fault.IsBadInput(err) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "PASSPORT_TIME_BUDGET") {
+		t.Errorf("budget spent at once: %v, want a retryable error naming PASSPORT_TIME_BUDGET", err)
+	}
+}

@@ -127,6 +127,7 @@ func (r *Reader) TessdataDir() string { return r.cfg.TessdataDir }
 // passport.ErrNoMRZ and fault.ErrBadInput; unreadable content matches
 // fault.ErrBadInput; a missing file fs.ErrNotExist.
 func (r *Reader) ReadFile(ctx context.Context, path string) (*passport.Result, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
 	defer cancel()
 	pages, err := r.open(path)
@@ -144,6 +145,12 @@ func (r *Reader) ReadFile(ctx context.Context, path string) (*passport.Result, e
 			if errors.Is(err, passport.ErrNoMRZ) {
 				continue
 			}
+			if best == nil && errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+				return nil, r.incomplete(err)
+			}
+			if best != nil && ctx.Err() != nil {
+				break
+			}
 			return nil, err
 		}
 		if better(res, best) {
@@ -156,12 +163,26 @@ func (r *Reader) ReadFile(ctx context.Context, path string) (*passport.Result, e
 	return finish(best)
 }
 
+// errIncomplete means the time budget ran out before every candidate zone
+// of a page was read once: "no zone" cannot be claimed, since the engines
+// may just have been busy. It is not bad input, so the job is retried.
+var errIncomplete = errors.New("the time budget ran out before the page was searched")
+
+func (r *Reader) incomplete(err error) error {
+	return fmt.Errorf("%w (PASSPORT_TIME_BUDGET %s): %w", errIncomplete, r.cfg.TimeBudget, err)
+}
+
 // ReadImage reads the zone of one decoded, upright image.
 func (r *Reader) ReadImage(ctx context.Context, img image.Image) (*passport.Result, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
 	defer cancel()
 	res, err := r.read(ctx, imgutil.Gray(img))
-	if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
+	switch {
+	case errors.Is(err, passport.ErrNoMRZ):
+	case errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil:
+		return nil, r.incomplete(err)
+	case err != nil:
 		return nil, err
 	}
 	return finish(res)
@@ -240,6 +261,7 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 			}
 			s.first(p, z)
 		}
+		s.searched = true
 		// Second pass: other renderings of the zones that gave something.
 		for _, z := range zones {
 			if s.done() {
@@ -315,6 +337,9 @@ type session struct {
 	needConfirm bool
 	valids      []*passport.Result
 	confirmed   *passport.Result
+	// searched is set once every candidate zone was read once, after which
+	// finding nothing means there is no zone.
+	searched bool
 }
 
 // minSureGlyph is the glyph height, in original pixels, under which one
@@ -347,6 +372,9 @@ func (s *session) result() (*passport.Result, error) {
 		return nil, s.err
 	}
 	if s.best == nil {
+		if !s.searched && s.ctx.Err() != nil {
+			return nil, s.ctx.Err()
+		}
 		return nil, passport.ErrNoMRZ
 	}
 	return s.best, nil
