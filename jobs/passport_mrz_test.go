@@ -87,9 +87,9 @@ func TestPassportMRZJob(t *testing.T) {
 		}
 		return s
 	}
-	photo := gen(mrzgen.Options{Format: passport.TD3, Scene: mrzgen.PhonePhoto, DPI: 250, Turn: 90})
-	card := gen(mrzgen.Options{Format: passport.TD1, Scene: mrzgen.CardCrop, DPI: 300, Turn: 0})
-	broken := gen(mrzgen.Options{Format: passport.TD2, Scene: mrzgen.CardCrop, DPI: 300, Turn: 0, BreakCheck: true})
+	photo := gen(mrzgen.Options{Format: passport.TD3, Scene: mrzgen.PhonePhoto, DPI: 200, Turn: 90})
+	card := gen(mrzgen.Options{Format: passport.TD1, Scene: mrzgen.CardCrop, DPI: 200, Turn: 0})
+	broken := gen(mrzgen.Options{Format: passport.TD2, Scene: mrzgen.CardCrop, DPI: 200, Turn: 0, BreakCheck: true})
 	blank := gen(mrzgen.Options{Format: passport.TD3, Scene: mrzgen.ScanPage, DPI: 150, Turn: 0, Negative: true})
 	decode := func(s mrzgen.Sample) image.Image {
 		img, _, err := image.Decode(bytes.NewReader(s.Data))
@@ -116,7 +116,7 @@ func TestPassportMRZJob(t *testing.T) {
 	}
 
 	cfg := config.Config{
-		Passport: config.Passport{TessdataDir: "../tessdata", TimeBudget: 30 * time.Second, MaxPages: 5},
+		Passport: config.Passport{TessdataDir: "../tessdata", TimeBudget: 90 * time.Second, MaxPages: 5},
 		OCR:      config.OCR{MaxPixels: 100_000_000},
 	}
 	reg, err := Register(Deps{Config: cfg, Storage: store, Pool: db, Temp: temp, OCR: engines})

@@ -53,7 +53,8 @@ type Config struct {
 	MaxPixels int64
 	// Now places two-digit years; zero means the time of each read.
 	Now time.Time
-	// Logger receives debugging notes; nil means slog.Default().
+	// Logger receives a debug line per page (attempts, time, outcome); nil
+	// means slog.Default().
 	Logger *slog.Logger
 }
 
@@ -116,9 +117,6 @@ func FindTessdata(dir string) (string, error) {
 	}
 	return "", fmt.Errorf("no %s.traineddata found in %v: set PASSPORT_TESSDATA_DIR to the repository's tessdata/ folder", Language, cands)
 }
-
-// TessdataDir is the folder the model is loaded from.
-func (r *Reader) TessdataDir() string { return r.cfg.TessdataDir }
 
 // ReadFile reads the zone of the image or PDF at path (format sniffed from
 // the content; every page of a PDF and of a multi-page TIFF is tried until
@@ -235,6 +233,10 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 		return nil, passport.ErrNoMRZ
 	}
 	s := &session{r: r, ctx: ctx, found: map[zoneKey]*bool{}}
+	defer func(start time.Time) {
+		r.cfg.Logger.DebugContext(ctx, "mrz page read", slog.Int("attempts", s.tries),
+			slog.Duration("took", time.Since(start)), slog.Bool("zone", s.best != nil), slog.Bool("valid", s.best != nil && s.best.Valid))
+	}(time.Now())
 	var p *page
 	var dirs []float64
 	for _, edge := range workEdges {
