@@ -16,6 +16,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/worker --create-home worker
 COPY --from=build /out/worker /out/enqueue /usr/local/bin/
+# The MRZ model (BSD 3-Clause, notice beside it), where the worker looks by default.
+COPY tessdata/ /usr/local/share/revisbali-worker/tessdata/
 USER worker
 ENV WORKER_HTTP_ADDR=0.0.0.0:9090 OMP_THREAD_LIMIT=1
 EXPOSE 9090

@@ -30,13 +30,14 @@ type Config struct {
 	AppEnv      string `env:"APP_ENV" envDefault:"dev"`
 	DatabaseURL string `env:"DATABASE_URL"`
 
-	Storage Storage
-	Migrate Migrate
-	Backup  Backup
-	Temp    Temp
-	Worker  Worker
-	OCR     OCR
-	UI      UI
+	Storage  Storage
+	Migrate  Migrate
+	Backup   Backup
+	Temp     Temp
+	Worker   Worker
+	OCR      OCR
+	Passport Passport
+	UI       UI
 }
 
 // Storage holds the settings shared with django-storages and Django's
@@ -176,6 +177,7 @@ func (c *Config) validate() []error {
 	problems = append(problems, c.Worker.validate()...)
 	problems = append(problems, c.OCR.validate()...)
 	problems = append(problems, c.UI.validate()...)
+	problems = append(problems, c.Passport.validate()...)
 	return problems
 }
 

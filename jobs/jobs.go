@@ -155,6 +155,17 @@ type Registry struct {
 func Register(deps Deps) (*Registry, error) {
 	r := &Registry{Workers: river.NewWorkers()}
 	// One line per kind with a worker: if err := add(r, KindX, &xWorker{deps: deps}); err != nil { return nil, err }
+	// The passport reader loads its model at registration; callers without
+	// an OCR pool (tests of other kinds) leave it out.
+	if deps.Storage != nil && deps.Temp != nil && deps.OCR != nil {
+		w, err := newPassportMRZWorker(deps)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(r, KindPassportMRZ, w); err != nil {
+			return nil, err
+		}
+	}
 	if err := add(r, KindOCRDocument, &ocrDocumentWorker{deps: deps}); err != nil {
 		return nil, err
 	}

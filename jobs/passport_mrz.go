@@ -1,6 +1,15 @@
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/revisbali/worker/mrzscan"
+	"github.com/revisbali/worker/passport"
+)
 
 // PassportMRZArgs asks for the machine-readable zone of a passport, ID card
 // or visa scan.
@@ -15,4 +24,48 @@ func (PassportMRZArgs) Kind() string { return KindPassportMRZ }
 // InsertOpts makes one name one job, as for OCRDocumentArgs.
 func (PassportMRZArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueuePassport, MaxAttempts: 5, UniqueOpts: uniqueByName()}
+}
+
+// passportMRZWorker reads the zone of a stored image or PDF. Its output is
+// passport.Result: every field, each check's verdict, the corrections made
+// and a confidence. A file without a zone cancels the job ("no
+// machine-readable zone found"); a zone whose checks fail completes with
+// valid false.
+type passportMRZWorker struct {
+	river.WorkerDefaults[PassportMRZArgs]
+	deps   Deps
+	reader *mrzscan.Reader
+}
+
+func newPassportMRZWorker(deps Deps) (*passportMRZWorker, error) {
+	cfg := deps.Config.Passport
+	reader, err := mrzscan.New(deps.OCR, mrzscan.Config{
+		TessdataDir: cfg.TessdataDir,
+		TimeBudget:  cfg.TimeBudget,
+		MaxPages:    cfg.MaxPages,
+		MaxPixels:   deps.Config.OCR.MaxPixels,
+		Logger:      deps.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("passport_mrz: %w", err)
+	}
+	return &passportMRZWorker{deps: deps, reader: reader}, nil
+}
+
+func (w *passportMRZWorker) Timeout(*river.Job[PassportMRZArgs]) time.Duration {
+	return timeoutOf(KindPassportMRZ)
+}
+
+func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZArgs]) error {
+	var res *passport.Result
+	err := w.deps.Temp.WithLocalPath(ctx, w.deps.Storage, job.Args.Name, func(path string) error {
+		var err error
+		res, err = w.reader.ReadFile(ctx, path)
+		return err
+	})
+	if err != nil {
+		return RiverError(ctx, fmt.Errorf("passport %s: %w", job.Args.Name, err))
+	}
+	res.Name = job.Args.Name
+	return recordOutput(ctx, res)
 }

@@ -24,6 +24,7 @@ export MEDIA_ROOT="$demo/media"
 export WORKER_TMPDIR="$demo/tmp"
 export WORKER_HTTP_ADDR="127.0.0.1:$port"
 export OMP_THREAD_LIMIT=1
+export PASSPORT_TESSDATA_DIR="$root/tessdata"
 
 files=(demo/invoice-scan.png demo/sponsor-letter.pdf)
 if [[ "${CLOUD:-}" == 1 ]]; then

@@ -39,7 +39,7 @@ func startWorker(t *testing.T, bin string, env map[string]string) []string {
 	cmd := exec.Command(bin)
 	cmd.Env = pythonEnv(env)
 	cmd.Env = append(cmd.Env, "WORKER_HTTP_ADDR=127.0.0.1:0", "WORKER_TMPDIR="+t.TempDir(), "OMP_THREAD_LIMIT=1",
-		"WORKER_QUEUE_OCR=1", "WORKER_QUEUE_PASSPORT=1")
+		"WORKER_QUEUE_OCR=1", "WORKER_QUEUE_PASSPORT=1", "PASSPORT_TESSDATA_DIR="+mustAbs("../../tessdata"))
 	logs, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mrzscan
+
+const raceDetector = false

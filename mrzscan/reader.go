@@ -1,0 +1,617 @@
+package mrzscan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/imgutil"
+	"github.com/revisbali/worker/ocr"
+	"github.com/revisbali/worker/passport"
+)
+
+// Language is the Tesseract model of machine-readable zones, loaded as
+// Language + ".traineddata" from Config.TessdataDir.
+const Language = "mrz"
+
+// Alphabet is every character a zone may hold.
+const Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+
+// Defaults of Config.
+const (
+	DefaultTimeBudget = 8 * time.Second
+	DefaultMaxPages   = 20
+	DefaultDPI        = 300
+)
+
+// Recognizer reads text off an image; *ocr.Pool is one.
+type Recognizer interface {
+	Recognize(ctx context.Context, img image.Image, req ocr.Request) (ocr.Recognition, error)
+}
+
+// Config tunes a Reader. Zero fields take defaults.
+type Config struct {
+	// TessdataDir holds mrz.traineddata; "" means FindTessdata("").
+	TessdataDir string
+	// TimeBudget bounds the recognition attempts of one document: when it
+	// is spent, the best reading so far is returned.
+	TimeBudget time.Duration
+	// MaxPages refuses longer PDFs before any page is rendered.
+	MaxPages int
+	// DPI is the resolution PDF pages are rendered at.
+	DPI float64
+	// MaxPixels bounds one image or page, checked before decoding.
+	MaxPixels int64
+	// Now places two-digit years; zero means the time of each read.
+	Now time.Time
+	// Logger receives a debug line per page (attempts, time, outcome); nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// Reader finds and reads machine-readable zones in images and PDFs. It is
+// safe for concurrent use.
+type Reader struct {
+	rec Recognizer
+	cfg Config
+}
+
+// New returns a Reader recognising with rec. It checks that the MRZ model
+// is where cfg says.
+func New(rec Recognizer, cfg Config) (*Reader, error) {
+	dir, err := FindTessdata(cfg.TessdataDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TessdataDir = dir
+	if cfg.TimeBudget <= 0 {
+		cfg.TimeBudget = DefaultTimeBudget
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = DefaultMaxPages
+	}
+	if cfg.DPI <= 0 {
+		cfg.DPI = DefaultDPI
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = imgutil.DefaultMaxPixels
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Reader{rec: rec, cfg: cfg}, nil
+}
+
+// FindTessdata returns dir when it holds mrz.traineddata, or, for an empty
+// dir, the first of ./tessdata, tessdata/ beside the executable and
+// /usr/local/share/revisbali-worker/tessdata that does.
+func FindTessdata(dir string) (string, error) {
+	has := func(d string) bool {
+		st, err := os.Stat(filepath.Join(d, Language+".traineddata"))
+		return err == nil && st.Mode().IsRegular()
+	}
+	if dir != "" {
+		if !has(dir) {
+			return "", fmt.Errorf("PASSPORT_TESSDATA_DIR: %s holds no %s.traineddata (the repository ships it in tessdata/)", dir, Language)
+		}
+		return dir, nil
+	}
+	cands := []string{"tessdata"}
+	if exe, err := os.Executable(); err == nil {
+		cands = append(cands, filepath.Join(filepath.Dir(exe), "tessdata"))
+	}
+	cands = append(cands, "/usr/local/share/revisbali-worker/tessdata")
+	for _, c := range cands {
+		if has(c) {
+			return filepath.Abs(c)
+		}
+	}
+	return "", fmt.Errorf("no %s.traineddata found in %v: set PASSPORT_TESSDATA_DIR to the repository's tessdata/ folder", Language, cands)
+}
+
+// ReadFile reads the zone of the image or PDF at path (format sniffed from
+// the content; every page of a PDF and of a multi-page TIFF is tried until
+// one holds a valid zone). It returns the best reading: valid if any page
+// gave a valid one. A file with no zone gives an error matching both
+// passport.ErrNoMRZ and fault.ErrBadInput; unreadable content matches
+// fault.ErrBadInput; a missing file fs.ErrNotExist.
+func (r *Reader) ReadFile(ctx context.Context, path string) (*passport.Result, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
+	defer cancel()
+	pages, err := r.open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer pages.Close()
+	var best *passport.Result
+	for i := range pages.Len() {
+		if best != nil && ctx.Err() != nil {
+			break
+		}
+		res, err := r.readPage(ctx, pages, i)
+		if err != nil {
+			if errors.Is(err, passport.ErrNoMRZ) {
+				continue
+			}
+			if best == nil && errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+				return nil, r.incomplete(err)
+			}
+			if best != nil && ctx.Err() != nil {
+				break
+			}
+			return nil, err
+		}
+		if better(res, best) {
+			best = res
+		}
+		if best.Valid {
+			break
+		}
+	}
+	return finish(best)
+}
+
+// errIncomplete means the time budget ran out before every candidate zone
+// of a page was read once: "no zone" cannot be claimed, since the engines
+// may just have been busy. It is not bad input, so the job is retried.
+var errIncomplete = errors.New("the time budget ran out before the page was searched")
+
+func (r *Reader) incomplete(err error) error {
+	return fmt.Errorf("%w (PASSPORT_TIME_BUDGET %s): %w", errIncomplete, r.cfg.TimeBudget, err)
+}
+
+// ReadImage reads the zone of one decoded, upright image.
+func (r *Reader) ReadImage(ctx context.Context, img image.Image) (*passport.Result, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
+	defer cancel()
+	res, err := r.read(ctx, imgutil.Gray(img))
+	switch {
+	case errors.Is(err, passport.ErrNoMRZ):
+	case errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil:
+		return nil, r.incomplete(err)
+	case err != nil:
+		return nil, err
+	}
+	return finish(res)
+}
+
+func finish(best *passport.Result) (*passport.Result, error) {
+	if best == nil {
+		return nil, ErrNoZone
+	}
+	return best, nil
+}
+
+// ErrNoZone is returned when a document holds no machine-readable zone. It
+// matches passport.ErrNoMRZ and fault.ErrBadInput (no retry can find one),
+// and its message is passport.ErrNoMRZ's.
+var ErrNoZone error = noZone{}
+
+type noZone struct{}
+
+func (noZone) Error() string { return passport.ErrNoMRZ.Error() }
+func (noZone) Is(target error) bool {
+	return target == passport.ErrNoMRZ || target == fault.ErrBadInput
+}
+
+func (r *Reader) readPage(ctx context.Context, pages pageSource, i int) (*passport.Result, error) {
+	if text := pages.Text(i); text != "" {
+		// A PDF made by software may carry the zone in its text layer.
+		if res, err := passport.ParseText(text, r.parseOptions()); err == nil && res.Valid {
+			return res, nil
+		}
+	}
+	g, err := pages.Page(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	return r.read(ctx, g)
+}
+
+func (r *Reader) parseOptions() passport.ParseOptions {
+	return passport.ParseOptions{Now: r.cfg.Now}
+}
+
+// glyph heights (pixels) tried, first the one Tesseract reads best.
+var glyphHeights = []float64{34, 26, 44}
+
+// read locates and reads the zone of one upright gray image. It returns
+// passport.ErrNoMRZ (unwrapped by fault) when nothing zone-like was read.
+func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, error) {
+	if g.Rect.Dx() < 16 || g.Rect.Dy() < 16 {
+		return nil, passport.ErrNoMRZ
+	}
+	s := &session{r: r, ctx: ctx, found: map[zoneKey]*bool{}}
+	defer func(start time.Time) {
+		r.cfg.Logger.DebugContext(ctx, "mrz page read", slog.Int("attempts", s.tries),
+			slog.Duration("took", time.Since(start)), slog.Bool("zone", s.best != nil), slog.Bool("valid", s.best != nil && s.best.Valid))
+	}(time.Now())
+	var p *page
+	var dirs []float64
+	for _, edge := range workEdges {
+		if p != nil && (s.best != nil || max(g.Rect.Dx(), g.Rect.Dy()) < edge*3/2) {
+			break
+		}
+		// A finer working copy when the coarse one held nothing: a small
+		// document in a big photo.
+		p = newPage(g, edge)
+		dirs = p.orientations()
+		var zones []zone
+		for _, deg := range dirs {
+			zones = append(zones, p.frame(deg).zones()...)
+		}
+		zones = distinct(zones)
+		const maxZones = 4
+		if len(zones) > maxZones {
+			zones = zones[:maxZones]
+		}
+		// First pass: every candidate zone once, as the locator guessed it.
+		for _, z := range zones {
+			if s.done() {
+				return s.result()
+			}
+			s.first(p, z)
+		}
+		s.searched = true
+		// Second pass: other renderings of the zones that gave something.
+		for _, z := range zones {
+			if s.done() {
+				return s.result()
+			}
+			s.more(p, z)
+		}
+	}
+	// Last resort: the whole image, as the simplest readers do; it catches
+	// zones the locator missed (glare, unusual layouts).
+	for _, deg := range dirs[:1] {
+		for _, flip := range []bool{false, true} {
+			if s.done() {
+				return s.result()
+			}
+			s.whole(p, deg, flip)
+		}
+	}
+	return s.result()
+}
+
+// distinct sorts zones by score and drops those overlapping a better one
+// in the same frame.
+func distinct(zs []zone) []zone {
+	sortZones(zs)
+	var out []zone
+	for _, z := range zs {
+		dup := false
+		for _, o := range out {
+			if o.f == z.f && overlap(o.b, z.b) > 0.6 {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, z)
+		}
+	}
+	return out
+}
+
+func sortZones(zs []zone) {
+	slices.SortStableFunc(zs, func(a, b zone) int { return cmp.Compare(b.score, a.score) })
+}
+
+func overlap(a, b box) float64 {
+	x0, y0, x1, y1 := max(a.x0, b.x0), max(a.y0, b.y0), min(a.x1, b.x1), min(a.y1, b.y1)
+	if x1 <= x0 || y1 <= y0 {
+		return 0
+	}
+	inter := float64((x1 - x0) * (y1 - y0))
+	return inter / math.Min(float64(a.w()*a.h()), float64(b.w()*b.h()))
+}
+
+// session is one image's attempts and the best reading so far.
+type session struct {
+	r     *Reader
+	ctx   context.Context
+	best  *passport.Result
+	err   error
+	tries int
+	// found records the zones that gave a zone-like reading, and whether
+	// that was turned by 180 degrees against the locator's guess.
+	found map[zoneKey]*bool
+	// readings holds the lines of every plausible reading, by line count,
+	// for voting across attempts.
+	readings map[int][][]string
+	// lowRes is set while a zone with glyphs under minSureGlyph original
+	// pixels is read: a valid reading of it is trusted only once a second
+	// attempt reads the same zone, since at that size two misread
+	// characters can cancel out in a check digit.
+	lowRes      bool
+	needConfirm bool
+	valids      []*passport.Result
+	confirmed   *passport.Result
+	// searched is set once every candidate zone was read once, after which
+	// finding nothing means there is no zone.
+	searched bool
+}
+
+// minSureGlyph is the glyph height, in original pixels, under which one
+// valid reading is not enough.
+const minSureGlyph = 14
+
+func (s *session) done() bool {
+	if s.err != nil || s.ctx.Err() != nil {
+		return true
+	}
+	if s.needConfirm {
+		return s.confirmed != nil
+	}
+	return s.best != nil && s.best.Valid
+}
+
+func (s *session) result() (*passport.Result, error) {
+	s.vote()
+	switch {
+	case s.confirmed != nil:
+		s.best = s.confirmed
+	case s.needConfirm && s.best != nil && s.best.Valid:
+		// Not trusted: the check "confirmed" fails, so Valid is false.
+		s.best.Checks["confirmed"] = false
+		s.best.Valid = false
+		s.best.Confidence *= 0.5
+		s.best.Warnings = append(s.best.Warnings, "small print: the zone read valid once, but no second attempt read it the same")
+	}
+	if s.err != nil && s.best == nil {
+		return nil, s.err
+	}
+	if s.best == nil {
+		if !s.searched && s.ctx.Err() != nil {
+			return nil, s.ctx.Err()
+		}
+		return nil, passport.ErrNoMRZ
+	}
+	return s.best, nil
+}
+
+type zoneKey struct {
+	f *frame
+	b box
+}
+
+// first reads candidate z once, deskewed and upright as the locator
+// guessed, then the other way up if that held nothing zone-like.
+func (s *session) first(p *page, z zone) {
+	s.lowRes = z.lineH/p.s < minSureGlyph
+	up := s.crop(p, z, glyphHeights[0], false)
+	key := zoneKey{z.f, z.b}
+	for _, flip := range []bool{false, true} {
+		img := up
+		if flip {
+			img = rotate180(up)
+		}
+		if s.recognise(stretch(img), ocr.SegSingleBlock) {
+			s.found[key] = &flip
+			return
+		}
+		if s.done() {
+			return
+		}
+	}
+}
+
+// more reads a candidate that gave a zone-like reading in other ways:
+// background flattened, line by line, smaller and larger glyphs.
+func (s *session) more(p *page, z zone) {
+	flip := s.found[zoneKey{z.f, z.b}]
+	if flip == nil {
+		return
+	}
+	s.lowRes = z.lineH/p.s < minSureGlyph
+	up := s.crop(p, z, glyphHeights[0], *flip)
+	flat := flatten(up, int(glyphHeights[0]))
+	steps := []func(){
+		func() { s.recognise(flat, ocr.SegSingleBlock) },
+		func() { s.lines(binarise(flat)) },
+	}
+	for _, gh := range glyphHeights[1:] {
+		steps = append(steps, func() { s.recognise(stretch(s.crop(p, z, gh, *flip)), ocr.SegSingleBlock) })
+	}
+	for _, step := range steps {
+		if s.done() {
+			return
+		}
+		step()
+	}
+}
+
+// crop cuts zone z out deskewed, upright by the locator's guess (turned
+// once more when flip), with glyphs glyphH pixels high.
+func (s *session) crop(p *page, z zone, glyphH float64, flip bool) *image.Gray {
+	g := p.crop(z, 0, glyphH, 1.2, 0.9, false)
+	if d := skew(binarise(g)); math.Abs(d) >= 0.2 {
+		g = p.crop(z, d, glyphH, 1.2, 0.9, false)
+	}
+	if z.upside != flip {
+		g = rotate180(g)
+	}
+	return g
+}
+
+// lines recognises each line of a binarised zone on its own and parses
+// them together.
+func (s *session) lines(b *image.Gray) {
+	rects := splitLines(b)
+	if len(rects) < 2 || len(rects) > 4 {
+		return
+	}
+	text := ""
+	for _, rc := range rects {
+		if s.ctx.Err() != nil {
+			return
+		}
+		line := pad(b.SubImage(rc).(*image.Gray), 0)
+		rec, err := s.r.rec.Recognize(s.ctx, pad(line, 16), s.request(ocr.SegSingleLine))
+		if err != nil {
+			s.fail(err)
+			return
+		}
+		text += rec.Text + "\n"
+	}
+	s.consider(text)
+}
+
+// whole reads the entire image turned by deg (+180 when flip).
+func (s *session) whole(p *page, deg float64, flip bool) {
+	s.lowRes = false
+	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
+	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
+	// card or passport page, within a second of Tesseract.
+	k := min(3, 1600/float64(max(w, h)))
+	s.recognise(stretch(p.upright(deg, k, flip)), ocr.SegAuto)
+}
+
+// recognise runs Tesseract on img and keeps the reading if it is the best
+// so far. It reports whether the text held anything zone-like.
+func (s *session) recognise(img *image.Gray, psm ocr.PageSegMode) bool {
+	if s.ctx.Err() != nil {
+		return false
+	}
+	s.tries++
+	rec, err := s.r.rec.Recognize(s.ctx, pad(img, 20), s.request(psm))
+	if err != nil {
+		s.fail(err)
+		return false
+	}
+	return s.consider(rec.Text)
+}
+
+func (s *session) consider(text string) bool {
+	res, err := passport.ParseText(text, s.r.parseOptions())
+	if err != nil || !plausible(res) {
+		return false
+	}
+	if better(res, s.best) {
+		s.best = res
+	}
+	if res.Valid {
+		if s.lowRes {
+			s.needConfirm = true
+		}
+		for _, v := range s.valids {
+			if slices.Equal(v.MRZ, res.MRZ) {
+				s.confirmed = v
+			}
+		}
+		s.valids = append(s.valids, res)
+	}
+	if s.readings == nil {
+		s.readings = map[int][][]string{}
+	}
+	s.readings[len(res.RawMRZ)] = append(s.readings[len(res.RawMRZ)], res.RawMRZ)
+	return true
+}
+
+// vote tries every combination of lines from the readings so far (line 1
+// from one attempt, line 2 from another): each attempt often gets a
+// different line right. A combination is taken only if it is valid.
+func (s *session) vote() {
+	if s.best == nil || s.best.Valid {
+		return
+	}
+	for n, rs := range s.readings {
+		if len(rs) < 2 {
+			continue
+		}
+		rs = rs[max(0, len(rs)-6):]
+		idx := make([]int, n)
+		for {
+			lines := make([]string, n)
+			for i := range n {
+				lines[i] = rs[idx[i]][i]
+			}
+			if res, err := passport.Parse(lines, s.r.parseOptions()); err == nil && better(res, s.best) {
+				s.best = res
+				if res.Valid {
+					return
+				}
+			}
+			k := 0
+			for k < n {
+				idx[k]++
+				if idx[k] < len(rs) {
+					break
+				}
+				idx[k] = 0
+				k++
+			}
+			if k == n {
+				break
+			}
+		}
+	}
+}
+
+func (s *session) fail(err error) {
+	if s.ctx.Err() != nil {
+		return // the budget is spent: keep what was read
+	}
+	s.err = err
+}
+
+func (s *session) request(psm ocr.PageSegMode) ocr.Request {
+	return ocr.Request{
+		Languages:   []string{Language},
+		TessdataDir: s.r.cfg.TessdataDir,
+		PageSegMode: psm,
+		Whitelist:   Alphabet,
+		DPI:         300,
+	}
+}
+
+// plausible tells a zone read badly from text that merely looks like one:
+// at least two of its check digits pass. Random text passes each with
+// probability 1/10.
+func plausible(r *passport.Result) bool {
+	n := 0
+	for _, k := range []string{"document_number", "birth_date", "expiry_date", "composite", "personal_number"} {
+		if r.Checks[k] {
+			n++
+		}
+	}
+	return r.Valid || n >= 2
+}
+
+// better reports whether r beats best: valid first, then more checks
+// passed, then fewer corrections.
+func better(r, best *passport.Result) bool {
+	if best == nil {
+		return true
+	}
+	if r.Valid != best.Valid {
+		return r.Valid
+	}
+	rp, bp := passed(r), passed(best)
+	if rp != bp {
+		return rp > bp
+	}
+	return len(r.Corrections) < len(best.Corrections)
+}
+
+func passed(r *passport.Result) int {
+	n := 0
+	for _, ok := range r.Checks {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
