@@ -92,8 +92,9 @@ case "${1:-}" in
   down) down ;;
   run)
     shift
-    up
+    # Armed before up, so a start that fails halfway stops what it started.
     trap down EXIT
+    up
     # shellcheck disable=SC1091
     source "$bed/env"
     "$@"
