@@ -64,7 +64,7 @@ func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZ
 		return err
 	})
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("passport %s: %w", job.Args.Name, err))
+		return RiverError(ctx, fmt.Errorf("passport %q: %w", job.Args.Name, err))
 	}
 	res.Name = job.Args.Name
 	return recordOutput(ctx, res)
