@@ -152,42 +152,35 @@ func (s *Source) Close() error {
 
 func (s *Source) reader(r io.ReaderAt) io.Reader { return io.NewSectionReader(r, 0, s.size) }
 
+// codec is one format's pair of decoders from the standard library or x/image.
+type codec struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error) // GIF: the first frame
+}
+
+var codecs = map[Format]codec{
+	JPEG: {jpeg.DecodeConfig, jpeg.Decode},
+	PNG:  {png.DecodeConfig, png.Decode},
+	GIF:  {gif.DecodeConfig, gif.Decode},
+	TIFF: {tiff.DecodeConfig, tiff.Decode},
+	WebP: {webp.DecodeConfig, webp.Decode},
+	BMP:  {bmp.DecodeConfig, bmp.Decode},
+}
+
 func (s *Source) decodeConfig(r io.ReaderAt) (image.Config, error) {
-	rd := s.reader(r)
-	switch s.format {
-	case JPEG:
-		return jpeg.DecodeConfig(rd)
-	case PNG:
-		return png.DecodeConfig(rd)
-	case GIF:
-		return gif.DecodeConfig(rd)
-	case TIFF:
-		return tiff.DecodeConfig(rd)
-	case WebP:
-		return webp.DecodeConfig(rd)
-	case BMP:
-		return bmp.DecodeConfig(rd)
+	c, ok := codecs[s.format]
+	if !ok {
+		return image.Config{}, fmt.Errorf("unsupported format %q", s.format)
 	}
-	return image.Config{}, fmt.Errorf("unsupported format %q", s.format)
+	return c.config(s.reader(r))
 }
 
 func (s *Source) decode(r io.ReaderAt) (image.Image, error) {
-	rd := s.reader(r)
-	switch s.format {
-	case JPEG:
-		return jpeg.Decode(rd)
-	case PNG:
-		return png.Decode(rd)
-	case GIF:
-		return gif.Decode(rd) // the first frame
-	case TIFF:
-		return tiff.Decode(rd)
-	case WebP:
-		return webp.Decode(rd)
-	case BMP:
-		return bmp.Decode(rd)
+	c, ok := codecs[s.format]
+	if !ok {
+		return nil, fmt.Errorf("unsupported format %q", s.format)
 	}
-	return nil, fmt.Errorf("unsupported format %q", s.format)
+	return c.decode(s.reader(r))
 }
 
 // Decode decodes the first page of the image file at path, upright.
