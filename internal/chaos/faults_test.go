@@ -2,14 +2,19 @@ package chaos
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,8 +22,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/revisbali/worker/internal/r2proxy"
 	"github.com/revisbali/worker/internal/testbed"
+	"github.com/revisbali/worker/jobs"
 )
 
 // longTest skips unless CHAOS=1: `make chaos` runs these, `make test`
@@ -148,6 +159,115 @@ func TestStorageKilledDuringBackup(t *testing.T) {
 	}
 	if !t.Failed() {
 		report(t, "fault", "versitygw killed (SIGKILL) while a backup runs, restarted 2 s later", fmt.Sprintf("backup completed after %d failed attempts, restored with every row; ready throughout; temp empty", len(r.Errors)))
+	}
+	w.stop()
+}
+
+// versitygw killed with SIGKILL while OCR jobs read their scans from it and
+// save previews, restarted 2 s later: every job completes (retried where
+// the outage hit it), each scan has exactly one preview and it is a whole
+// JPEG, the temp folder is empty and the worker is ready.
+func TestStorageKilledDuringOCR(t *testing.T) {
+	t.Parallel()
+	longTest(t)
+	const n = 120
+	st := newStack(t, false)
+	gw := startGateway(t)
+	maps.Copy(st.env, gw.env())
+	st.reopen(t)
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("scans/outage-%03d.png", i)
+		st.save(t, names[i], textPNG(fmt.Sprintf("RECEIPT %03d PAID %d.00", i, i*13%500)))
+	}
+	e := st.env.clone()
+	e["WORKER_QUEUE_OCR"] = "2"
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "ocr_document")
+
+	ctx := context.Background()
+	client, err := river.NewClient(riverpgxv5.New(st.pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := make([]river.InsertManyParams, n)
+	for i, name := range names {
+		params[i] = river.InsertManyParams{Args: jobs.OCRDocumentArgs{Name: name}}
+	}
+	if _, err := client.InsertMany(ctx, params); err != nil {
+		t.Fatal(err)
+	}
+	finished := func() int {
+		var c int
+		if err := st.pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = 'ocr_document' AND finalized_at IS NOT NULL").Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	waitFor(t, "a sixth of the jobs done", func() bool { return finished() >= n/6 })
+	gw.kill()
+	atKill := finished()
+	if atKill >= n {
+		t.Fatal("every job finished before the kill: the test proves nothing")
+	}
+	time.Sleep(2 * time.Second)
+	gw.restart()
+	deadline := time.Now().Add(10 * time.Minute)
+	for finished() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jobs finished 10 minutes after the outage", finished(), n)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	rows, err := st.pool.Query(ctx, "SELECT id FROM river_job WHERE kind = 'ocr_document' ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	retried := 0
+	for _, id := range ids {
+		j := st.job(t, id)
+		if j.State != rivertype.JobStateCompleted {
+			t.Errorf("job %d: %s after %d attempts: %q", id, j.State, j.Attempt, j.Errors)
+		}
+		if j.Attempt > 1 {
+			retried++
+			t.Logf("job %d retried after: %s", id, last(j.Errors, 1))
+		}
+	}
+	previews := st.names(t, "previews/")
+	want := make([]string, n)
+	for i, name := range names {
+		want[i] = "previews/" + name + ".jpg"
+	}
+	if !slices.Equal(previews, want) {
+		t.Errorf("previews after the outage: %d listed, want one per scan: %v", len(previews), last(previews, 5))
+	}
+	for _, name := range previews {
+		f, err := os.Open(filepath.Join(gw.dir, "media", name))
+		if err != nil {
+			t.Errorf("preview %s: %v", name, err)
+			continue
+		}
+		if _, err := jpeg.Decode(f); err != nil {
+			t.Errorf("preview %s is not a whole JPEG: %v", name, err)
+		}
+		f.Close()
+	}
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+	w.waitReady()
+	if retried == 0 {
+		t.Errorf("no job was retried: the outage hit no job, so the test proves nothing")
+	}
+	if !t.Failed() {
+		report(t, "fault", fmt.Sprintf("versitygw killed (SIGKILL) while %d OCR jobs read scans from S3 (2 OCR slots), restarted 2 s later", n),
+			fmt.Sprintf("%d jobs done at the kill; %d retried, all %d completed; one whole JPEG preview per scan, none extra; temp empty; ready", atKill, retried, n))
 	}
 	w.stop()
 }

@@ -28,10 +28,13 @@ import (
 	"github.com/revisbali/worker/storage"
 )
 
-// The binaries under test, built once by TestMain, and every line any of
-// their processes wrote, for the secrets scan at the end.
+// The binaries under test, built once by TestMain, the repository's
+// tessdata folder (the passport reader's model, which the worker needs to
+// start), and every line any of their processes wrote, for the secrets
+// scan at the end.
 var (
 	workerBin, enqueueBin string
+	tessdataDir           string
 	outputs               = &logbook{}
 )
 
@@ -42,6 +45,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	workerBin, enqueueBin = filepath.Join(dir, "worker"), filepath.Join(dir, "enqueue")
+	if tessdataDir, err = filepath.Abs("../../tessdata"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	for bin, pkg := range map[string]string{workerBin: "../../cmd/worker", enqueueBin: "../../cmd/enqueue"} {
 		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
@@ -117,6 +124,9 @@ func (e env) list() []string {
 		}
 	}
 	out = append(out, "OMP_THREAD_LIMIT=1")
+	if os.Getenv("PASSPORT_TESSDATA_DIR") == "" {
+		out = append(out, "PASSPORT_TESSDATA_DIR="+tessdataDir)
+	}
 	for k, v := range e {
 		out = append(out, k+"="+v)
 	}

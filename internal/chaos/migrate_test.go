@@ -1,0 +1,385 @@
+package chaos
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/internal/r2proxy"
+)
+
+// media is a Django table, core_document, whose file column names one
+// file per row under MEDIA_ROOT, each with content of its own.
+type media struct {
+	sums map[string]string // name -> hex SHA-256 of its content
+}
+
+// newMedia writes n files of about size bytes under root and a row naming
+// each into the database, in key order. Names spread over folders of a
+// thousand, as Django's upload_to with a date does.
+func newMedia(t *testing.T, st *stack, n, size int) *media {
+	t.Helper()
+	ctx := context.Background()
+	root := st.env["MEDIA_ROOT"]
+	names := make([]string, n)
+	sums := make([]string, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				names[i] = fmt.Sprintf("documents/2026/%03d/scan %06d.pdf", i/1000, i)
+				line := fmt.Sprintf("%%PDF-1.4 document %d of %d\n", i, n)
+				data := []byte(strings.Repeat(line, max(1, (size+i%7*len(line))/len(line))))
+				sum := sha256.Sum256(data)
+				sums[i] = hex.EncodeToString(sum[:])
+				path := filepath.Join(root, names[i])
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					errs <- err
+					continue
+				}
+				if err := os.WriteFile(path, data, 0o644); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	_, err := st.pool.Exec(ctx, `CREATE TABLE core_document (id bigserial PRIMARY KEY, title text NOT NULL, file varchar(100) NOT NULL DEFAULT '')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.pool.CopyFrom(ctx, pgx.Identifier{"core_document"}, []string{"title", "file"},
+		pgx.CopyFromSlice(n, func(i int) ([]any, error) { return []any{"document " + strconv.Itoa(i), names[i]}, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &media{sums: make(map[string]string, n)}
+	for i, name := range names {
+		m.sums[name] = sums[i]
+	}
+	return m
+}
+
+// tableDigest sums every row of core_document: the migration only reads
+// the database, so the digest must not change.
+func tableDigest(t *testing.T, st *stack) string {
+	t.Helper()
+	var d string
+	err := st.pool.QueryRow(context.Background(),
+		`SELECT md5(coalesce(string_agg(id || ':' || title || ':' || file, E'\n' ORDER BY id), '')) FROM core_document`).Scan(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// checkBucket compares what the bucket lists under documents/ with the
+// files, name for name, and every stored object's content with its file,
+// read from the gateway's folder (versitygw's posix backend keeps each
+// object as a file named by its key). It returns a description of the
+// first problems found, empty when the bucket is exactly the media.
+func (m *media) checkBucket(t *testing.T, st *stack, gw *gateway) []string {
+	t.Helper()
+	listed := st.names(t, "documents/")
+	var problems []string
+	if extra := len(listed) - len(slices.Compact(slices.Clone(listed))); extra > 0 {
+		problems = append(problems, fmt.Sprintf("%d names listed twice", extra))
+	}
+	for _, name := range listed {
+		if _, ok := m.sums[name]; !ok {
+			problems = append(problems, fmt.Sprintf("%q in the bucket names no file", name))
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range 4 {
+		wg.Go(func() {
+			for name := range next {
+				var problem string
+				data, err := os.ReadFile(filepath.Join(gw.dir, "media", name))
+				if err != nil {
+					problem = fmt.Sprintf("%q not stored: %v", name, err)
+				} else if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != m.sums[name] {
+					problem = fmt.Sprintf("%q stored with other content (%d bytes)", name, len(data))
+				}
+				if problem != "" {
+					mu.Lock()
+					problems = append(problems, problem)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.sums)) {
+		next <- name
+	}
+	close(next)
+	wg.Wait()
+	if len(listed) != len(m.sums) {
+		problems = append(problems, fmt.Sprintf("the bucket lists %d objects for %d files", len(listed), len(m.sums)))
+	}
+	slices.Sort(problems)
+	return last(problems, 10)
+}
+
+// migrationStack is a database with River's tables, a media folder and a
+// private versitygw as the bucket, which a test may kill.
+func migrationStack(t *testing.T) (*stack, *gateway) {
+	t.Helper()
+	st := newStack(t, false)
+	gw := startGateway(t)
+	maps.Copy(st.env, gw.env())
+	st.reopen(t)
+	return st, gw
+}
+
+// batchCounts sums the outputs of the migration's batches.
+type batchCounts struct {
+	Rows, Uploaded, Skipped, Missing, Refused, Failed int
+}
+
+// migrationView is `enqueue status PLAN --wait --json`: the plan with the
+// sums of its batches.
+func migrationView(t *testing.T, e env, plan string) (int, jobResult, batchCounts) {
+	t.Helper()
+	code, r, stderr := enqueueWait(t, e, "status", plan)
+	var c batchCounts
+	if code == 0 || code == 1 {
+		if err := json.Unmarshal(r.Output, &c); err != nil {
+			t.Fatalf("migration output %s: %v", r.Output, err)
+		}
+	} else {
+		t.Fatalf("enqueue status %s --wait: exit %d: %s", plan, code, stderr)
+	}
+	return code, r, c
+}
+
+// batchJobs lists the migration's batch jobs.
+func batchJobs(t *testing.T, st *stack) []job {
+	t.Helper()
+	rows, err := st.pool.Query(context.Background(), `SELECT id FROM river_job WHERE kind = 'migrate_files_batch' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]job, len(ids))
+	for i, id := range ids {
+		out[i] = st.job(t, id)
+	}
+	return out
+}
+
+// waitFor polls cond every 100 ms for up to two minutes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 2 minutes: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// storedCount is the number of objects the gateway holds under documents/,
+// counted on its disk (cheaper than listing while uploads run).
+func storedCount(gw *gateway) int {
+	n := 0
+	_ = filepath.WalkDir(filepath.Join(gw.dir, "media", "documents"), func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// versitygw killed with SIGKILL while migration batches upload, restarted
+// 2 s later: every batch completes (retried where the outage hit it), the
+// bucket holds every file exactly once with its content, the database is
+// untouched, the temp folder is empty and the worker is ready.
+func TestStorageKilledDuringMigration(t *testing.T) {
+	t.Parallel()
+	longTest(t)
+	const n = 3000
+	st, gw := migrationStack(t)
+	m := newMedia(t, st, n, 16<<10)
+	before := tableDigest(t, st)
+	e := st.env.clone()
+	e["WORKER_QUEUE_STORAGE"] = "2"
+	e["MIGRATE_CONCURRENCY"] = "4"
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "migrate_files_batch")
+
+	code, stdout, stderr := cli(t, e, "migrate-files", "--field", "core_document.file", "--batch-size", "200")
+	if code != 0 {
+		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
+	}
+	plan := strings.TrimSpace(stdout)
+	waitFor(t, "a tenth of the files uploaded", func() bool { return storedCount(gw) >= n/10 })
+	gw.kill()
+	atKill := storedCount(gw)
+	if atKill >= n {
+		t.Fatalf("every file was uploaded before the kill: the test proves nothing; make the files more or larger")
+	}
+	time.Sleep(2 * time.Second) // down long enough for uploads in flight to fail
+	gw.restart()
+
+	code, r, c := migrationView(t, e, plan)
+	if code != 0 || r.State != "completed" {
+		t.Errorf("migration with the storage killed: exit %d, state %s, errors %+v", code, r.State, r.Errors)
+	}
+	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
+		t.Errorf("batch totals %+v, want %d rows all uploaded or skipped", c, n)
+	}
+	retried := 0
+	for _, b := range batchJobs(t, st) {
+		if b.State != rivertype.JobStateCompleted {
+			t.Errorf("batch %d: %s after %d attempts, errors %q", b.ID, b.State, b.Attempt, b.Errors)
+		}
+		if b.Attempt > 1 {
+			retried++
+			t.Logf("batch %d retried: %s", b.ID, last(b.Errors, 1))
+		}
+	}
+	if problems := m.checkBucket(t, st, gw); len(problems) > 0 {
+		t.Errorf("the bucket is not the media after the outage:\n%s", strings.Join(problems, "\n"))
+	}
+	if after := tableDigest(t, st); after != before {
+		t.Errorf("the migration changed core_document")
+	}
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+	w.waitReady()
+	if retried == 0 {
+		t.Errorf("no batch was retried: the outage hit no upload, so the test proves nothing")
+	}
+	if !t.Failed() {
+		report(t, "fault", fmt.Sprintf("versitygw killed (SIGKILL) while migration batches upload (%d files of 16 KiB, batches of 200), restarted 2 s later", n),
+			fmt.Sprintf("%d files stored at the kill; %d batches retried, all completed; %d uploaded + %d skipped (already there, same SHA-256) = %d rows; the bucket lists each file once with its content; table unchanged; temp empty; ready",
+				atKill, retried, c.Uploaded, c.Skipped, n))
+	}
+	w.stop()
+}
+
+// The worker killed with kill -9 while a migration batch uploads: nothing
+// half-written is listed; the killed batch stays running until River's
+// rescuer gives it back, and its rerun skips what the dead worker had
+// uploaded. The test moves the batch's attempted_at back past
+// RescueStuckJobsAfter, standing in for the 2 h 30 min wait, so that the
+// restarted worker's rescuer (River's own) finds it at once.
+func TestWorkerKilledMidMigration(t *testing.T) {
+	t.Parallel()
+	longTest(t)
+	const n, batch = 600, 200
+	st, gw := migrationStack(t)
+	m := newMedia(t, st, n, 4<<10)
+	before := tableDigest(t, st)
+	// Every request 20 ms slower: a batch takes seconds, long enough to be
+	// killed in the middle.
+	proxy := r2proxy.Start(t, gw.endpoint())
+	proxy.SetFault(func(*http.Request) int { time.Sleep(20 * time.Millisecond); return 0 })
+	e := st.env.clone()
+	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
+	e["WORKER_QUEUE_STORAGE"] = "1"
+	e["MIGRATE_CONCURRENCY"] = "2"
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "migrate_files_batch")
+
+	code, stdout, stderr := cli(t, e, "migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch))
+	if code != 0 {
+		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
+	}
+	plan := strings.TrimSpace(stdout)
+	// Kill in the middle of the second batch: the first is done.
+	waitFor(t, "the second batch half uploaded", func() bool { return storedCount(gw) >= batch+batch/2 })
+	w.signal(syscall.SIGKILL)
+	w.wait()
+	atKill := storedCount(gw)
+
+	var killed []job
+	for _, b := range batchJobs(t, st) {
+		if b.State == rivertype.JobStateRunning {
+			killed = append(killed, b)
+		}
+	}
+	if len(killed) != 1 || atKill >= n {
+		t.Fatalf("after kill -9: %d batches running, %d of %d files stored; want one batch killed in the middle", len(killed), atKill, n)
+	}
+	// What the dead worker stored is whole: each listed object is its file.
+	for _, name := range st.names(t, "documents/") {
+		data, err := os.ReadFile(filepath.Join(gw.dir, "media", name))
+		if sum := sha256.Sum256(data); err != nil || hex.EncodeToString(sum[:]) != m.sums[name] {
+			t.Errorf("after kill -9, %q is listed but is not its file (%v)", name, err)
+		}
+	}
+
+	// Time passes: the rescuer's horizon is behind the killed attempt.
+	if _, err := st.pool.Exec(context.Background(),
+		`UPDATE river_job SET attempted_at = now() - interval '3 hours' WHERE id = $1`, killed[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	proxy.SetFault(nil)
+	w2 := startWorker(t, e)
+	w2.waitReady()
+	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+		t.Errorf("the killed worker's temp files were not swept: %v", files)
+	}
+
+	code, r, c := migrationView(t, e, plan)
+	if code != 0 || r.State != "completed" {
+		t.Errorf("migration after kill -9: exit %d, state %s, errors %+v", code, r.State, r.Errors)
+	}
+	rerun := st.job(t, killed[0].ID)
+	var out batchCounts
+	_ = json.Unmarshal(rerun.Output, &out)
+	if rerun.State != rivertype.JobStateCompleted || rerun.Attempt != 2 || out.Skipped == 0 || out.Uploaded+out.Skipped != batch {
+		t.Errorf("the killed batch: %s at attempt %d, output %+v; want completed at attempt 2, skipping what the dead worker uploaded", rerun.State, rerun.Attempt, out)
+	}
+	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
+		t.Errorf("batch totals %+v, want %d rows all uploaded or skipped", c, n)
+	}
+	if problems := m.checkBucket(t, st, gw); len(problems) > 0 {
+		t.Errorf("the bucket is not the media after kill -9:\n%s", strings.Join(problems, "\n"))
+	}
+	if after := tableDigest(t, st); after != before {
+		t.Errorf("the migration changed core_document")
+	}
+	w2.stop()
+	if !t.Failed() {
+		report(t, "fault", fmt.Sprintf("worker killed (kill -9) mid-batch during a migration (%d files, batches of %d), restarted", n, batch),
+			fmt.Sprintf("%d files stored at the kill, each whole; the killed batch stayed running until River's rescuer (its attempt moved back past RescueStuckJobsAfter in the test), then completed at attempt 2 with %d skipped, %d uploaded; %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
+				atKill, out.Skipped, out.Uploaded, n))
+	}
+}
