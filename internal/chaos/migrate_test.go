@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/internal/r2proxy"
@@ -345,6 +347,16 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 		}
 	}
 
+	// River's retry, the UI's button, leaves a running job alone (as does
+	// its cancel, until the rescuer): only the rescuer gives it back.
+	client, err := river.NewClient(riverpgxv5.New(st.pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err := client.JobRetry(context.Background(), killed[0].ID); err != nil || j.State != rivertype.JobStateRunning {
+		t.Errorf("River's retry of the killed batch: %v, %v; RELIABILITY.md says it leaves a running job alone", j, err)
+	}
+
 	// Time passes: the rescuer's horizon is behind the killed attempt.
 	if _, err := st.pool.Exec(context.Background(),
 		`UPDATE river_job SET attempted_at = now() - interval '3 hours' WHERE id = $1`, killed[0].ID); err != nil {
@@ -379,7 +391,7 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	w2.stop()
 	if !t.Failed() {
 		report(t, "fault", fmt.Sprintf("worker killed (kill -9) mid-batch during a migration (%d files, batches of %d), restarted", n, batch),
-			fmt.Sprintf("%d files stored at the kill, each whole; the killed batch stayed running until River's rescuer (its attempt moved back past RescueStuckJobsAfter in the test), then completed at attempt 2 with %d skipped, %d uploaded; %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
+			fmt.Sprintf("%d files stored at the kill, each whole; the killed batch stayed running (River's retry leaves it so) until River's rescuer (its attempt moved back past RescueStuckJobsAfter in the test), then completed at attempt 2 with %d skipped, %d uploaded; %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
 				atKill, out.Skipped, out.Uploaded, n))
 	}
 }
