@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -141,9 +142,10 @@ type outcome struct {
 
 // Every hostile file and name, sent through every job that takes a name by
 // the enqueue CLI to a real worker on the S3 test bed, ends at its first
-// attempt: cancelled with an error that names the file (or, for files a
-// reader may cope with, completed without a trace of what the file
-// carried). The worker stays up and ready, its temp folder is empty, and the
+// attempt (or, when a reader's time budget ran out on a busy machine, a
+// passing fault, at a later one): cancelled with an error that names the
+// file (or, for files a reader may cope with, completed without a trace of
+// what the file carried). The worker stays up and ready, its temp folder is empty, and the
 // bucket holds nothing but the corpus and the previews of completed jobs.
 func TestHostileInputThroughWorker(t *testing.T) {
 	t.Parallel()
@@ -185,10 +187,13 @@ func TestHostileInputThroughWorker(t *testing.T) {
 			close(next)
 			wg.Wait()
 			counts := map[string]int{}
-			var completed []string
+			var completed, retried []string
 			for _, o := range items {
 				if o.res.State == "completed" {
 					completed = append(completed, strings.TrimPrefix(o.name, hostile.Folder))
+				}
+				if len(o.res.Errors) > 0 && o.res.Errors[len(o.res.Errors)-1].Attempt > 1 {
+					retried = append(retried, strings.TrimPrefix(o.name, hostile.Folder))
 				}
 				checkOutcome(t, o)
 				switch {
@@ -201,8 +206,20 @@ func TestHostileInputThroughWorker(t *testing.T) {
 				}
 			}
 			if !t.Failed() {
+				var tally []string
+				for _, what := range slices.Sorted(maps.Keys(counts)) {
+					tally = append(tally, fmt.Sprintf("%d %s", counts[what], what))
+				}
+				done := "none completed"
+				if len(completed) > 0 {
+					done = "completed (the page's text or none, no payload): " + strings.Join(completed, ", ")
+				}
+				attempts := "all at attempt 1"
+				if len(retried) > 0 {
+					attempts = fmt.Sprintf("all at attempt 1 but %s, retried after the time budget ran out on the busy machine", strings.Join(retried, ", "))
+				}
 				report(t, "hostile", fmt.Sprintf("%d files and names through %s", len(items), k.kind),
-					fmt.Sprintf("%v, all at attempt 1, no panic, temp empty, ready after; completed (the page's text or none, no payload): %s", counts, strings.Join(completed, ", ")))
+					fmt.Sprintf("%s; %s; no panic, temp empty, ready after; %s", strings.Join(tally, ", "), attempts, done))
 			}
 		})
 	}
@@ -277,11 +294,20 @@ func checkOutcome(t *testing.T, o outcome) {
 	}
 	switch r.State {
 	case "cancelled":
-		if len(r.Errors) != 1 || r.Errors[0].Attempt != 1 {
-			t.Errorf("%s: cancelled after %d errors, want one at attempt 1: %+v", what, len(r.Errors), r.Errors)
+		if len(r.Errors) == 0 || len(r.Errors) != r.Errors[len(r.Errors)-1].Attempt {
+			t.Errorf("%s: cancelled after %d errors, want one per attempt: %+v", what, len(r.Errors), r.Errors)
 			return
 		}
-		msg := r.Errors[0].Error
+		// Only a time budget that ran out on a busy machine is retried:
+		// it is a passing fault by design. Any other retry of hostile
+		// input is a retry storm in the making.
+		for _, e := range r.Errors[:len(r.Errors)-1] {
+			if !strings.Contains(e.Error, "TIME_BUDGET") {
+				t.Errorf("%s: retried after %q, want it cancelled at attempt 1", what, e.Error)
+				return
+			}
+		}
+		msg := r.Errors[len(r.Errors)-1].Error
 		if strings.ContainsAny(msg, "\r\n") && !strings.ContainsAny(o.name, "\r\n") {
 			t.Errorf("%s: the error spans lines: %q", what, msg)
 		}
@@ -314,6 +340,6 @@ func checkOutcome(t *testing.T, o outcome) {
 			t.Errorf("%s: completed with text %.200q, want the invoice's or none", what, text)
 		}
 	default:
-		t.Errorf("%s: ended %s, want cancelled at attempt 1 (errors %+v)", what, r.State, r.Errors)
+		t.Errorf("%s: ended %s, want cancelled (errors %+v)", what, r.State, r.Errors)
 	}
 }
