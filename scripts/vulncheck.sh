@@ -35,9 +35,13 @@ snapshot=$(goq list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "golang.
 [[ -d "$src/data/osv" ]] || { echo "vulncheck: no data/osv in golang.org/x/vulndb@$VULNDB_VERSION ($src)" >&2; exit 1; }
 
 indexdb="$bin/indexdb-$VULNDB_VERSION"
-govulncheck="$bin/govulncheck-$GOVULNCHECK_VERSION"
+# govulncheck type-checks the standard library of the Go that builds this
+# module, so it is built by that same Go: one built by an older Go cannot
+# read a newer one's sources.
+goversion=$(go env GOVERSION)
+govulncheck="$bin/govulncheck-$GOVULNCHECK_VERSION-$goversion"
 install_tool() { # install_tool PKG@VERSION DEST
-  GOBIN="$work/bin" GOFLAGS=-buildvcs=false goq install "$1"
+  GOTOOLCHAIN="$goversion" GOBIN="$work/bin" GOFLAGS=-buildvcs=false goq install "$1"
   mv "$work/bin/$(basename "${1%@*}")" "$2"
 }
 
@@ -49,13 +53,14 @@ if [[ ! -f "$db/index/db.json" ]]; then
   tmp=$(mktemp -d "$cache/.build-XXXXXX")
   trap 'rm -rf "$work" "$tmp"' EXIT
   "$indexdb" -vulns "$src/data/osv" -out "$tmp/db"
-  mv "$tmp/db" "$db"
+  # A concurrent run may have finished first; its database is as good.
+  mv -T "$tmp/db" "$db" 2>/dev/null || [[ -f "$db/index/db.json" ]]
 fi
 [[ -x "$govulncheck" ]] || install_tool "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION" "$govulncheck"
 
 entries=$(find "$db/ID" -name '*.json' | wc -l)
 cat <<EOF
-vulncheck: govulncheck $GOVULNCHECK_VERSION, $(go env GOVERSION)
+vulncheck: govulncheck $GOVULNCHECK_VERSION, $goversion
 vulncheck: database golang.org/x/vulndb@$VULNDB_VERSION, snapshot of $snapshot ($entries reports), at file://$db
 vulncheck: this is a snapshot, not the live vuln.go.dev: reports published after $snapshot are not seen.
 vulncheck: (govulncheck's own "DB updated" date, shown with -show version, reads 0001-01-01: the vulndb
