@@ -6,7 +6,9 @@
 # newer reports; where vuln.go.dev is reachable, also run govulncheck against
 # the live database (see SECURITY.md).
 #
-# Usage: scripts/vulncheck.sh [govulncheck flags and patterns]   (default ./...)
+# Usage: scripts/vulncheck.sh [govulncheck flags] [patterns]
+# With no arguments it scans ./...; with flags, name the patterns too
+# (scripts/vulncheck.sh -show traces ./...).
 # Exit status is govulncheck's: 0 clean, 3 if the code reaches a known
 # vulnerability, anything else for a failure.
 set -euo pipefail
