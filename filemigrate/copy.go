@@ -79,6 +79,10 @@ type Report struct {
 	Failed int `json:"failed"`
 	// Bytes uploaded.
 	Bytes int64 `json:"bytes"`
+	// SkippedBytes are the sizes of the skipped files: with Bytes, the bytes
+	// the rows name that are now in the bucket, which the plan's
+	// PlannedBytes foresaw.
+	SkippedBytes int64 `json:"skipped_bytes"`
 
 	MissingNames []string `json:"missing_names"`
 	RefusedNames []string `json:"refused_names,omitempty"`
@@ -98,6 +102,7 @@ func (r *Report) Add(o Report, limit int) {
 	r.Refused += o.Refused
 	r.Failed += o.Failed
 	r.Bytes += o.Bytes
+	r.SkippedBytes += o.SkippedBytes
 	r.Truncated = r.Truncated || o.Truncated
 	r.MissingNames = r.appendCapped(r.MissingNames, o.MissingNames, limit)
 	r.RefusedNames = r.appendCapped(r.RefusedNames, o.RefusedNames, limit)
@@ -157,7 +162,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		case uploaded:
 			one.Uploaded, one.Bytes = 1, n
 		case skipped:
-			one.Skipped = 1
+			one.Skipped, one.SkippedBytes = 1, n
 		case pending:
 			one.Pending = 1
 		case missing:
@@ -183,6 +188,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	work := make(chan string)
 	first := map[string]bool{}
 	results := map[string]outcome{}
+	sizes := map[string]int64{}
 	var wg sync.WaitGroup
 	for range c.concurrency() {
 		wg.Go(func() {
@@ -191,6 +197,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = o
+				sizes[name] = n
 				mu.Unlock()
 				record(name, o, n, err)
 			}
@@ -226,6 +233,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 			rep.Failed++
 		default:
 			rep.Skipped++
+			rep.SkippedBytes += sizes[name]
 		}
 	}
 	if len(retryable) > 0 {
@@ -348,7 +356,7 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 			return failed, 0, err
 		}
 		if sum == remote.Digest {
-			return skipped, 0, nil
+			return skipped, before.Size(), nil
 		}
 	}
 	if c.DryRun {
