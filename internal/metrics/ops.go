@@ -95,10 +95,27 @@ func (c *queueCollector) collectMigration(ctx context.Context, ch chan<- prometh
 		uploaded, skipped, pending   int64
 		missing, refused, failed     int64
 	)
+	// The batches are summed before meeting the plan's row: grouping them
+	// by the plan's output instead sorted every batch with it.
 	err := c.pool.QueryRow(ctx, `
 		WITH plan AS (
 			SELECT id, coalesce(metadata->'output', '{}') AS out
 			FROM river_job WHERE kind = 'migrate_files' ORDER BY id DESC LIMIT 1
+		), done AS (
+			SELECT coalesce(sum((b.out->>'rows')::bigint), 0)::bigint AS rows,
+			       count(b.out) AS batches,
+			       coalesce(sum((b.out->>'bytes')::bigint), 0)::bigint AS bytes,
+			       coalesce(sum((b.out->>'skipped_bytes')::bigint), 0)::bigint AS skipped_bytes,
+			       coalesce(sum((b.out->>'uploaded')::bigint), 0)::bigint AS uploaded,
+			       coalesce(sum((b.out->>'skipped')::bigint), 0)::bigint AS skipped,
+			       coalesce(sum((b.out->>'pending')::bigint), 0)::bigint AS pending,
+			       coalesce(sum((b.out->>'missing')::bigint), 0)::bigint AS missing,
+			       coalesce(sum((b.out->>'refused')::bigint), 0)::bigint AS refused,
+			       coalesce(sum((b.out->>'failed')::bigint), 0)::bigint AS failed
+			FROM (
+				SELECT metadata->'output' AS out FROM river_job, plan
+				WHERE kind = 'migrate_files_batch' AND state = 'completed' AND args->>'plan_id' = plan.id::text
+			) b
 		)
 		SELECT plan.id,
 		       coalesce((plan.out->>'dry_run')::boolean, false),
@@ -106,22 +123,9 @@ func (c *queueCollector) collectMigration(ctx context.Context, ch chan<- prometh
 		           CASE jsonb_typeof(plan.out->'fields') WHEN 'array' THEN plan.out->'fields' ELSE '[]' END) f), 0)::bigint,
 		       coalesce((plan.out->>'batches')::bigint, 0),
 		       coalesce((plan.out->>'planned_bytes')::bigint, 0),
-		       coalesce(sum((b.out->>'rows')::bigint), 0)::bigint,
-		       count(b.out),
-		       coalesce(sum((b.out->>'bytes')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'skipped_bytes')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'uploaded')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'skipped')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'pending')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'missing')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'refused')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'failed')::bigint), 0)::bigint
-		FROM plan
-		LEFT JOIN LATERAL (
-			SELECT metadata->'output' AS out FROM river_job
-			WHERE kind = 'migrate_files_batch' AND state = 'completed' AND args->>'plan_id' = plan.id::text
-		) b ON true
-		GROUP BY plan.id, plan.out`).Scan(&planID, &dryRun, &rowsPlanned, &batchesPlanned, &bytesPlanned,
+		       done.rows, done.batches, done.bytes, done.skipped_bytes, done.uploaded, done.skipped,
+		       done.pending, done.missing, done.refused, done.failed
+		FROM plan, done`).Scan(&planID, &dryRun, &rowsPlanned, &batchesPlanned, &bytesPlanned,
 		&rowsDone, &batchesDone, &bytes, &skippedBytes, &uploaded, &skipped, &pending, &missing, &refused, &failed)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
