@@ -3,6 +3,8 @@ package filemigrate
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +17,18 @@ func TestMeasureThenCopy(t *testing.T) {
 	b := newBed(t)
 	ctx := context.Background()
 	want, _, _ := djangoData(t, b)
+	// A symlink into another folder of the root; a file at the top; a name
+	// in a folder that does not exist, whose base name is that file's.
+	if err := os.MkdirAll(filepath.Join(b.media, "links"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../invoices/2026/11/INV-0002.pdf", filepath.Join(b.media, "links", "inv.pdf")); err != nil {
+		t.Fatal(err)
+	}
+	b.file(t, "top.pdf", 4321)
+	want["links/inv.pdf"], want["top.pdf"] = b.files["invoices/2026/11/INV-0002.pdf"], b.files["top.pdf"]
+	b.exec(t, `INSERT INTO documents_document VALUES (gen_random_uuid(), 'link', 'links/inv.pdf'),
+		(gen_random_uuid(), 'top', 'top.pdf'), (gen_random_uuid(), 'lost', 'nofolder/top.pdf')`)
 
 	// What the rows name, by the fixture's own account: a file named by two
 	// rows counts twice; missing and refused names count nothing.
