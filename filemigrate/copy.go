@@ -80,8 +80,7 @@ type Report struct {
 	// Bytes uploaded.
 	Bytes int64 `json:"bytes"`
 	// SkippedBytes are the sizes of the skipped files: with Bytes, the bytes
-	// the rows name that are now in the bucket, which the plan's
-	// PlannedBytes foresaw.
+	// of the rows' files now in the bucket, which Plan.Measure foresaw.
 	SkippedBytes int64 `json:"skipped_bytes"`
 
 	MissingNames []string `json:"missing_names"`
