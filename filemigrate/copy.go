@@ -356,7 +356,7 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 		// The stored digest was taken of this file at this modification
 		// time: no need to read it again (rclone's and rsync's rule).
 		if remote.SourceModTime.Equal(before.ModTime()) {
-			return skipped, 0, nil
+			return skipped, before.Size(), nil
 		}
 		// Sizes match: only the content can tell. A size mismatch, the
 		// common case for a changed file, needs no hashing.
