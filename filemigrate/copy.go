@@ -82,6 +82,9 @@ type Report struct {
 	Failed int `json:"failed"`
 	// Bytes uploaded.
 	Bytes int64 `json:"bytes"`
+	// SkippedBytes are the sizes of the skipped files: with Bytes, the bytes
+	// of the rows' files now in the bucket, which Plan.Measure foresaw.
+	SkippedBytes int64 `json:"skipped_bytes"`
 
 	MissingNames []string `json:"missing_names"`
 	RefusedNames []string `json:"refused_names,omitempty"`
@@ -101,6 +104,7 @@ func (r *Report) Add(o Report, limit int) {
 	r.Refused += o.Refused
 	r.Failed += o.Failed
 	r.Bytes += o.Bytes
+	r.SkippedBytes += o.SkippedBytes
 	r.Truncated = r.Truncated || o.Truncated
 	r.MissingNames = r.appendCapped(r.MissingNames, o.MissingNames, limit)
 	r.RefusedNames = r.appendCapped(r.RefusedNames, o.RefusedNames, limit)
@@ -160,7 +164,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		case uploaded:
 			one.Uploaded, one.Bytes = 1, n
 		case skipped:
-			one.Skipped = 1
+			one.Skipped, one.SkippedBytes = 1, n
 		case pending:
 			one.Pending = 1
 		case missing:
@@ -186,6 +190,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	work := make(chan string)
 	first := map[string]bool{}
 	results := map[string]outcome{}
+	sizes := map[string]int64{}
 	var wg sync.WaitGroup
 	for range c.concurrency() {
 		wg.Go(func() {
@@ -195,6 +200,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = o
+				sizes[name] = n
 				mu.Unlock()
 				record(name, o, n, err)
 			}
@@ -230,6 +236,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 			rep.Failed++
 		default:
 			rep.Skipped++
+			rep.SkippedBytes += sizes[name]
 		}
 	}
 	if len(retryable) > 0 {
@@ -349,7 +356,7 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 		// The stored digest was taken of this file at this modification
 		// time: no need to read it again (rclone's and rsync's rule).
 		if remote.SourceModTime.Equal(before.ModTime()) {
-			return skipped, 0, nil
+			return skipped, before.Size(), nil
 		}
 		// Sizes match: only the content can tell. A size mismatch, the
 		// common case for a changed file, needs no hashing.
@@ -357,7 +364,7 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 			return failed, 0, err
 		}
 		if sum == remote.Digest {
-			return skipped, 0, nil
+			return skipped, before.Size(), nil
 		}
 	}
 	if c.DryRun {
