@@ -2,6 +2,8 @@
 # statically with go-fitz. pg_dump/pg_restore must be at least the server's
 # major version (15).
 FROM golang:1.26-bookworm AS build
+# Built with Go 1.27.3 (fetched by the go command): see SECURITY.md.
+ENV GOTOOLCHAIN=go1.27.3
 RUN apt-get update && apt-get install -y --no-install-recommends libtesseract-dev libleptonica-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

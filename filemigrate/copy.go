@@ -1,6 +1,7 @@
 package filemigrate
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,7 +32,9 @@ const (
 )
 
 // Target is where files are copied: the S3 storage in production. Stat must
-// report the stored SHA-256 in Info.Digest, or every run uploads again.
+// report the stored SHA-256 in Info.Digest, or every run uploads again, and
+// Save must refuse content that does not match SaveOptions.Digest: that
+// check is the upload's verification.
 type Target interface {
 	Stat(ctx context.Context, name string) (storage.Info, error)
 	Save(ctx context.Context, name string, r io.Reader, opts storage.SaveOptions) (string, error)
@@ -79,6 +82,9 @@ type Report struct {
 	Failed int `json:"failed"`
 	// Bytes uploaded.
 	Bytes int64 `json:"bytes"`
+	// SkippedBytes are the sizes of the skipped files: with Bytes, the bytes
+	// of the rows' files now in the bucket, which Plan.Measure foresaw.
+	SkippedBytes int64 `json:"skipped_bytes"`
 
 	MissingNames []string `json:"missing_names"`
 	RefusedNames []string `json:"refused_names,omitempty"`
@@ -98,6 +104,7 @@ func (r *Report) Add(o Report, limit int) {
 	r.Refused += o.Refused
 	r.Failed += o.Failed
 	r.Bytes += o.Bytes
+	r.SkippedBytes += o.SkippedBytes
 	r.Truncated = r.Truncated || o.Truncated
 	r.MissingNames = r.appendCapped(r.MissingNames, o.MissingNames, limit)
 	r.RefusedNames = r.appendCapped(r.RefusedNames, o.RefusedNames, limit)
@@ -157,7 +164,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		case uploaded:
 			one.Uploaded, one.Bytes = 1, n
 		case skipped:
-			one.Skipped = 1
+			one.Skipped, one.SkippedBytes = 1, n
 		case pending:
 			one.Pending = 1
 		case missing:
@@ -183,14 +190,17 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	work := make(chan string)
 	first := map[string]bool{}
 	results := map[string]outcome{}
+	sizes := map[string]int64{}
 	var wg sync.WaitGroup
 	for range c.concurrency() {
 		wg.Go(func() {
+			var scratch []byte // holds one small file at a time
 			for name := range work {
-				o, n, err := c.safeCopyFile(ctx, escape, known, name)
+				o, n, err := c.safeCopyFile(ctx, escape, known, name, &scratch)
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = o
+				sizes[name] = n
 				mu.Unlock()
 				record(name, o, n, err)
 			}
@@ -226,6 +236,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 			rep.Failed++
 		default:
 			rep.Skipped++
+			rep.SkippedBytes += sizes[name]
 		}
 	}
 	if len(retryable) > 0 {
@@ -261,14 +272,14 @@ func (c *Copier) logOutcome(name string, o outcome, err error) {
 // safeCopyFile is copyFile, with a panic (a bug here or in a backend)
 // turned into a failed file: it happens on a goroutine of our own, where
 // River's recovery of panics in Work cannot reach, and would stop the worker.
-func (c *Copier) safeCopyFile(ctx context.Context, escape error, known *presence, name string) (o outcome, n int64, err error) {
+func (c *Copier) safeCopyFile(ctx context.Context, escape error, known *presence, name string, scratch *[]byte) (o outcome, n int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.logger().Error("migrate: panic while copying a file", "name", name, "panic", p, "stack", string(debug.Stack()))
 			o, n, err = failed, 0, fmt.Errorf("copy %q: panic: %v", name, p)
 		}
 	}()
-	return c.copyFile(ctx, escape, known, name)
+	return c.copyFile(ctx, escape, known, name, scratch)
 }
 
 // errChanged reports a file that changed while it was read.
@@ -276,7 +287,7 @@ var errChanged = errors.New("file changed while it was copied")
 
 // copyFile copies one name, trying again when the file changes under it or
 // a passing fault interrupts it.
-func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, name string) (outcome, int64, error) {
+func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
 	attempts := c.Attempts
 	if attempts <= 0 {
 		attempts = DefaultAttempts
@@ -292,7 +303,7 @@ func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, na
 		}
 		var o outcome
 		var n int64
-		o, n, err = c.copyOnce(ctx, escape, known, name)
+		o, n, err = c.copyOnce(ctx, escape, known, name, scratch)
 		known = nil // a retry asks the bucket afresh
 		if o != failed || fault.IsBadInput(err) || ctx.Err() != nil {
 			return o, n, err
@@ -301,7 +312,7 @@ func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, na
 	return failed, 0, err
 }
 
-func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, name string) (outcome, int64, error) {
+func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
 	if _, err := storage.CleanName(name); err != nil {
 		return refused, 0, err
 	}
@@ -342,41 +353,88 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 	}
 	var sum string
 	if exists && remote.Size == before.Size() && remote.Digest != "" {
+		// The stored digest was taken of this file at this modification
+		// time: no need to read it again (rclone's and rsync's rule).
+		if remote.SourceModTime.Equal(before.ModTime()) {
+			return skipped, before.Size(), nil
+		}
 		// Sizes match: only the content can tell. A size mismatch, the
 		// common case for a changed file, needs no hashing.
 		if sum, err = hashFile(f, before); err != nil {
 			return failed, 0, err
 		}
 		if sum == remote.Digest {
-			return skipped, 0, nil
+			return skipped, before.Size(), nil
 		}
 	}
 	if c.DryRun {
 		return pending, 0, nil
 	}
-	if sum == "" {
+	hashedAt := time.Now()
+	var body io.Reader = io.NewSectionReader(f, 0, before.Size())
+	switch {
+	case sum == "" && before.Size() <= maxBuffered:
+		// Read once, hashed and sent from memory.
+		data, err := readSmall(f, before, scratch)
+		if err != nil {
+			return failed, 0, err
+		}
+		digest := sha256.Sum256(data)
+		sum, body = hex.EncodeToString(digest[:]), bytes.NewReader(data)
+	case sum == "":
 		if sum, err = hashFile(f, before); err != nil {
 			return failed, 0, err
 		}
 	}
 
-	ctype, _ := storage.ContentType(name)
-	body := io.NewSectionReader(f, 0, before.Size())
-	if _, err := c.Target.Save(ctx, name, body, storage.SaveOptions{Replace: true, ContentType: ctype, Size: before.Size()}); err != nil {
+	// The upload is verified by the server: it is signed with the digest
+	// and refused unless the bytes that arrive have it. A read-back would
+	// compare only the size and the metadata we sent.
+	opts := storage.SaveOptions{Replace: true, Size: before.Size(), Digest: sum}
+	opts.ContentType, _ = storage.ContentType(name)
+	if hashedAt.Sub(before.ModTime()) >= settled {
+		opts.SourceModTime = before.ModTime()
+	}
+	if _, err := c.Target.Save(ctx, name, body, opts); err != nil {
 		return failed, 0, fmt.Errorf("upload %q: %w", name, err)
 	}
 	if err := unchanged(f, before); err != nil {
 		return failed, 0, fmt.Errorf("upload %q: %w", name, err)
 	}
-	after, err := c.Target.Stat(ctx, name)
-	if err != nil {
-		return failed, 0, fmt.Errorf("verify %q: %w", name, err)
-	}
-	if after.Size != before.Size() || after.Digest != sum {
-		return failed, 0, fmt.Errorf("verify %q: the bucket holds %d bytes with sha256 %q, the file has %d bytes with sha256 %s",
-			name, after.Size, after.Digest, before.Size(), sum)
-	}
 	return uploaded, before.Size(), nil
+}
+
+// settled is how old a file's modification time must be before it is
+// recorded beside the digest. A file written again within the same tick
+// of the file system's clock keeps its modification time: only one that
+// was already this old when it was hashed is known to match its digest
+// for as long as its modification time stays the same (git's "racy clean"
+// rule).
+const settled = 2 * time.Second
+
+// maxBuffered is the largest file read into memory once rather than read
+// twice (to hash, then to send): each of the Concurrency files in flight
+// holds at most this much.
+const maxBuffered = 1 << 20
+
+// readSmall reads all of f, which must still match before, into *scratch.
+func readSmall(f *os.File, before fs.FileInfo, scratch *[]byte) ([]byte, error) {
+	size := int(before.Size())
+	if cap(*scratch) < size+1 {
+		*scratch = make([]byte, size+1)
+	}
+	buf := (*scratch)[:size+1] // one byte more, to see a file that grew
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read %q: %w", f.Name(), err)
+	}
+	if n != size {
+		return nil, fmt.Errorf("read %q: %w", f.Name(), errChanged)
+	}
+	if err := unchanged(f, before); err != nil {
+		return nil, err
+	}
+	return buf[:size], nil
 }
 
 // hashFile returns the hex SHA-256 of f, which must still match before.

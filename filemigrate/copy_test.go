@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/revisbali/worker/internal/testbed"
 	"github.com/revisbali/worker/storage"
@@ -298,5 +299,52 @@ func TestCopySurvivesPanic(t *testing.T) {
 	}
 	if _, err := (&Copier{Root: b.root}).Copy(context.Background(), Field{}, []string{"a"}); err == nil {
 		t.Error("a Copier without a Target copied")
+	}
+}
+
+// A file whose modification time was already settled when it was hashed
+// has that time stored beside its digest; a re-run that finds the same size
+// and time skips it without reading it again, as rsync and rclone do. Any
+// other change is caught: a new time means hashing the file again, so new
+// content is uploaded and the same content is skipped.
+func TestCopyRecognisesSettledFiles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newBed(t)
+	b.customers(t, 4, 4000)
+	target, read := newTarget(t)
+	c := &Copier{Root: b.root, Target: target}
+	path := func(i int) string { return filepath.Join(b.media, "passports", fmt.Sprintf("%04d.pdf", i)) }
+	lastWeek := time.Now().Add(-7 * 24 * time.Hour).Truncate(time.Second).Add(123456789)
+	for i := range 3 { // 0003.pdf stays fresh: its time is not yet settled
+		if err := os.Chtimes(path(i), lastWeek, lastWeek); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep, err := migrate(t, ctx, b, c, 10); err != nil || rep.Uploaded != 4 {
+		t.Fatalf("first run: %+v, %v", rep, err)
+	}
+	for i, want := range []time.Time{lastWeek, lastWeek, lastWeek, {}} {
+		info, err := target.Stat(ctx, fmt.Sprintf("passports/%04d.pdf", i))
+		if err != nil || !info.SourceModTime.Equal(want) {
+			t.Errorf("%04d.pdf: stored source time %v, %v; want %v", i, info.SourceModTime, err, want)
+		}
+	}
+
+	// 0000.pdf: untouched. 0001.pdf: same bytes, touched. 0002.pdf: new
+	// bytes of the same size, new time. 0003.pdf: untouched but unsettled.
+	if err := os.Chtimes(path(1), lastWeek, lastWeek.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Repeat([]byte("x"), 4000)
+	if err := os.WriteFile(path(2), edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := migrate(t, ctx, b, c, 10)
+	if err != nil || rep.Skipped != 3 || rep.Uploaded != 1 {
+		t.Fatalf("second run: %+v, %v; want 3 skipped and the edited file uploaded", rep, err)
+	}
+	if got, err := read("passports/0002.pdf"); err != nil || !bytes.Equal(got, edited) {
+		t.Errorf("0002.pdf in the bucket: %q, %v; want the edited bytes", got, err)
 	}
 }

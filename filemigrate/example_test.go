@@ -52,6 +52,7 @@ func ExampleReport_Add() {
 	//   "refused": 0,
 	//   "failed": 0,
 	//   "bytes": 50000000,
+	//   "skipped_bytes": 0,
 	//   "missing_names": [
 	//     "a.pdf",
 	//     "b.pdf"

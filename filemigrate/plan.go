@@ -32,6 +32,10 @@ type FieldPlan struct {
 	Rows    int64 `json:"rows"`
 	Empty   int64 `json:"empty"`
 	Batches int   `json:"batches"`
+	// Bytes is what Plan.Measure found: the sizes of the files the named
+	// rows point to, one file named by n rows counted n times (as the
+	// batches count it), a missing or refused name counted 0.
+	Bytes int64 `json:"bytes"`
 }
 
 // Plan is the split of every field into batches.

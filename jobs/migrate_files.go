@@ -62,6 +62,10 @@ type MigrateFilesOutput struct {
 	// and were not enqueued twice.
 	Batches         int     `json:"batches"`
 	QueuedElsewhere []int64 `json:"queued_elsewhere,omitempty"`
+	// PlannedBytes is the sum of the fields' bytes: what the batches'
+	// bytes (uploaded) and skipped_bytes add up to once all completed, if
+	// no file changed meanwhile.
+	PlannedBytes int64 `json:"planned_bytes"`
 }
 
 type migrateFilesWorker struct {
@@ -98,7 +102,8 @@ func (w *migrateFilesWorker) Work(ctx context.Context, job *river.Job[MigrateFil
 			}
 		}
 	}
-	Logger(ctx).Info("migrate_files: planned", "fields", len(out.Fields), "batches", out.Batches, "dry_run", out.DryRun)
+	Logger(ctx).Info("migrate_files: planned", "fields", len(out.Fields), "batches", out.Batches,
+		"planned_bytes", out.PlannedBytes, "dry_run", out.DryRun)
 	return recordOutput(ctx, out)
 }
 
@@ -130,6 +135,10 @@ func (w *migrateFilesWorker) plan(ctx context.Context, args MigrateFilesArgs) (M
 	if err != nil {
 		return out, nil, err
 	}
+	if err := plan.Measure(ctx, w.deps.Pool, root, w.deps.Config.Migrate.Concurrency); err != nil {
+		return out, nil, err
+	}
+	out.PlannedBytes = plan.Bytes()
 	out.Fields = plan.Fields
 	if out.Fields == nil {
 		out.Fields = []filemigrate.FieldPlan{}

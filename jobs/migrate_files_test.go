@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +15,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/filemigrate"
+	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/internal/testbed"
 	"github.com/revisbali/worker/storage"
 )
@@ -191,6 +196,21 @@ func TestMigrateFilesJobs(t *testing.T) {
 	if total.Uploaded != 10 || total.Missing != 1 || total.Rows != 11 || len(total.MissingNames) != 1 || total.MissingNames[0] != "passports/gone.pdf" {
 		t.Errorf("batches = %+v; want 10 uploaded, 1 missing", total)
 	}
+	// The plan measured the files on disk (the missing one counts 0); the
+	// batches then put exactly that much in the bucket, which /metrics shows.
+	var onDisk int64
+	for _, data := range b.files {
+		onDisk += int64(len(data))
+	}
+	if out.PlannedBytes != onDisk || total.Bytes+total.SkippedBytes != onDisk {
+		t.Errorf("planned %d bytes, batches uploaded %d + skipped %d; want %d each way", out.PlannedBytes, total.Bytes, total.SkippedBytes, onDisk)
+	}
+	body := scrapeMetrics(t, b.pool)
+	for _, series := range []string{`worker_migration_bytes{state="planned"}`, `worker_migration_bytes{state="done"}`} {
+		if want := fmt.Sprintf("\n%s %d\n", series, onDisk); !strings.Contains(body, want) {
+			t.Errorf("/metrics has no %q", strings.TrimSpace(want))
+		}
+	}
 	for name, data := range b.files {
 		info, err := b.store.Stat(ctx, name)
 		if err != nil || info.Size != int64(len(data)) {
@@ -199,9 +219,15 @@ func TestMigrateFilesJobs(t *testing.T) {
 	}
 
 	// Again, naming one field: nothing to upload.
-	_, again, _ := b.run(t, MigrateFilesArgs{Fields: []string{"customers_customer.passport_file"}})
+	plan, again, _ := b.run(t, MigrateFilesArgs{Fields: []string{"customers_customer.passport_file"}})
 	if again.Uploaded != 0 || again.Skipped != 7 {
 		t.Errorf("second run = %+v; want 7 skipped, nothing uploaded", again)
+	}
+	if err := json.Unmarshal(plan.Output(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := onDisk - 3*5000; out.PlannedBytes != want || again.SkippedBytes != want {
+		t.Errorf("second run planned %d bytes and skipped %d; want the passports' %d", out.PlannedBytes, again.SkippedBytes, want)
 	}
 }
 
@@ -242,6 +268,17 @@ func TestMigrateFilesUnique(t *testing.T) {
 	if r, err := b.client.Insert(ctx, dry, nil); err != nil || r.UniqueSkippedAsDuplicate {
 		t.Errorf("a dry run of the range was refused: %v", err)
 	}
+}
+
+// scrapeMetrics is what GET /metrics answers, read from pool's river_job.
+func scrapeMetrics(t *testing.T, pool *pgxpool.Pool) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	metrics.New(pool, slog.New(slog.DiscardHandler)).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
 }
 
 func TestMigrateFilesRefusesLocalStorage(t *testing.T) {

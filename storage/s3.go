@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +62,11 @@ var _ Storage = (*S3)(nil)
 // DigestMetadata is the user metadata key (x-amz-meta-sha256) that holds
 // the hex SHA-256 of an object's content.
 const DigestMetadata = "sha256"
+
+// ModTimeMetadata is the user metadata key (x-amz-meta-mtime) that holds
+// the source file's modification time, as rclone writes and reads it:
+// Unix seconds with nine decimals.
+const ModTimeMetadata = "mtime"
 
 const (
 	// partSize is the size of every multipart part but the last (R2 wants
@@ -202,12 +208,35 @@ func (s *S3) Stat(ctx context.Context, name string) (Info, error) {
 		digest = ""
 	}
 	return Info{
-		Name:        cleaned,
-		Size:        aws.ToInt64(out.ContentLength),
-		ModTime:     aws.ToTime(out.LastModified),
-		ContentType: aws.ToString(out.ContentType),
-		Digest:      digest,
+		Name:          cleaned,
+		Size:          aws.ToInt64(out.ContentLength),
+		ModTime:       aws.ToTime(out.LastModified),
+		ContentType:   aws.ToString(out.ContentType),
+		Digest:        digest,
+		SourceModTime: parseModTime(out.Metadata[ModTimeMetadata]),
 	}, nil
+}
+
+// formatModTime writes t as rclone does: seconds, a dot, nine decimals.
+func formatModTime(t time.Time) string {
+	return fmt.Sprintf("%d.%09d", t.Unix(), t.Nanosecond())
+}
+
+// parseModTime reads formatModTime's form (fewer decimals too); anything
+// else is no time at all.
+func parseModTime(s string) time.Time {
+	secs, frac, _ := strings.Cut(s, ".")
+	sec, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil || len(frac) > 9 {
+		return time.Time{}
+	}
+	var nsec int64
+	if frac != "" {
+		if nsec, err = strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64); err != nil || nsec < 0 {
+			return time.Time{}
+		}
+	}
+	return time.Unix(sec, nsec)
 }
 
 func isHexDigest(s string) bool {
@@ -335,7 +364,7 @@ func (s *S3) Save(ctx context.Context, name string, r io.Reader, opts SaveOption
 	if opts.ContentType != "" {
 		contentType = opts.ContentType
 	}
-	u := upload{s: s, key: key, contentType: contentType, encoding: encoding}
+	u := upload{s: s, key: key, contentType: contentType, encoding: encoding, digest: opts.Digest, modTime: opts.SourceModTime}
 	if err := u.run(ctx, r, opts.Size); err != nil {
 		return "", fmt.Errorf("storage: save %q: %w", cleaned, err)
 	}
@@ -370,6 +399,9 @@ type upload struct {
 	key         string
 	contentType string
 	encoding    string
+	// digest is the caller's SHA-256 of the body, if known (SaveOptions.Digest).
+	digest  string
+	modTime time.Time
 }
 
 // readerAtSeeker is what an *os.File offers: the body can be read twice
@@ -392,14 +424,18 @@ func (u upload) run(ctx context.Context, r io.Reader, sizeHint int64) error {
 
 // fromSection uploads size bytes of ras from start. The digest is computed
 // first, so it goes into the object's metadata at creation: the object
-// never exists without it.
+// never exists without it. A body of one part whose digest the caller gave
+// is not read twice: the signed digest makes the server check it.
 func (u upload) fromSection(ctx context.Context, ras readerAtSeeker, start, size int64) error {
+	psize := partSizeFor(size)
+	if size <= psize && isHexDigest(u.digest) {
+		return u.put(ctx, io.NewSectionReader(ras, start, size), size, u.digest)
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(ras, start, size)}); err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
-	psize := partSizeFor(size)
 	if size <= psize {
 		return u.put(ctx, io.NewSectionReader(ras, start, size), size, digest)
 	}
@@ -517,7 +553,11 @@ func (u upload) metadata(digest string) map[string]string {
 	if digest == "" {
 		return nil
 	}
-	return map[string]string{DigestMetadata: digest}
+	m := map[string]string{DigestMetadata: digest}
+	if !u.modTime.IsZero() {
+		m[ModTimeMetadata] = formatModTime(u.modTime)
+	}
+	return m
 }
 
 // put stores a whole body in one request.

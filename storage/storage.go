@@ -55,6 +55,9 @@ type Info struct {
 	// stored (empty for objects saved by others); the local backend reads
 	// the whole file on every Stat to compute it.
 	Digest string
+	// SourceModTime is the modification time of the file the content was
+	// read from, when Save was told it (SaveOptions.SourceModTime); else zero.
+	SourceModTime time.Time
 }
 
 // SaveOptions tune one Save.
@@ -68,6 +71,18 @@ type SaveOptions struct {
 	// Size, when known and positive, lets a backend pick a single request
 	// over a multipart upload.
 	Size int64
+	// Digest is the hex SHA-256 of the content, when the caller already
+	// computed it. S3 signs a single-request upload with it instead of
+	// reading the body a second time; the server refuses a body that does
+	// not match, so a wrong digest fails the Save and stores nothing. The
+	// local backend ignores it.
+	Digest string
+	// SourceModTime is the modification time of the file the content is
+	// read from. S3 stores it beside the digest (x-amz-meta-mtime, in
+	// rclone's format) and Stat returns it, so that a later copy of the
+	// same unchanged file can be recognised without hashing it. The local
+	// backend ignores it.
+	SourceModTime time.Time
 }
 
 // ErrSuspiciousName reports a name that is empty, escapes the root or the

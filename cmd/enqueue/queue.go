@@ -105,9 +105,10 @@ type batchTotals struct {
 }
 
 // The per-batch counters of design.md's migrate_files_batch output, with
-// filemigrate's pending (dry run) and refused (names leading outside
-// MEDIA_ROOT).
-var batchCounters = []string{"rows", "uploaded", "skipped", "pending", "missing", "refused", "failed", "bytes"}
+// filemigrate's pending (dry run), refused (names leading outside
+// MEDIA_ROOT) and skipped_bytes (with bytes, what reached the plan's
+// planned_bytes).
+var batchCounters = []string{"rows", "uploaded", "skipped", "pending", "missing", "refused", "failed", "bytes", "skipped_bytes"}
 
 func (q *queue) batches(ctx context.Context, planID int64) (*batchTotals, error) {
 	rows, err := q.pool.Query(ctx, `

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -107,7 +109,9 @@ func reason(ctx context.Context, err error) string {
 
 var (
 	depthDesc = prometheus.NewDesc("worker_queue_jobs",
-		"Jobs in river_job by queue and state.", []string{"queue", "state"}, nil)
+		"Unfinished jobs in river_job by queue and state (available, scheduled, running, retryable, pending), "+
+			"0 included for every queue River knows. Finished jobs are left out: worker_jobs_discarded counts the discarded ones.",
+		[]string{"queue", "state"}, nil)
 	oldestDesc = prometheus.NewDesc("worker_queue_oldest_available_seconds",
 		"Age of the oldest available job by queue: how long it has been due without a worker taking it.", []string{"queue"}, nil)
 	upDesc = prometheus.NewDesc("worker_queue_scrape_ok",
@@ -138,8 +142,20 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, ok)
 }
 
+// unfinishedStates are the states worker_queue_jobs counts. Counting them
+// reads River's fetching index (state, queue, ...) only; counting finished
+// jobs too read the whole table, the completed ones River keeps for a day.
+var unfinishedStates = []string{"available", "scheduled", "running", "retryable", "pending"}
+
+// depthQuery names the states as literals: a parameter, or a cast of a
+// text array, hides from the planner how few rows they select, and it then
+// scans the whole table.
+var depthQuery = `SELECT queue, state::text, count(*) FROM river_job
+	WHERE state IN ('` + strings.Join(unfinishedStates, "', '") + `') GROUP BY 1, 2`
+
 func (c *queueCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	rows, err := c.pool.Query(ctx, `SELECT queue, state::text, count(*) FROM river_job GROUP BY 1, 2`)
+	depths := map[string]map[string]int64{} // queue, state: jobs
+	rows, err := c.pool.Query(ctx, depthQuery)
 	if err != nil {
 		return err
 	}
@@ -150,10 +166,32 @@ func (c *queueCollector) collect(ctx context.Context, ch chan<- prometheus.Metri
 			rows.Close()
 			return err
 		}
-		ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), queue, state)
+		if depths[queue] == nil {
+			depths[queue] = map[string]int64{}
+		}
+		depths[queue][state] = n
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	// An idle queue that River knows counts 0 rather than vanishing.
+	rows, err = c.pool.Query(ctx, `SELECT name FROM river_queue`)
+	if err != nil {
+		return err
+	}
+	known, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, queue := range known {
+		if depths[queue] == nil {
+			depths[queue] = map[string]int64{}
+		}
+	}
+	for queue, byState := range depths {
+		for _, state := range unfinishedStates {
+			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(byState[state]), queue, state)
+		}
 	}
 
 	rows, err = c.pool.Query(ctx, `

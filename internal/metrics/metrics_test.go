@@ -37,10 +37,13 @@ func TestQueueDepthAndOldestAvailable(t *testing.T) {
 	ctx := context.Background()
 	pool := riverDatabase(t)
 	_, err := pool.Exec(ctx, `
-		INSERT INTO river_job (args, kind, max_attempts, queue, scheduled_at, state)
-		VALUES ('{}', 'ocr_document', 5, 'ocr', now() - interval '2 hours', 'available'),
-		       ('{}', 'ocr_document', 5, 'ocr', now() - interval '5 minutes', 'available'),
-		       ('{}', 'passport_mrz', 5, 'passport', now() + interval '1 hour', 'scheduled')`)
+		INSERT INTO river_job (args, kind, max_attempts, queue, scheduled_at, state, finalized_at)
+		VALUES ('{}', 'ocr_document', 5, 'ocr', now() - interval '2 hours', 'available', NULL),
+		       ('{}', 'ocr_document', 5, 'ocr', now() - interval '5 minutes', 'available', NULL),
+		       ('{}', 'passport_mrz', 5, 'passport', now() + interval '1 hour', 'scheduled', NULL),
+		       ('{}', 'passport_mrz', 5, 'passport', now() - interval '1 hour', 'completed', now()),
+		       ('{}', 'ocr_document', 5, 'ocr', now() - interval '1 hour', 'discarded', now());
+		INSERT INTO river_queue (name, metadata, updated_at) VALUES ('storage', '{}', now())`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,10 +52,20 @@ func TestQueueDepthAndOldestAvailable(t *testing.T) {
 	for _, want := range []string{
 		`worker_queue_jobs{queue="ocr",state="available"} 2`,
 		`worker_queue_jobs{queue="passport",state="scheduled"} 1`,
+		`worker_queue_jobs{queue="passport",state="available"} 0`,
+		// A queue River knows, idle: zeros rather than nothing.
+		`worker_queue_jobs{queue="storage",state="available"} 0`,
+		`worker_queue_jobs{queue="storage",state="running"} 0`,
 		`worker_queue_scrape_ok 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("no %s in:\n%s", want, body)
+		}
+	}
+	// Finished jobs are not the queue's depth.
+	for _, state := range []string{"completed", "discarded", "cancelled"} {
+		if strings.Contains(body, `state="`+state+`"`) {
+			t.Errorf("%s jobs counted:\n%s", state, grep(body, "worker_queue_jobs"))
 		}
 	}
 	// The oldest job has waited two hours; a future one is not waiting.

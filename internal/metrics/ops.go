@@ -30,6 +30,10 @@ var (
 		"Batches of the newest migrate_files plan: planned, and completed.", []string{"state"}, nil)
 	migBytesDesc = prometheus.NewDesc("worker_migration_bytes_uploaded",
 		"Bytes uploaded to the bucket by the completed batches of the newest migrate_files plan.", nil, nil)
+	migProgressBytesDesc = prometheus.NewDesc("worker_migration_bytes",
+		"Bytes of the files the rows of the newest migrate_files plan name: planned (their sizes under MEDIA_ROOT when planned, "+
+			"missing and refused names counting 0), and done (in the bucket by its completed batches: uploaded, or already there "+
+			"and skipped). A file named by n rows counts n times in both.", []string{"state"}, nil)
 	migFilesDesc = prometheus.NewDesc("worker_migration_files",
 		"Files of the completed batches of the newest migrate_files plan, by outcome: uploaded, skipped (already there), "+
 			"pending (dry run), missing (no file under MEDIA_ROOT), refused, failed.", []string{"outcome"}, nil)
@@ -39,7 +43,7 @@ var (
 var migrationOutcomes = []string{"uploaded", "skipped", "pending", "missing", "refused", "failed"}
 
 func describeOps(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{backupAgeDesc, discardedDesc, planIDDesc, dryRunDesc, migRowsDesc, migBatchesDesc, migBytesDesc, migFilesDesc} {
+	for _, d := range []*prometheus.Desc{backupAgeDesc, discardedDesc, planIDDesc, dryRunDesc, migRowsDesc, migBatchesDesc, migBytesDesc, migProgressBytesDesc, migFilesDesc} {
 		ch <- d
 	}
 }
@@ -86,36 +90,43 @@ func (c *queueCollector) collectMigration(ctx context.Context, ch chan<- prometh
 		planID                       *int64
 		dryRun                       bool
 		rowsPlanned, batchesPlanned  int64
+		bytesPlanned, skippedBytes   int64
 		rowsDone, batchesDone, bytes int64
 		uploaded, skipped, pending   int64
 		missing, refused, failed     int64
 	)
+	// The batches are summed before meeting the plan's row: grouping them
+	// by the plan's output instead sorted every batch with it.
 	err := c.pool.QueryRow(ctx, `
 		WITH plan AS (
 			SELECT id, coalesce(metadata->'output', '{}') AS out
 			FROM river_job WHERE kind = 'migrate_files' ORDER BY id DESC LIMIT 1
+		), done AS (
+			SELECT coalesce(sum((b.out->>'rows')::bigint), 0)::bigint AS rows,
+			       count(b.out) AS batches,
+			       coalesce(sum((b.out->>'bytes')::bigint), 0)::bigint AS bytes,
+			       coalesce(sum((b.out->>'skipped_bytes')::bigint), 0)::bigint AS skipped_bytes,
+			       coalesce(sum((b.out->>'uploaded')::bigint), 0)::bigint AS uploaded,
+			       coalesce(sum((b.out->>'skipped')::bigint), 0)::bigint AS skipped,
+			       coalesce(sum((b.out->>'pending')::bigint), 0)::bigint AS pending,
+			       coalesce(sum((b.out->>'missing')::bigint), 0)::bigint AS missing,
+			       coalesce(sum((b.out->>'refused')::bigint), 0)::bigint AS refused,
+			       coalesce(sum((b.out->>'failed')::bigint), 0)::bigint AS failed
+			FROM (
+				SELECT metadata->'output' AS out FROM river_job, plan
+				WHERE kind = 'migrate_files_batch' AND state = 'completed' AND args->>'plan_id' = plan.id::text
+			) b
 		)
 		SELECT plan.id,
 		       coalesce((plan.out->>'dry_run')::boolean, false),
 		       coalesce((SELECT sum((f->>'rows')::bigint) FROM jsonb_array_elements(
 		           CASE jsonb_typeof(plan.out->'fields') WHEN 'array' THEN plan.out->'fields' ELSE '[]' END) f), 0)::bigint,
 		       coalesce((plan.out->>'batches')::bigint, 0),
-		       coalesce(sum((b.out->>'rows')::bigint), 0)::bigint,
-		       count(b.out),
-		       coalesce(sum((b.out->>'bytes')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'uploaded')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'skipped')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'pending')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'missing')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'refused')::bigint), 0)::bigint,
-		       coalesce(sum((b.out->>'failed')::bigint), 0)::bigint
-		FROM plan
-		LEFT JOIN LATERAL (
-			SELECT metadata->'output' AS out FROM river_job
-			WHERE kind = 'migrate_files_batch' AND state = 'completed' AND args->>'plan_id' = plan.id::text
-		) b ON true
-		GROUP BY plan.id, plan.out`).Scan(&planID, &dryRun, &rowsPlanned, &batchesPlanned,
-		&rowsDone, &batchesDone, &bytes, &uploaded, &skipped, &pending, &missing, &refused, &failed)
+		       coalesce((plan.out->>'planned_bytes')::bigint, 0),
+		       done.rows, done.batches, done.bytes, done.skipped_bytes, done.uploaded, done.skipped,
+		       done.pending, done.missing, done.refused, done.failed
+		FROM plan, done`).Scan(&planID, &dryRun, &rowsPlanned, &batchesPlanned, &bytesPlanned,
+		&rowsDone, &batchesDone, &bytes, &skippedBytes, &uploaded, &skipped, &pending, &missing, &refused, &failed)
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // no migration yet
@@ -132,6 +143,8 @@ func (c *queueCollector) collectMigration(ctx context.Context, ch chan<- prometh
 	gauge(migBatchesDesc, batchesPlanned, "planned")
 	gauge(migBatchesDesc, batchesDone, "done")
 	gauge(migBytesDesc, bytes)
+	gauge(migProgressBytesDesc, bytesPlanned, "planned")
+	gauge(migProgressBytesDesc, bytes+skippedBytes, "done")
 	for i, n := range []int64{uploaded, skipped, pending, missing, refused, failed} {
 		gauge(migFilesDesc, n, migrationOutcomes[i])
 	}

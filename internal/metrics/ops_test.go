@@ -119,9 +119,11 @@ func TestMigrationProgress(t *testing.T) {
 	plan := insertJob(`{}`, "migrate_files", "running", "")
 	body := scrape(t, m)
 	for series, want := range map[string]float64{
-		`worker_migration_plan_id`:               float64(plan),
-		`worker_migration_rows{state="planned"}`: 0,
-		`worker_migration_rows{state="done"}`:    0,
+		`worker_migration_plan_id`:                float64(plan),
+		`worker_migration_rows{state="planned"}`:  0,
+		`worker_migration_rows{state="done"}`:     0,
+		`worker_migration_bytes{state="planned"}`: 0,
+		`worker_migration_bytes{state="done"}`:    0,
 	} {
 		if got, ok := metricValue(t, body, series); !ok || got != want {
 			t.Errorf("while planning: %s = %v (present %v), want %v", series, got, ok, want)
@@ -132,13 +134,13 @@ func TestMigrationProgress(t *testing.T) {
 	// one failed once and waiting for its retry.
 	if _, err := pool.Exec(ctx, `
 		UPDATE river_job SET state = 'completed', finalized_at = now(), metadata = jsonb_build_object('output', $2::jsonb)
-		WHERE id = $1`, plan, `{"dry_run": false, "batches": 4, "fields": [
+		WHERE id = $1`, plan, `{"dry_run": false, "batches": 4, "planned_bytes": 9000, "fields": [
 			{"table": "crm_document", "column": "file", "rows": 10, "batches": 3},
 			{"table": "crm_passport", "column": "scan", "rows": 5, "batches": 1}]}`); err != nil {
 		t.Fatal(err)
 	}
-	batch(plan, "completed", `{"table": "crm_document", "column": "file", "rows": 4, "uploaded": 3, "skipped": 0, "missing": 1, "failed": 0, "bytes": 3000, "missing_names": ["gone.pdf"]}`)
-	batch(plan, "completed", `{"table": "crm_passport", "column": "scan", "rows": 5, "uploaded": 2, "skipped": 3, "missing": 0, "failed": 0, "bytes": 700, "missing_names": []}`)
+	batch(plan, "completed", `{"table": "crm_document", "column": "file", "rows": 4, "uploaded": 3, "skipped": 0, "missing": 1, "failed": 0, "bytes": 3000, "skipped_bytes": 0, "missing_names": ["gone.pdf"]}`)
+	batch(plan, "completed", `{"table": "crm_passport", "column": "scan", "rows": 5, "uploaded": 2, "skipped": 3, "missing": 0, "failed": 0, "bytes": 700, "skipped_bytes": 2100, "missing_names": []}`)
 	batch(plan, "running", "")
 	batch(plan, "retryable", "")
 
@@ -151,6 +153,8 @@ func TestMigrationProgress(t *testing.T) {
 		`worker_migration_batches{state="planned"}`:  4,
 		`worker_migration_batches{state="done"}`:     2,
 		`worker_migration_bytes_uploaded`:            3700,
+		`worker_migration_bytes{state="planned"}`:    9000,
+		`worker_migration_bytes{state="done"}`:       5800,
 		`worker_migration_files{outcome="uploaded"}`: 5,
 		`worker_migration_files{outcome="skipped"}`:  3,
 		`worker_migration_files{outcome="missing"}`:  1,

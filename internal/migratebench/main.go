@@ -130,8 +130,9 @@ func writeFile(path string, size int, rng *rand.Rand) error {
 	return f.Close()
 }
 
-// run plans the table's file column and copies its batches, parallel at a
-// time, as that many storage-queue workers would.
+// run plans the table's file column, measures it and copies its batches,
+// parallel at a time, as the plan job and that many storage-queue workers
+// would.
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	table := fs.String("table", "bench_document", "table whose file column to migrate")
@@ -172,6 +173,10 @@ func run(ctx context.Context, args []string) error {
 	start := time.Now()
 	plan, err := filemigrate.PlanBatches(ctx, pool, []filemigrate.Field{{Table: *table, Column: "file"}}, *batchSize)
 	if err != nil {
+		return err
+	}
+	// The plan job measures the bytes to copy before any batch runs.
+	if err := plan.Measure(ctx, pool, root, cfg.Migrate.Concurrency); err != nil {
 		return err
 	}
 	c := &filemigrate.Copier{Root: root, Target: store, Concurrency: cfg.Migrate.Concurrency}

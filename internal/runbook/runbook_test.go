@@ -77,15 +77,17 @@ var rollout = []step{
 		test ! -e "$TEST_S3_DIR/$TEST_S3_BUCKET/passports/0001.jpg"`},
 	{doc: "migrate-run"},
 	{fixture: `
-		jq -e '.state == "completed" and .output.rows == 3 and .output.uploaded == 2 and .output.missing == 1 and .output.failed == 0 and .output.bytes == 301000' "$WORKER_TMPDIR/run.json"
+		jq -e '.state == "completed" and .output.rows == 3 and .output.uploaded == 2 and .output.missing == 1 and .output.failed == 0 and .output.bytes == 301000 and .output.planned_bytes == 301000' "$WORKER_TMPDIR/run.json"
 		cmp "$MEDIA_ROOT/passports/0001.jpg" "$TEST_S3_DIR/$TEST_S3_BUCKET/passports/0001.jpg"
 		metrics=$(curl -sf "http://127.0.0.1:$((PORT_BASE + 1))/metrics")
 		grep -qx 'worker_migration_rows{state="done"} 3' <<<"$metrics"
 		grep -qx 'worker_migration_rows{state="planned"} 3' <<<"$metrics"
-		grep -qx 'worker_migration_bytes_uploaded 301000' <<<"$metrics"`},
+		grep -qx 'worker_migration_bytes_uploaded 301000' <<<"$metrics"
+		grep -qx 'worker_migration_bytes{state="planned"} 301000' <<<"$metrics"
+		grep -qx 'worker_migration_bytes{state="done"} 301000' <<<"$metrics"`},
 	{doc: "migrate-verify"},
 	{fixture: `
-		jq -e '.output.skipped == 2' "$WORKER_TMPDIR/verify.json"
+		jq -e '.output.skipped == 2 and .output.skipped_bytes == 301000 and .output.bytes == 0' "$WORKER_TMPDIR/verify.json"
 		# Django saves a file to disk just before the switch: the switch's run copies it.
 		head -c 5000 /dev/urandom >"$MEDIA_ROOT/passports/0004.jpg"
 		psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "INSERT INTO crm_passport (scan) VALUES ('passports/0004.jpg')"`},

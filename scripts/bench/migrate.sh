@@ -65,22 +65,25 @@ echo "migrate: $files files, $mb MB, $(nproc) cores (load $(cut -d' ' -f1 /proc/
 
 # Who goes first alternates, so that neither always meets what the other
 # left behind (dirty pages, versitygw's caches).
+# Keys of this run only: a bucket left by an earlier run would turn the
+# full migration into a re-run.
+run="r$$"
 full_ours=() full_rclone=()
 for i in $(seq "$repeat"); do
-  ((i % 2)) || full_rclone+=("$(theirs "$media" "rclone-$i")")
-  full_ours+=("$(ours "$media" bench_document "ours-$i")")
+  ((i % 2)) || full_rclone+=("$(theirs "$media" "$run-rclone-$i")")
+  full_ours+=("$(ours "$media" bench_document "$run-ours-$i")")
   [[ "$(field uploaded)" == "$files" ]] || { echo "migrate: uploaded $(field uploaded) of $files: $(cat "$work/ours.json")" >&2; exit 1; }
-  ((i % 2 == 0)) || full_rclone+=("$(theirs "$media" "rclone-$i")")
+  ((i % 2 == 0)) || full_rclone+=("$(theirs "$media" "$run-rclone-$i")")
 done
 echo "migrate: full runs, ours ${full_ours[*]} s, rclone ${full_rclone[*]} s" >&2
 row "full migration, $files files ($mb MB)" "$(median "${full_ours[@]}")" "$(median "${full_rclone[@]}")" s "<= 0.7x"
 
 again_ours=() again_rclone=()
 for i in $(seq "$repeat"); do
-  ((i % 2)) || again_rclone+=("$(theirs "$media" "rclone-$i")")
-  again_ours+=("$(ours "$media" bench_document "ours-$i")")
+  ((i % 2)) || again_rclone+=("$(theirs "$media" "$run-rclone-$i")")
+  again_ours+=("$(ours "$media" bench_document "$run-ours-$i")")
   [[ "$(field skipped)" == "$files" && "$(field uploaded)" == 0 ]] || { echo "migrate: re-run did not skip everything: $(cat "$work/ours.json")" >&2; exit 1; }
-  ((i % 2 == 0)) || again_rclone+=("$(theirs "$media" "rclone-$i")")
+  ((i % 2 == 0)) || again_rclone+=("$(theirs "$media" "$run-rclone-$i")")
 done
 echo "migrate: re-runs, ours ${again_ours[*]} s, rclone ${again_rclone[*]} s" >&2
 row "re-run, all $files skipped" "$(median "${again_ours[@]}")" "$(median "${again_rclone[@]}")" s "<= 1.0x"
@@ -90,8 +93,8 @@ rm -rf "$media"
 huge="$work/huge"
 env DATABASE_URL="$dburl" "$work/migratebench" gen -media "$huge" -table bench_huge -huge
 rss() { awk '/Maximum resident set size/ {printf "%.1f", $NF / 1024}' "$1"; }
-env "${ours_env[@]}" MEDIA_ROOT="$huge" AWS_LOCATION=ours-huge /usr/bin/time -v -o "$work/ours.time" \
+env "${ours_env[@]}" MEDIA_ROOT="$huge" AWS_LOCATION="$run-ours-huge" /usr/bin/time -v -o "$work/ours.time" \
   "$work/migratebench" run -table bench_huge >"$work/ours.json"
 [[ "$(field uploaded)" == 1 ]] || { echo "migrate: the 1 GiB file was not uploaded: $(cat "$work/ours.json")" >&2; exit 1; }
-env "${rclone_env[@]}" /usr/bin/time -v -o "$work/rclone.time" rclone copy --transfers 16 "$huge" "bench:$TEST_S3_BUCKET/rclone-huge" 2>>"$work/rclone.log"
+env "${rclone_env[@]}" /usr/bin/time -v -o "$work/rclone.time" rclone copy --transfers 16 "$huge" "bench:$TEST_S3_BUCKET/$run-rclone-huge" 2>>"$work/rclone.log"
 row "peak RSS, one 1 GiB file" "$(rss "$work/ours.time")" "$(rss "$work/rclone.time")" MB "< 100 MB"
