@@ -289,7 +289,7 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 	}
 	if !t.Failed() {
 		report(t, "fault", fmt.Sprintf("versitygw killed (SIGKILL) while migration batches upload (%d files of 16 KiB, batches of 200), restarted 2 s later", n),
-			fmt.Sprintf("%d files stored at the kill; %d batches retried, all completed; %d uploaded + %d skipped (already there, same SHA-256) = %d rows; the bucket lists each file once with its content; table unchanged; temp empty; ready",
+			fmt.Sprintf("%d files stored at the kill; %d batches retried, all completed; %d uploaded + %d skipped (already in the bucket, same content) = %d rows; the bucket lists each file once with its content; table unchanged; temp empty; ready",
 				atKill, retried, c.Uploaded, c.Skipped, n))
 	}
 	w.stop()
