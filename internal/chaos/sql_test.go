@@ -12,7 +12,8 @@ import (
 )
 
 // Every SQL statement the module's code sends is a constant, or is built
-// from constants and identifiers quoted by pgx.Identifier.Sanitize: a
+// from constants (or package variables of constants that no function
+// assigns) and identifiers quoted by pgx.Identifier.Sanitize: a
 // table or column name read from the database or from a flag can never
 // end a statement early. Values go in as $n parameters. The check reads
 // the source (test files and the benchmarks' generators aside): a call of
@@ -57,6 +58,7 @@ func TestSQLBuiltOnlyWithQuotedIdentifiers(t *testing.T) {
 			for _, d := range f.Decls {
 				if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil {
 					c.methods[fn.Name.Name] = fn
+					c.bodies = append(c.bodies, fn.Body)
 				}
 			}
 		}
@@ -95,6 +97,7 @@ func TestSQLBuiltOnlyWithQuotedIdentifiers(t *testing.T) {
 
 type sqlChecker struct {
 	methods map[string]*ast.FuncDecl // the package's functions and methods by name
+	bodies  []*ast.BlockStmt         // every function's body, for assignments
 }
 
 // safe reports whether e is a constant string, a quoted identifier, or
@@ -110,9 +113,20 @@ func (c sqlChecker) safe(fn *ast.FuncDecl, e ast.Expr, depth int) bool {
 		return c.safe(fn, e.X, depth+1)
 	case *ast.BinaryExpr:
 		return e.Op == token.ADD && c.safe(fn, e.X, depth+1) && c.safe(fn, e.Y, depth+1)
+	case *ast.CompositeLit:
+		// A list of strings, for strings.Join.
+		for _, el := range e.Elts {
+			if !c.safe(fn, el, depth+1) {
+				return false
+			}
+		}
+		return true
 	case *ast.Ident:
 		if e.Obj != nil && e.Obj.Kind == ast.Con {
 			return true
+		}
+		if v, ok := c.packageVar(fn, e); ok {
+			return c.safe(fn, v, depth+1)
 		}
 		// A local variable: every value assigned to it must be safe.
 		var found, ok = false, true
@@ -168,6 +182,54 @@ func (c sqlChecker) safe(fn *ast.FuncDecl, e ast.Expr, depth int) bool {
 		}
 	}
 	return false
+}
+
+// packageVar returns the value of a package-level variable of the same
+// file, declared with one and never assigned by any function of the
+// package: as constant as a constant, for this check.
+func (c sqlChecker) packageVar(fn *ast.FuncDecl, id *ast.Ident) (ast.Expr, bool) {
+	if id.Obj == nil || id.Obj.Kind != ast.Var {
+		return nil, false
+	}
+	spec, ok := id.Obj.Decl.(*ast.ValueSpec)
+	if !ok || (spec.Pos() >= fn.Body.Pos() && spec.End() <= fn.Body.End()) {
+		return nil, false // a local variable
+	}
+	var value ast.Expr
+	for i, n := range spec.Names {
+		if n.Name == id.Name && i < len(spec.Values) {
+			value = spec.Values[i]
+		}
+	}
+	if value == nil {
+		return nil, false
+	}
+	for _, body := range c.bodies {
+		assigned := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			a, isAssign := n.(*ast.AssignStmt)
+			if !isAssign {
+				return true
+			}
+			for _, l := range a.Lhs {
+				for {
+					if ix, isIndex := l.(*ast.IndexExpr); isIndex {
+						l = ix.X
+						continue
+					}
+					break
+				}
+				if lid, isID := l.(*ast.Ident); isID && lid.Name == id.Name {
+					assigned = true
+				}
+			}
+			return true
+		})
+		if assigned {
+			return nil, false
+		}
+	}
+	return value, true
 }
 
 // isNumber reports an integer literal or a len(): a LIMIT or a parameter's
