@@ -36,7 +36,7 @@ demo: deps
 
 # Faults, load and hostile input; writes the figures to RELIABILITY.md.
 chaos: deps
-	scripts/testbed.sh run scripts/chaos.sh
+	PASSPORT_TESSDATA_DIR=$(CURDIR)/tessdata scripts/testbed.sh run scripts/chaos.sh
 
 # govulncheck against the pinned vulndb snapshot (SECURITY.md); exit 3 = vulnerable code reached.
 vulncheck:
