@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_THREAD_LIMIT=1
-echo "Benchmarks on $(nproc) cores, $(date -u +%Y-%m-%d), $(go version | cut -d' ' -f3)"
+echo "Benchmarks on $(nproc --all) cores, $(date -u +%Y-%m-%d), $(go version | cut -d' ' -f3)"
 echo
 echo "| area | measurement | ours | baseline tool | baseline | ratio | target |"
 echo "|---|---|---|---|---|---|---|"

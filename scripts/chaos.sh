@@ -20,7 +20,7 @@ fi
 skipped="$(grep -E -A1 -e '--- SKIP' "$log" | grep -E 'has no|works no' | sed -E 's/^ +[a-z_]+\.go:[0-9]+: //' | sort -u || true)"
 {
   echo "<!-- chaos:begin (written by scripts/chaos.sh; do not edit by hand) -->"
-  echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, commit $(git rev-parse --short HEAD)$([[ -n "$(git status --porcelain -- . ':!RELIABILITY.md')" ]] && echo ' plus local changes'): $([[ $status -eq 0 ]] && echo 'every test passed' || echo '**some tests failed**')."
+  echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc --all) cores, commit $(git rev-parse --short HEAD)$([[ -n "$(git status --porcelain -- . ':!RELIABILITY.md')" ]] && echo ' plus local changes'): $([[ $status -eq 0 ]] && echo 'every test passed' || echo '**some tests failed**')."
   echo
   echo "| area | check | result |"
   echo "|---|---|---|"

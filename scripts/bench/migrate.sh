@@ -61,7 +61,7 @@ media="$work/media"
 env DATABASE_URL="$dburl" "$work/migratebench" gen -media "$media" -table bench_document
 files=$(find "$media" -type f | wc -l)
 mb=$(du -sm "$media" | cut -f1)
-echo "migrate: $files files, $mb MB, $(nproc) cores (load $(cut -d' ' -f1 /proc/loadavg)), versitygw on loopback, median of $repeat" >&2
+echo "migrate: $files files, $mb MB, $(nproc --all) cores (load $(cut -d' ' -f1 /proc/loadavg)), versitygw on loopback, median of $repeat" >&2
 
 # Who goes first alternates, so that neither always meets what the other
 # left behind (dirty pages, versitygw's caches).
