@@ -60,7 +60,9 @@ for run in $(seq "$runs"); do
   diff -rq "$work/data/many" "$work/out" >/dev/null || { echo "storage bench: rclone tree download differs" >&2; exit 1; }
 done
 
-rclone_version=$(env -u AWS_CA_BUNDLE rclone version 2>/dev/null | head -1 | awk '{print $2}')
+# awk reads to the end: with head, rclone could die of SIGPIPE and pipefail
+# would end the script without a word.
+rclone_version=$(env -u AWS_CA_BUNDLE rclone version 2>/dev/null | awk 'NR == 1 {print $2}')
 tool="rclone $rclone_version --transfers 16"
 row() { # measurement ours baseline unit target
   local ratio
