@@ -189,8 +189,11 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	// or as missing/refused again, since each such row is a dangling reference.
 	work := make(chan string)
 	first := map[string]bool{}
-	results := map[string]outcome{}
-	sizes := map[string]int64{}
+	type result struct {
+		o    outcome
+		size int64
+	}
+	results := map[string]result{}
 	var wg sync.WaitGroup
 	for range c.concurrency() {
 		wg.Go(func() {
@@ -199,8 +202,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 				o, n, err := c.safeCopyFile(ctx, escape, known, name, &scratch)
 				c.logOutcome(name, o, err)
 				mu.Lock()
-				results[name] = o
-				sizes[name] = n
+				results[name] = result{o, n}
 				mu.Unlock()
 				record(name, o, n, err)
 			}
@@ -227,7 +229,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		return rep, fmt.Errorf("batch %s: %w", field, err)
 	}
 	for _, name := range dups {
-		switch results[name] {
+		switch r := results[name]; r.o {
 		case missing:
 			rep.Missing++
 		case refused:
@@ -236,7 +238,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 			rep.Failed++
 		default:
 			rep.Skipped++
-			rep.SkippedBytes += sizes[name]
+			rep.SkippedBytes += r.size
 		}
 	}
 	if len(retryable) > 0 {
@@ -331,6 +333,9 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 		return failed, 0, fault.BadInput("open %q: %v", name, err)
 	}
 	defer f.Close()
+	// Taken before any read: the file's time is compared with it to know
+	// whether it had settled when it was hashed.
+	readAt := time.Now()
 	before, err := f.Stat()
 	if err != nil {
 		return failed, 0, fmt.Errorf("stat %q: %w", name, err)
@@ -370,7 +375,6 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 	if c.DryRun {
 		return pending, 0, nil
 	}
-	hashedAt := time.Now()
 	var body io.Reader = io.NewSectionReader(f, 0, before.Size())
 	switch {
 	case sum == "" && before.Size() <= maxBuffered:
@@ -392,7 +396,7 @@ func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, na
 	// compare only the size and the metadata we sent.
 	opts := storage.SaveOptions{Replace: true, Size: before.Size(), Digest: sum}
 	opts.ContentType, _ = storage.ContentType(name)
-	if hashedAt.Sub(before.ModTime()) >= settled {
+	if readAt.Sub(before.ModTime()) >= settled {
 		opts.SourceModTime = before.ModTime()
 	}
 	if _, err := c.Target.Save(ctx, name, body, opts); err != nil {
