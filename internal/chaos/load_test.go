@@ -52,6 +52,27 @@ func rss(t *testing.T, pid int) int {
 	return 0
 }
 
+// rssAll is rss of each worker.
+func rssAll(t *testing.T, procs []*proc) []int {
+	t.Helper()
+	kib := make([]int, len(procs))
+	for i, w := range procs {
+		kib[i] = rss(t, w.cmd.Process.Pid)
+	}
+	return kib
+}
+
+// startLoadWorkers starts n workers on e, each registering kind.
+func startLoadWorkers(t *testing.T, e env, n int, kind string) []*proc {
+	t.Helper()
+	procs := make([]*proc, n)
+	for i := range procs {
+		procs[i] = startWorkerWithKinds(t, e)
+		requireKind(t, procs[i], kind)
+	}
+	return procs
+}
+
 // mib shows resident sets in KiB as MiB, one per worker.
 func mib(kib []int) string {
 	s := make([]string, len(kib))
@@ -124,16 +145,8 @@ func TestLoadOCR(t *testing.T) {
 
 	e := st.env.clone()
 	e["WORKER_QUEUE_OCR"] = "1"
-	var procs []*proc
-	for range workers {
-		w := startWorkerWithKinds(t, e)
-		requireKind(t, w, "ocr_document")
-		procs = append(procs, w)
-	}
-	rssStart := make([]int, workers)
-	for i, w := range procs {
-		rssStart[i] = rss(t, w.cmd.Process.Pid)
-	}
+	procs := startLoadWorkers(t, e, workers, "ocr_document")
+	rssStart := rssAll(t, procs)
 
 	maxConns := sampleConnections(st)
 
@@ -189,9 +202,8 @@ func TestLoadOCR(t *testing.T) {
 	if len(previews) != n || len(slices.Compact(previews)) != n {
 		t.Errorf("%d previews for %d jobs: an object lost or duplicated", len(previews), n)
 	}
-	rssEnd := make([]int, workers)
-	for i, w := range procs {
-		rssEnd[i] = rss(t, w.cmd.Process.Pid)
+	rssEnd := rssAll(t, procs)
+	for _, w := range procs {
 		w.waitReady()
 		w.stop()
 	}
@@ -224,16 +236,8 @@ func TestLoadMigration(t *testing.T) {
 	ctx := context.Background()
 
 	e := st.env.clone()
-	var procs []*proc
-	for range workers {
-		w := startWorkerWithKinds(t, e)
-		requireKind(t, w, "migrate_files_batch")
-		procs = append(procs, w)
-	}
-	rssStart := make([]int, workers)
-	for i, w := range procs {
-		rssStart[i] = rss(t, w.cmd.Process.Pid)
-	}
+	procs := startLoadWorkers(t, e, workers, "migrate_files_batch")
+	rssStart := rssAll(t, procs)
 	maxConns := sampleConnections(st)
 
 	start := time.Now()
@@ -289,9 +293,8 @@ func TestLoadMigration(t *testing.T) {
 	if firstAttempt != batches {
 		t.Errorf("%d of %d batches completed at their first attempt; want all", firstAttempt, batches)
 	}
-	rssEnd := make([]int, workers)
-	for i, w := range procs {
-		rssEnd[i] = rss(t, w.cmd.Process.Pid)
+	rssEnd := rssAll(t, procs)
+	for _, w := range procs {
 		w.waitReady()
 		w.stop()
 	}
