@@ -342,6 +342,9 @@ type session struct {
 	// searched is set once every candidate zone was read once, after which
 	// finding nothing means there is no zone.
 	searched bool
+	// glyphs holds what Tesseract knew of each character of every line it
+	// read, by the line's text without spaces, for passport.Result.Review.
+	glyphs map[string][]passport.Glyph
 }
 
 // minSureGlyph is the glyph height, in original pixels, under which one
@@ -360,6 +363,9 @@ func (s *session) done() bool {
 
 func (s *session) result() (*passport.Result, error) {
 	s.vote()
+	if s.best != nil {
+		defer func() { s.best.Review(s.glyphsOf(s.best.RawMRZ)) }()
+	}
 	switch {
 	case s.confirmed != nil:
 		s.best = s.confirmed
@@ -465,6 +471,7 @@ func (s *session) lines(b *image.Gray) {
 			return
 		}
 		text += rec.Text + "\n"
+		s.keep(rec.Symbols)
 	}
 	s.consider(text)
 }
@@ -491,6 +498,7 @@ func (s *session) recognise(img *image.Gray, psm ocr.PageSegMode) bool {
 		s.fail(err)
 		return false
 	}
+	s.keep(rec.Symbols)
 	return s.consider(rec.Text)
 }
 
@@ -574,6 +582,7 @@ func (s *session) request(psm ocr.PageSegMode) ocr.Request {
 		PageSegMode: psm,
 		Whitelist:   Alphabet,
 		DPI:         300,
+		Symbols:     true,
 	}
 }
 
