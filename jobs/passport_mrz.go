@@ -27,8 +27,8 @@ func (PassportMRZArgs) InsertOpts() river.InsertOpts {
 }
 
 // passportMRZWorker reads the zone of a stored image or PDF. Its output is
-// passport.Result: every field, each check's verdict, the corrections made
-// and a confidence. A file without a zone cancels the job ("no
+// passport.Result: every field, each check's verdict, the corrections made,
+// a confidence and needs_review (empty: straight-through processing). A file without a zone cancels the job ("no
 // machine-readable zone found"); a zone whose checks fail completes with
 // valid false.
 type passportMRZWorker struct {

@@ -29,7 +29,7 @@ const (
 	MinSureConfidence = 90
 	// MaxRivalConfidence: an alternative weighed at this or more makes a
 	// glyph uncertain.
-	MaxRivalConfidence = 1
+	MaxRivalConfidence = 10
 )
 
 func (g Glyph) uncertain() bool {
@@ -145,7 +145,7 @@ func (r *Result) Review(glyphs [][]Glyph) {
 			for _, f := range names {
 				switch {
 				case !covered[f]:
-					if g == nil || g.uncertain() {
+					if z.uncertainAt(f, p, g) {
 						if os.Getenv("REVIEW_DEBUG") != "" {
 							fmt.Fprintf(os.Stderr, "DBG %s line %d col %d %q glyph %+v\n", f, i, col, r.MRZ[i][col], g)
 						}
@@ -206,6 +206,62 @@ func (z *zone) reviewSpans(r *Result) map[string][]pos {
 		}
 	}
 	return out
+}
+
+// uncertainAt reports whether the character at p of field f (no check
+// digit) may be another one: its glyph is unknown; or it is a name
+// character read with low confidence; or Tesseract weighed a rival, or (at
+// low confidence) a confusable character, that would also make a valid
+// field (a known state code, a sex, a document code).
+func (z *zone) uncertainAt(f string, p pos, g *Glyph) bool {
+	if g == nil {
+		return true
+	}
+	c := z.at(p)
+	var valid func() bool
+	switch f {
+	case "surname", "given_names":
+		if g.Confidence < MinSureConfidence {
+			return true
+		}
+	case "issuing_country":
+		valid = func() bool { return knownState(z.str(z.l.issuing)) }
+	case "nationality":
+		valid = func() bool { return knownState(z.str(z.l.nationality)) }
+	case "document_type":
+		if p.col == 0 {
+			valid = func() bool { return strings.IndexByte("PIACV", z.at(p)) >= 0 }
+		}
+	}
+	var alts []byte
+	for _, a := range g.Alts {
+		if a.Char != c && a.Confidence >= MaxRivalConfidence {
+			alts = append(alts, a.Char)
+		}
+	}
+	if g.Confidence < MinSureConfidence {
+		for _, b := range []byte(Alphabet) {
+			if b != c && confusable(c, b) {
+				alts = append(alts, b)
+			}
+		}
+	}
+	k := z.cls[p.line][p.col]
+	for _, b := range alts {
+		if !fits(k, b) {
+			continue
+		}
+		if valid == nil {
+			return true
+		}
+		z.set(p, b)
+		ok := valid()
+		z.set(p, c)
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // otherPassingReading reports whether the character at p, read as g (nil:

@@ -49,8 +49,12 @@ func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 			over: map[[2]int]Glyph{{0, 26}: rival('K', 40)}, review: []string{"given_names"}},
 		{name: "nationality snapped to a known code", lines: []string{l1, "L898902C36UTQ7408122F1204159ZE184226B<<<<<10"},
 			review: []string{"nationality"}},
-		{name: "issuing state uncertain", lines: []string{l1, l2},
-			over: map[[2]int]Glyph{{0, 3}: {Confidence: 50}}, review: []string{"issuing_country"}},
+		// AUT weighed against AUS: both are states.
+		{name: "issuing state with a rival state", lines: []string{"P<AUTERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2},
+			over: map[[2]int]Glyph{{0, 4}: rival('S', 30)}, review: []string{"issuing_country"}},
+		// UTO's T doubted, but no confusion of it is a state.
+		{name: "issuing state doubted, no other state near", lines: []string{l1, l2},
+			over: map[[2]int]Glyph{{0, 3}: {Confidence: 50}}, review: []string{}},
 		{name: "sex uncertain", lines: []string{l1, l2},
 			over: map[[2]int]Glyph{{1, 20}: rival('M', 20)}, review: []string{"sex"}},
 		// L and 1 weigh the same in a check digit: either reading passes.

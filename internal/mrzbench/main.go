@@ -120,7 +120,7 @@ type score struct {
 	// Unflagged counts wrong fields missing from needs_review (must be 0);
 	// CorrectFlagged the fully correct documents with a non-empty list.
 	Unflagged, CorrectFlagged int
-	Times, CPU                               []float64
+	Times, CPU                []float64
 }
 
 func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds float64) string {
