@@ -20,6 +20,7 @@ import (
 	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/internal/docgen"
 	"github.com/revisbali/worker/internal/mrzgen"
+	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/passport"
 )
 
@@ -29,7 +30,11 @@ func newReader(t *testing.T) *Reader {
 	t.Helper()
 	// No budget in tests: a loaded machine (or -race) must not change what
 	// is read.
-	r, err := New(testPool, Config{TessdataDir: "../tessdata", TimeBudget: time.Hour, Now: now})
+	eng, err := ocr.TessdataDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(testPool, Config{TessdataDir: "../tessdata", PrintTessdataDir: eng, TimeBudget: time.Hour, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,9 @@ type Recognizer interface {
 type Config struct {
 	// TessdataDir holds mrz.traineddata; "" means FindTessdata("").
 	TessdataDir string
+	// PrintTessdataDir holds eng.traineddata, for the printed data page;
+	// "" means the Recognizer's default folder.
+	PrintTessdataDir string
 	// TimeBudget bounds the recognition attempts of one document: when it
 	// is spent, the best reading so far is returned.
 	TimeBudget time.Duration
@@ -233,6 +236,16 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 		return nil, passport.ErrNoMRZ
 	}
 	s := &session{r: r, ctx: ctx, found: map[zoneKey]*bool{}}
+	res, err := s.search(g)
+	if err == nil {
+		r.checkPrint(ctx, s.bestAt, res)
+	}
+	return res, err
+}
+
+// search is read's attempts on one page.
+func (s *session) search(g *image.Gray) (*passport.Result, error) {
+	r, ctx := s.r, s.ctx
 	defer func(start time.Time) {
 		r.cfg.Logger.DebugContext(ctx, "mrz page read", slog.Int("attempts", s.tries),
 			slog.Duration("took", time.Since(start)), slog.Bool("zone", s.best != nil), slog.Bool("valid", s.best != nil && s.best.Valid))
@@ -345,6 +358,9 @@ type session struct {
 	// glyphs holds what Tesseract knew of each character of every line it
 	// read, by the line's text without spaces, for passport.Result.Review.
 	glyphs map[string][]passport.Glyph
+	// at is where the current attempt reads; bestAt where the best reading
+	// was read (nil: the whole page), to find the printed page and portrait.
+	at, bestAt *placement
 }
 
 // minSureGlyph is the glyph height, in original pixels, under which one
@@ -400,6 +416,7 @@ func (s *session) first(p *page, z zone) {
 	up := s.crop(p, z, glyphHeights[0], false)
 	key := zoneKey{z.f, z.b}
 	for _, flip := range []bool{false, true} {
+		s.at = &placement{p, z, flip}
 		img := up
 		if flip {
 			img = rotate180(up)
@@ -422,6 +439,7 @@ func (s *session) more(p *page, z zone) {
 		return
 	}
 	s.lowRes = z.lineH/p.s < minSureGlyph
+	s.at = &placement{p, z, *flip}
 	up := s.crop(p, z, glyphHeights[0], *flip)
 	flat := flatten(up, int(glyphHeights[0]))
 	steps := []func(){
@@ -479,6 +497,7 @@ func (s *session) lines(b *image.Gray) {
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
 	s.lowRes = false
+	s.at = nil
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
 	// card or passport page, within a second of Tesseract.
@@ -508,7 +527,7 @@ func (s *session) consider(text string) bool {
 		return false
 	}
 	if better(res, s.best) {
-		s.best = res
+		s.best, s.bestAt = res, s.at
 	}
 	if res.Valid {
 		if s.lowRes {

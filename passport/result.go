@@ -54,6 +54,10 @@ type Result struct {
 	// check against the document before using them (see Review). Empty
 	// means every field can be taken as read: straight-through processing.
 	NeedsReview []string `json:"needs_review"`
+	// Print holds, for each field compared with the printed data page,
+	// "agrees", "differs" or "not found" (package printpage); absent when
+	// the page was not looked at.
+	Print map[string]string `json:"print,omitempty"`
 	// Confidence is a rough 0-1 score: 1 for a zone read clean and valid,
 	// lower for each correction, warning and failed check.
 	Confidence float64 `json:"confidence"`

@@ -1,8 +1,6 @@
 package passport
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 )
@@ -146,9 +144,6 @@ func (r *Result) Review(glyphs [][]Glyph) {
 				switch {
 				case !covered[f]:
 					if z.uncertainAt(f, p, g) {
-						if os.Getenv("REVIEW_DEBUG") != "" {
-							fmt.Fprintf(os.Stderr, "DBG %s line %d col %d %q glyph %+v\n", f, i, col, r.MRZ[i][col], g)
-						}
 						r.Flag(f)
 					}
 				case z.otherPassingReading(p, g):
@@ -293,9 +288,6 @@ func (z *zone) otherPassingReading(p pos, g *Glyph) bool {
 		ok := z.allChecksPass()
 		z.set(p, c)
 		if ok {
-			if os.Getenv("REVIEW_DEBUG") != "" {
-				fmt.Fprintf(os.Stderr, "DBG covered %v %q->%q glyph %+v\n", p, c, b, g)
-			}
 			return true
 		}
 	}

@@ -226,12 +226,17 @@ func read(args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 1, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
+	// Two engines: the zone's model and the printed page's stay loaded.
+	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 2, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, TimeBudget: *budget, Now: now})
+	eng, err := ocr.TessdataDir("")
+	if err != nil {
+		return err
+	}
+	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, PrintTessdataDir: eng, TimeBudget: *budget, Now: now})
 	if err != nil {
 		return err
 	}

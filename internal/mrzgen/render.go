@@ -101,21 +101,16 @@ func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi floa
 		passport.TD2: "IDENTITY CARD / CARTE D'IDENTITE", passport.MRVA: "VISA", passport.MRVB: "VISA"}[f]
 	dark := image.NewUniform(color.RGBA{30, 30, 50, 255})
 	text(img, bold, dark, title, int(4*mm), int(8*mm))
-	x := photo.Max.X + int(4*mm)
-	y := int(15 * mm)
-	labels := []string{"Surname / Nom", "Given names / Prenoms", "Nationality", "Date of birth", "Sex", "Date of expiry", "Authority"}
-	values := []string{"SPECIMEN", "SAMPLE", "UTOPIAN", "01 JAN 1980", "M", "31 DEC 2030", "MINISTRY OF INTERIOR"}
+	printed := PrintedOf(&Truth{Surname: "SPECIMEN", GivenNames: "SAMPLE", DocumentNumber: "X00000000", Nationality: "UTO",
+		BirthDate: "1980-01-01", Sex: "M", ExpiryDate: "2030-12-31"})
 	if t != nil {
-		values = []string{t.Surname, t.GivenNames, t.Nationality, t.BirthDate, t.Sex, t.ExpiryDate, "MINISTRY"}
+		printed = t.Printed
 	}
-	for i, l := range labels {
-		if float64(y)+7*mm > float64(zoneTop) {
-			break
-		}
-		text(img, sans, dark, l, x, y)
-		text(img, bold, dark, values[i], x, y+int(3.6*mm))
-		y += int(7.6 * mm)
+	area := image.Rect(photo.Max.X+int(4*mm), int(11*mm), w-int(3*mm), zoneTop-int(1.5*mm))
+	if t == nil {
+		area.Max.Y = h - int(5*mm)
 	}
+	dataPage(img, sans, bold, dark, f, printed, area)
 	if t == nil {
 		return img, nil
 	}

@@ -54,9 +54,13 @@ type Options struct {
 	// BreakCheck prints a wrong expiry-date check digit: a zone that is
 	// found and read but cannot validate.
 	BreakCheck bool
-	DPI        int // 0: 150-300
-	Turn       int // -1: any; else fixed
-	Now        time.Time
+	// PrintDiffers names a field (PrintedFields) whose printed value
+	// differs from the zone's by one character, as a page that was
+	// misprinted or altered.
+	PrintDiffers string
+	DPI          int // 0: 150-300
+	Turn         int // -1: any; else fixed
+	Now          time.Time
 }
 
 // Formats are the five formats in a fixed order.
@@ -88,6 +92,10 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		tr := Identity(rng, f, opts.Now)
 		if opts.BreakCheck {
 			tr.MRZ = breakExpiryCheck(tr)
+		}
+		tr.Printed = PrintedOf(&tr)
+		if k := opts.PrintDiffers; k != "" {
+			tr.Printed[k] = differByOneLetter(rng, tr.Printed[k])
 		}
 		t = &tr
 	}
