@@ -129,8 +129,11 @@ WHERE kind = $1 AND id <> $2
 
 // PeriodicJobs are the leader's schedule: the nightly backup at
 // BACKUP_SCHEDULE in TIME_ZONE, and an hourly catch-up check that also runs
-// when the leader starts.
+// when the leader starts; none with BACKUP_SCHEDULE=off.
 func PeriodicJobs(cfg config.Config) ([]*river.PeriodicJob, error) {
+	if cfg.Backup.Schedule == config.ScheduleOff {
+		return nil, nil
+	}
 	loc, err := time.LoadLocation(cfg.Backup.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)
