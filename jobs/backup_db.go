@@ -65,6 +65,9 @@ func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs])
 		return RiverError(ctx, err)
 	}
 	opts.Logger = Logger(ctx)
+	if w.deps.Temp != nil {
+		opts.TempDir = w.deps.Temp.Path()
+	}
 
 	if job.Args.Verify {
 		v, err := backup.Verify(ctx, w.deps.Storage, opts, backup.RestoreRequest{Filter: opts.Filter(), Confirmed: true})
