@@ -14,10 +14,13 @@ import (
 // RestoreDBArgs asks to restore a backup over the Django database: the
 // named one, or the latest when Latest is set. Yes is the operator's
 // confirmation (enqueue restore --yes); without it the job is refused.
+// Unverified (--unverified) accepts a backup whose bytes nothing can check:
+// no stored SHA-256, not gzipped, not encrypted.
 type RestoreDBArgs struct {
-	Name   string `json:"name,omitempty"`
-	Latest bool   `json:"latest,omitempty"`
-	Yes    bool   `json:"yes,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Latest     bool   `json:"latest,omitempty"`
+	Yes        bool   `json:"yes,omitempty"`
+	Unverified bool   `json:"unverified,omitempty"`
 }
 
 // KindRestoreDB is the kind's name, for Go code that inserts or reads it.
@@ -37,6 +40,7 @@ var restoreDB = declare(Define(Kind{
 		Flags: []Flag{
 			{Name: "latest", Arg: "latest", Usage: "restore the latest backup instead of a named one"},
 			{Name: "yes", Arg: "yes", Usage: "confirm: the restore replaces the database"},
+			{Name: "unverified", Arg: "unverified", Usage: "accept a backup nothing can check (no stored SHA-256, not gzipped, not encrypted)"},
 		},
 		Check: func(a river.JobArgs) error {
 			args := a.(RestoreDBArgs)
@@ -76,7 +80,12 @@ func (w *restoreDBWorker) Work(ctx context.Context, job *river.Job[RestoreDBArgs
 		return err
 	}
 	opts.Logger = Logger(ctx)
-	res, err := backup.Restore(ctx, w.deps.Storage, opts, backup.RestoreRequest{Name: a.Name, Filter: opts.Filter(), Confirmed: a.Yes})
+	if w.deps.Temp != nil {
+		opts.TempDir = w.deps.Temp.Path()
+	}
+	res, err := backup.Restore(ctx, w.deps.Storage, opts, backup.RestoreRequest{
+		Name: a.Name, Filter: opts.Filter(), Confirmed: a.Yes, Unverified: a.Unverified,
+	})
 	if err != nil {
 		return err
 	}
