@@ -65,9 +65,10 @@ func (r *Result) Flag(field string) {
 //   - a check covering it fails;
 //   - it was repaired (any character differs from what was read);
 //   - it has no check digit and a character of it was uncertain;
-//   - it has a check digit and one uncertain character, or one letter
-//     standing among digits, has another reading that passes every check
-//     too (L/1, G/6 and K/< weigh the same in a check digit).
+//   - it has a check digit and one uncertain character has another
+//     reading, one Tesseract weighed or (at low confidence) one OCR
+//     confuses it with, that passes every check too (L/1, G/6 and K/<
+//     weigh the same in a check digit).
 func (r *Result) Review(glyphs [][]Glyph) {
 	r.NeedsReview = []string{}
 	if len(r.MRZ) == 0 {
@@ -272,7 +273,7 @@ func (z *zone) otherPassingReading(p pos, g *Glyph) bool {
 			}
 		}
 	}
-	if g == nil || g.uncertain() || z.letterAmongDigits(p) {
+	if g == nil || g.uncertain() {
 		for _, b := range []byte(Alphabet) {
 			if b != c && (confusable(c, b) || twins(c, b)) {
 				alts = append(alts, b)
@@ -303,17 +304,6 @@ func twins(a, b byte) bool {
 	}
 	d, ok := letterDigit(b)
 	return ok && d == a
-}
-
-// letterAmongDigits: a letter with a digit on each side, inside a field
-// where the issuer may use either.
-func (z *zone) letterAmongDigits(p pos) bool {
-	line := z.b[p.line]
-	c := line[p.col]
-	if c < 'A' || c > 'Z' || p.col == 0 || p.col+1 >= len(line) {
-		return false
-	}
-	return isDigit(line[p.col-1]) && isDigit(line[p.col+1])
 }
 
 func (z *zone) allChecksPass() bool {

@@ -277,6 +277,7 @@ func ParseDate(s string) (string, bool) {
 type page struct {
 	words []Word
 	norm  []string
+	label []bool // the word is part of a label
 }
 
 func layout(words []Word) page {
@@ -288,6 +289,23 @@ func layout(words []Word) page {
 		p.words = append(p.words, w)
 		p.norm = append(p.norm, strings.Trim(plain(w.Text), " "))
 	}
+	// Words of labels, and the "/" between a label's languages, are never
+	// values.
+	p.label = make([]bool, len(p.words))
+	for i := range p.words {
+		if p.norm[i] == "" {
+			p.label[i] = true
+		}
+		for _, seqs := range labels {
+			for _, seq := range seqs {
+				if p.matches(i, seq) {
+					for k := range seq {
+						p.label[i+k] = true
+					}
+				}
+			}
+		}
+	}
 	return p
 }
 
@@ -297,7 +315,7 @@ func layout(words []Word) page {
 // line that starts another label, or the page's edge). conf is the lowest
 // word confidence of the value.
 func (p page) value(f string) (v string, conf float64, ok bool) {
-	li, end := p.label(f)
+	li, end := p.find(f)
 	if li < 0 {
 		return "", 0, false
 	}
@@ -322,7 +340,7 @@ func (p page) value(f string) (v string, conf float64, ok bool) {
 		if w.Box.Min.X < lab.Box.Min.X-2*lh || w.Box.Min.X >= right {
 			continue
 		}
-		if p.startsLabel(k, "") {
+		if p.label[k] {
 			continue
 		}
 		below = append(below, k)
@@ -350,9 +368,9 @@ func sameLine(a, b image.Rectangle) bool {
 	return mid >= b.Min.Y && mid <= b.Max.Y
 }
 
-// label returns the index of the first word of f's label and the index
+// find returns the index of the first word of f's label and the index
 // after it, or -1.
-func (p page) label(f string) (int, int) {
+func (p page) find(f string) (int, int) {
 	for i := range p.words {
 		for _, seq := range labels[f] {
 			if p.matches(i, seq) {
