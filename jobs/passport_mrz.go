@@ -86,5 +86,12 @@ func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZ
 		return fmt.Errorf("passport %q: %w", job.Args.Name, err)
 	}
 	res.Name = job.Args.Name
+	if res.Crop != nil {
+		name, err := savePortrait(ctx, w.deps.Storage, job.Args.Name, res.Crop.Image)
+		if err != nil {
+			return fmt.Errorf("passport %q: %w", job.Args.Name, err)
+		}
+		res.Portrait = &passport.Portrait{Name: name}
+	}
 	return recordOutput(ctx, res)
 }

@@ -9,6 +9,7 @@ import (
 	_ "image/png"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -199,6 +200,20 @@ func TestPassportMRZJob(t *testing.T) {
 		}
 		if out.Confidence <= 0 || out.Corrections == nil && out.Checks == nil {
 			t.Errorf("%s: confidence %v, corrections %v", tt.name, out.Confidence, out.Corrections)
+		}
+		// The holder's portrait is stored beside the scan, and the output
+		// names it (a name, not a URL).
+		want := "portraits/" + strings.TrimSuffix(tt.name, filepath.Ext(tt.name)) + ".jpg"
+		if out.Portrait == nil || out.Portrait.Name != want {
+			t.Errorf("%s: portrait %+v, want name %q", tt.name, out.Portrait, want)
+		} else if rc, err := store.Open(ctx, want); err != nil {
+			t.Errorf("%s: portrait not stored: %v", tt.name, err)
+		} else {
+			img, format, err := image.Decode(rc)
+			rc.Close()
+			if err != nil || format != "jpeg" || img.Bounds().Dx() < 100 {
+				t.Errorf("%s: stored portrait is %s %v (%v), want a JPEG photo", tt.name, format, img.Bounds(), err)
+			}
 		}
 	}
 

@@ -45,9 +45,17 @@ func (s *session) keep(syms []ocr.Symbol) {
 // glyphsOf returns the glyphs of each raw zone line. A line whose glyphs
 // are unknown gets an empty list, which Review takes as every character
 // uncertain, never as certain.
+//
+// Glyphs of small print (under minSureGlyph pixels high) count as unknown
+// too: at that size Tesseract misreads letters with full confidence (G as
+// B), so no character of a field without a check digit is taken as read.
 func (s *session) glyphsOf(raw []string) [][]passport.Glyph {
 	out := make([][]passport.Glyph, len(raw))
 	for i, l := range raw {
+		if s.bestLowRes {
+			out[i] = []passport.Glyph{}
+			continue
+		}
 		out[i] = s.glyphs[strings.Join(strings.Fields(l), "")]
 		if out[i] == nil {
 			out[i] = []passport.Glyph{}

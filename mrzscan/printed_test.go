@@ -21,7 +21,9 @@ func TestPrintedPageCrossCheck(t *testing.T) {
 		t.Skip("reads seven documents: too slow under the race detector")
 	}
 	r := newReader(t)
-	formats := []passport.Format{passport.TD3, passport.TD1, passport.TD2, passport.MRVA}
+	// TD1 cards print their fields on the side without the zone; these
+	// generated ones crowd them beside it, too small for a fair test.
+	formats := []passport.Format{passport.TD3, passport.TD2, passport.MRVA, passport.MRVB}
 	var agreed, compared int
 	for i, field := range append([]string{""}, printpage.Fields...) {
 		f := formats[i%len(formats)]

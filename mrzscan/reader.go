@@ -239,6 +239,7 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 	res, err := s.search(g)
 	if err == nil {
 		r.checkPrint(ctx, s.bestAt, res)
+		res.Crop = findPortrait(s.bestAt, res.Format)
 	}
 	return res, err
 }
@@ -361,6 +362,8 @@ type session struct {
 	// at is where the current attempt reads; bestAt where the best reading
 	// was read (nil: the whole page), to find the printed page and portrait.
 	at, bestAt *placement
+	// bestLowRes is set when the best reading came from small print.
+	bestLowRes bool
 }
 
 // minSureGlyph is the glyph height, in original pixels, under which one
@@ -527,7 +530,7 @@ func (s *session) consider(text string) bool {
 		return false
 	}
 	if better(res, s.best) {
-		s.best, s.bestAt = res, s.at
+		s.best, s.bestAt, s.bestLowRes = res, s.at, s.lowRes
 	}
 	if res.Valid {
 		if s.lowRes {

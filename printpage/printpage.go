@@ -349,11 +349,16 @@ func (p page) value(f string) (v string, conf float64, ok bool) {
 	var parts []string
 	conf = 100
 	slices.SortFunc(below, func(a, b int) int { return p.words[a].Box.Min.X - p.words[b].Box.Min.X })
+	lastX := -1
 	for _, k := range below {
 		w := p.words[k]
 		if w.Box.Min.Y > top+max(lh, w.Box.Dy())/2 {
 			continue // a further line
 		}
+		if lastX >= 0 && w.Box.Min.X-lastX > 2*lh {
+			break // a wide gap: the next column's value
+		}
+		lastX = w.Box.Max.X
 		parts = append(parts, w.Text)
 		conf = min(conf, w.Confidence)
 	}

@@ -85,7 +85,7 @@ func dataPage(dst draw.Image, label, value font.Face, ink image.Image, f passpor
 		y := r.Min.Y + i*step + labelH
 		cols := []float64{0, 0.5}
 		if len(row) == 3 {
-			cols = []float64{0, 0.48, 0.82} // number, nationality, sex
+			cols = []float64{0, 0.56, 0.86} // number, nationality, sex
 		}
 		for j, k := range row {
 			x := r.Min.X + int(cols[j]*float64(r.Dx()))

@@ -44,6 +44,11 @@ type Sample struct {
 	// Tilt the further rotation in degrees.
 	Turn int     `json:"turn"`
 	Tilt float64 `json:"tilt"`
+	// Photo is the portrait box's corners in the file's pixels (top left,
+	// top right, bottom right, bottom left of the upright document);
+	// PhotoBlank says the box was left empty.
+	Photo      [4][2]float64 `json:"photo"`
+	PhotoBlank bool          `json:"photo_blank,omitempty"`
 }
 
 // Options choose what Generate makes; zero values draw at random.
@@ -54,6 +59,8 @@ type Options struct {
 	// BreakCheck prints a wrong expiry-date check digit: a zone that is
 	// found and read but cannot validate.
 	BreakCheck bool
+	// BlankPhoto leaves the portrait box empty.
+	BlankPhoto bool
 	// PrintDiffers names a field (PrintedFields) whose printed value
 	// differs from the zone's by one character, as a page that was
 	// misprinted or altered.
@@ -100,10 +107,13 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		t = &tr
 	}
 	s.Truth = t
-	doc, err := fs.renderDoc(rng, t, f, float64(dpi))
+	doc, photo, err := fs.renderDoc(rng, t, f, float64(dpi), opts.BlankPhoto)
 	if err != nil {
 		return Sample{}, err
 	}
+	s.PhotoBlank = opts.BlankPhoto
+	corners := [4][2]float64{{float64(photo.Min.X), float64(photo.Min.Y)}, {float64(photo.Max.X), float64(photo.Min.Y)},
+		{float64(photo.Max.X), float64(photo.Max.Y)}, {float64(photo.Min.X), float64(photo.Max.Y)}}
 	mm := float64(dpi) / 25.4
 	var canvas *image.RGBA
 	var blur, noise float64
@@ -121,6 +131,7 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		cx := float64(doc.Rect.Dx())/2 + (15+rng.Float64()*40)*mm
 		cy := float64(doc.Rect.Dy())/2 + (15+rng.Float64()*30)*mm
 		paste(canvas, doc, cx, cy, s.Tilt)
+		s.Photo = placeCorners(corners, doc, canvas, cx, cy, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		blur, noise = rng.Float64()*0.8, 2+rng.Float64()*4
 		if rng.IntN(2) == 0 {
@@ -143,6 +154,7 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		canvas = image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
 		table(rng, canvas, scene == PhonePhoto)
 		paste(canvas, doc, w/2, h/2, s.Tilt)
+		s.Photo = placeCorners(corners, doc, canvas, w/2, h/2, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		if scene == PhonePhoto {
 			light(rng, canvas)
@@ -224,6 +236,31 @@ func light(rng *rand.Rand, img *image.RGBA) {
 			}
 		}
 	}
+}
+
+// placeCorners follows points of src through paste (centred at cx, cy,
+// rotated by deg) and turn (by quarter).
+func placeCorners(ps [4][2]float64, src, dst *image.RGBA, cx, cy, deg float64, quarter int) [4][2]float64 {
+	rad := deg * math.Pi / 180
+	cos, sin := math.Cos(rad), math.Sin(rad)
+	sw, sh := float64(src.Rect.Dx()), float64(src.Rect.Dy())
+	w, h := float64(dst.Rect.Dx()), float64(dst.Rect.Dy())
+	var out [4][2]float64
+	for i, p := range ps {
+		u, v := p[0]-sw/2, p[1]-sh/2
+		// paste samples src at R(x-cx, y-cy); its inverse is R's transpose.
+		x, y := cx+cos*u+sin*v, cy-sin*u+cos*v
+		switch quarter % 360 {
+		case 90:
+			x, y = y, w-1-x
+		case 180:
+			x, y = w-1-x, h-1-y
+		case 270:
+			x, y = h-1-y, x
+		}
+		out[i] = [2]float64{x, y}
+	}
+	return out
 }
 
 // paste draws src onto dst centred at (cx, cy), rotated by deg degrees
