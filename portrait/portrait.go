@@ -106,36 +106,7 @@ func Refine(g *image.Gray, r image.Rectangle, slack int) image.Rectangle {
 // figure that is roughly mirror-symmetric about the vertical centre line
 // (text, guilloche and a box offset onto the page are not).
 func FaceLike(g *image.Gray) bool {
-	return Contrast(g) >= MinContrast && Symmetry(g) >= MinSymmetry && Centred(g)
-}
-
-// Centred reports whether g's middle third stands out from its outer
-// thirds, as a head does from the background beside it: by brightness, or
-// by holding more detail (eyes, mouth, hair) than either side.
-func Centred(g *image.Gray) bool {
-	r := g.Rect
-	y0, y1 := r.Min.Y+r.Dy()*15/100, r.Min.Y+r.Dy()*85/100
-	third := func(k int) (mean, sd float64) {
-		x0, x1 := r.Min.X+k*r.Dx()/3, r.Min.X+(k+1)*r.Dx()/3
-		var s, s2, n float64
-		for y := y0; y < y1; y++ {
-			for x := x0; x < x1; x++ {
-				v := float64(g.GrayAt(x, y).Y)
-				s += v
-				s2 += v * v
-				n++
-			}
-		}
-		if n == 0 {
-			return 0, 0
-		}
-		mean = s / n
-		return mean, math.Sqrt(max(0, s2/n-mean*mean))
-	}
-	lm, ls := third(0)
-	cm, cs := third(1)
-	rm, rs := third(2)
-	return math.Abs(cm-(lm+rm)/2) >= 20 || cs >= 1.3*max(ls, rs)
+	return Contrast(g) >= MinContrast && Symmetry(g) >= MinSymmetry
 }
 
 // Thresholds of FaceLike, set on internal/mrzgen's portraits and blank
