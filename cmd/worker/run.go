@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
@@ -193,6 +194,13 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		return fmt.Errorf("storage check: %w", err)
 	}
 	d.logger.Info("storage check passed", storageFields(d.cfg.Storage)...)
+	// pg_dump refuses a newer server: a mismatched image would fail every
+	// backup, so it fails here instead.
+	client, server, err := backup.CheckClient(ctx, d.cfg.BackupDatabaseURL())
+	if err != nil {
+		return fmt.Errorf("backup client check: %w", err)
+	}
+	d.logger.Info("backup client check passed", slog.String("pg_dump", client), slog.String("server_major", server))
 	// One engine per OCR slot: the pool, shared with the passport queue,
 	// is what bounds how many Tesseract threads compete for the CPUs.
 	d.ocr, err = ocr.NewPool(ocr.PoolConfig{

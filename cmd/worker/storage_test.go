@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,5 +80,30 @@ func TestStartChecksStorage(t *testing.T) {
 				t.Error("the worker started anyway")
 			}
 		})
+	}
+}
+
+// A pg_dump older than the server stops the worker at start, naming both
+// and the build argument that fixes the image.
+func TestStartRefusesOlderPgDump(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	vars := baseEnv(t, b.dbURL)
+	// The only stand-in in this test: the machine has no older client.
+	bin := t.TempDir()
+	script := "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n"
+	if err := os.WriteFile(filepath.Join(bin, "pg_dump"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vars["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	p := startProc(t, vars)
+	if code := p.wait(); code != exitError {
+		t.Fatalf("exit %d, want %d", code, exitError)
+	}
+	log := strings.Join(p.log(), "\n")
+	for _, want := range []string{"pg_dump (PostgreSQL) 9.6.24", "older than the database server", "PG_MAJOR="} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log does not say %q:\n%s", want, log)
+		}
 	}
 }
