@@ -44,7 +44,6 @@ func TestCompareClient(t *testing.T) {
 	}
 }
 
-
 // The test bed's pg_dump and server: the check passes and reports both.
 func TestCheckClientAgainstServer(t *testing.T) {
 	t.Parallel()
