@@ -461,4 +461,3 @@ func unchanged(f *os.File, before fs.FileInfo) error {
 	}
 	return nil
 }
-
