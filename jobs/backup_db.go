@@ -55,6 +55,16 @@ type backupDBWorker struct {
 	deps Deps
 }
 
+// newBackupDBWorker checks the backup settings that config cannot (the
+// GPG key can be encrypted to): a worker that could not back up stops at
+// start, instead of cancelling the first backup hours later.
+func newBackupDBWorker(deps Deps) (*backupDBWorker, error) {
+	if _, err := backup.FromConfig(deps.Config); err != nil {
+		return nil, fmt.Errorf("%s: %w", KindBackupDB, err)
+	}
+	return &backupDBWorker{deps: deps}, nil
+}
+
 func (w *backupDBWorker) Timeout(*river.Job[BackupDBArgs]) time.Duration {
 	return timeoutOf(KindBackupDB)
 }

@@ -176,7 +176,11 @@ func Register(deps Deps) (*Registry, error) {
 	if err := add(r, KindMigrateFilesBatch, &migrateFilesBatchWorker{deps: deps}); err != nil {
 		return nil, err
 	}
-	if err := add(r, KindBackupDB, &backupDBWorker{deps: deps}); err != nil {
+	bw, err := newBackupDBWorker(deps)
+	if err != nil {
+		return nil, err
+	}
+	if err := add(r, KindBackupDB, bw); err != nil {
 		return nil, err
 	}
 	if err := add(r, KindRestoreDB, &restoreDBWorker{deps: deps}); err != nil {
