@@ -41,7 +41,6 @@ func newPassportMRZWorker(deps Deps) (*passportMRZWorker, error) {
 	cfg := deps.Config.Passport
 	reader, err := mrzscan.New(deps.OCR, mrzscan.Config{
 		TessdataDir: cfg.TessdataDir,
-		TimeBudget:  cfg.TimeBudget,
 		MaxPages:    cfg.MaxPages,
 		MaxPixels:   deps.Config.OCR.MaxPixels,
 		Logger:      deps.Logger,
