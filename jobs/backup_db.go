@@ -65,6 +65,9 @@ func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs])
 		return RiverError(ctx, err)
 	}
 	opts.Logger = Logger(ctx)
+	if w.deps.Temp != nil {
+		opts.TempDir = w.deps.Temp.Path()
+	}
 
 	if job.Args.Verify {
 		v, err := backup.Verify(ctx, w.deps.Storage, opts, backup.RestoreRequest{Filter: opts.Filter(), Confirmed: true})
@@ -129,8 +132,11 @@ WHERE kind = $1 AND id <> $2
 
 // PeriodicJobs are the leader's schedule: the nightly backup at
 // BACKUP_SCHEDULE in TIME_ZONE, and an hourly catch-up check that also runs
-// when the leader starts.
+// when the leader starts; none with BACKUP_SCHEDULE=off.
 func PeriodicJobs(cfg config.Config) ([]*river.PeriodicJob, error) {
+	if cfg.Backup.Schedule == config.ScheduleOff {
+		return nil, nil
+	}
 	loc, err := time.LoadLocation(cfg.Backup.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)

@@ -13,10 +13,13 @@ import (
 // RestoreDBArgs asks to restore a backup over the Django database: the
 // named one, or the latest when Latest is set. Yes is the operator's
 // confirmation (enqueue restore --yes); without it the job is refused.
+// Unverified (--unverified) accepts a backup whose bytes nothing can check:
+// no stored SHA-256, not gzipped, not encrypted.
 type RestoreDBArgs struct {
-	Name   string `json:"name,omitempty"`
-	Latest bool   `json:"latest,omitempty"`
-	Yes    bool   `json:"yes,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Latest     bool   `json:"latest,omitempty"`
+	Yes        bool   `json:"yes,omitempty"`
+	Unverified bool   `json:"unverified,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -47,7 +50,12 @@ func (w *restoreDBWorker) Work(ctx context.Context, job *river.Job[RestoreDBArgs
 		return RiverError(ctx, err)
 	}
 	opts.Logger = Logger(ctx)
-	res, err := backup.Restore(ctx, w.deps.Storage, opts, backup.RestoreRequest{Name: a.Name, Filter: opts.Filter(), Confirmed: a.Yes})
+	if w.deps.Temp != nil {
+		opts.TempDir = w.deps.Temp.Path()
+	}
+	res, err := backup.Restore(ctx, w.deps.Storage, opts, backup.RestoreRequest{
+		Name: a.Name, Filter: opts.Filter(), Confirmed: a.Yes, Unverified: a.Unverified,
+	})
 	if err != nil {
 		return RiverError(ctx, err)
 	}

@@ -35,7 +35,7 @@ const usage = `usage:
   enqueue passport NAME [--wait] [--json]
   enqueue migrate-files [--field TABLE.COLUMN]... [--dry-run] [--batch-size N] [--wait] [--json]
   enqueue backup [--verify] [--wait] [--json]
-  enqueue restore (NAME | --latest) --yes [--wait] [--json]
+  enqueue restore (NAME | --latest) --yes [--unverified] [--wait] [--json]
   enqueue url NAME
   enqueue status JOB_ID [--wait] [--json]
 
@@ -116,13 +116,14 @@ func parse(argv []string) (*command, error) {
 		fs.BoolVar(&cmd.json, "json", false, "print the job as one JSON object")
 	}
 	var (
-		lang      string
-		fields    stringList
-		dryRun    bool
-		batchSize int
-		latest    bool
-		yes       bool
-		verify    bool
+		lang       string
+		fields     stringList
+		dryRun     bool
+		batchSize  int
+		latest     bool
+		yes        bool
+		unverified bool
+		verify     bool
 	)
 	switch cmd.name {
 	case "ocr":
@@ -141,6 +142,7 @@ func parse(argv []string) (*command, error) {
 	case "restore":
 		fs.BoolVar(&latest, "latest", false, "restore the latest backup")
 		fs.BoolVar(&yes, "yes", false, "confirm: the restore replaces the database")
+		fs.BoolVar(&unverified, "unverified", false, "accept a backup nothing can check (no stored SHA-256, not gzipped, not encrypted)")
 		waitable()
 	case "status":
 		waitable()
@@ -215,7 +217,7 @@ func parse(argv []string) (*command, error) {
 		case !yes:
 			return nil, usagef("restore replaces the database: add --yes to confirm")
 		}
-		args := jobs.RestoreDBArgs{Latest: latest, Yes: yes}
+		args := jobs.RestoreDBArgs{Latest: latest, Yes: yes, Unverified: unverified}
 		if !latest {
 			args.Name = pos[0]
 		}
