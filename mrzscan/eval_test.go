@@ -25,7 +25,12 @@ type outcome struct {
 }
 
 func readOutcome(ctx context.Context, r *Reader, path string) (outcome, *passport.Result, error) {
-	res, err := r.ReadFile(ctx, path)
+	f, err := os.Open(path)
+	if err != nil {
+		return outcome{}, nil, err
+	}
+	defer f.Close()
+	res, err := r.ReadFile(ctx, f)
 	if err != nil {
 		return outcome{err: err.Error()}, nil, err
 	}
