@@ -2,6 +2,7 @@
 //
 //	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
 //	worker migrate   apply River's migrations and exit
+//	worker --help    what each command does, the variables it reads, its exit codes
 //
 // SIGTERM or SIGINT stops fetching and lets running jobs finish for up to
 // WORKER_SOFT_STOP_TIMEOUT, then cancels them; a cancelled job goes back to
@@ -26,5 +27,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(exitError)
 	}
-	os.Exit(run(os.Args[1:], jobs.Register, os.Stderr))
+	os.Exit(run(os.Args[1:], jobs.Register, os.Stdout, os.Stderr))
 }
