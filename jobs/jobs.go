@@ -131,8 +131,9 @@ type Deps struct {
 	// Logger is the daemon's logger; inside Work prefer Logger(ctx), which
 	// carries the job's id, kind, attempt and queue.
 	Logger *slog.Logger
-	// Temp is this worker process's private temp folder: local copies of
-	// stored files (Temp.WithLocalPath) and scratch folders (Temp.WithDir).
+	// Temp is this worker process's private temp folder: stored files
+	// opened once (Temp.WithFile; a local copy when they are in S3) and
+	// scratch folders (Temp.WithDir).
 	// The daemon opens it, sweeps the leftovers of crashed runs at start,
 	// and removes it at exit.
 	Temp *tempfile.Dir

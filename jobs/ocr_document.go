@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -84,13 +85,14 @@ func (w *ocrDocumentWorker) read(ctx context.Context, args OCRDocumentArgs) (OCR
 
 	out := OCRDocumentOutput{Name: args.Name}
 	var preview bytes.Buffer
-	err := w.deps.Temp.WithLocalPath(ctx, w.deps.Storage, args.Name, func(path string) error {
-		res, err := w.deps.OCR.Document(ctx, path, opts)
+	// The file is opened once and both readers read that open file.
+	err := w.deps.Temp.WithFile(ctx, w.deps.Storage, args.Name, func(f *os.File) error {
+		res, err := w.deps.OCR.Document(ctx, f, opts)
 		if err != nil {
 			return err
 		}
 		out.Result = res
-		return ocr.WritePreview(ctx, path, &preview, imgutil.PreviewOptions{}, cfg.MaxPixels)
+		return ocr.WritePreview(ctx, f, &preview, imgutil.PreviewOptions{}, cfg.MaxPixels)
 	})
 	if err != nil {
 		return OCRDocumentOutput{}, err

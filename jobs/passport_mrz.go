@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -58,9 +59,9 @@ func (w *passportMRZWorker) Timeout(*river.Job[PassportMRZArgs]) time.Duration {
 
 func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZArgs]) error {
 	var res *passport.Result
-	err := w.deps.Temp.WithLocalPath(ctx, w.deps.Storage, job.Args.Name, func(path string) error {
+	err := w.deps.Temp.WithFile(ctx, w.deps.Storage, job.Args.Name, func(f *os.File) error {
 		var err error
-		res, err = w.reader.ReadFile(ctx, path)
+		res, err = w.reader.ReadFile(ctx, f)
 		return err
 	})
 	if err != nil {
