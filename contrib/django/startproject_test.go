@@ -108,16 +108,6 @@ func exitCode(t *testing.T, err error) int {
 	return -1
 }
 
-// buildEnqueue builds ./cmd/enqueue into a temp folder.
-func buildEnqueue(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "enqueue")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/enqueue").CombinedOutput(); err != nil {
-		t.Fatalf("build enqueue: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestStartProjectTests: a fresh startproject using the kit passes its own
 // `manage.py test`, on both storages: the kit's test runner gives the test
 // database River's tables with the real `worker migrate`; the app's tests
@@ -150,7 +140,7 @@ func TestStartProjectTests(t *testing.T) {
 func TestStartProjectMigrateFilesToS3(t *testing.T) {
 	requirePython(t)
 	worker := buildWorker(t)
-	enqueueBin := buildEnqueue(t)
+	enqueueBin := goBuild(t, "enqueue")
 	databaseURL, pool := testbed.NewRiverDatabase(t)
 	env := modeEnv(t, false, databaseURL)
 	env["REVISBALI_ENQUEUE_BIN"] = enqueueBin

@@ -73,7 +73,13 @@ KINDS = {
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
-        {"name": Arg(str, False, True), "latest": Arg(bool, False, True), "yes": Arg(bool, False, True)},
+        {
+            "name": Arg(str, False, True),
+            "latest": Arg(bool, False, True),
+            "yes": Arg(bool, False, True),
+            # Restore an uncompressed backup that has no digest to check.
+            "unverified": Arg(bool, False, True),
+        },
         (),
         None,
         None,
