@@ -135,7 +135,7 @@ func work[T river.JobArgs](t *testing.T, b backupBed, w river.Worker[T], args T)
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	res, err := rivertest.NewWorker(t, riverpgxv5.New(b.db.pool), &river.Config{}, w).Work(ctx, t, tx, args, nil)
+	res, err := rivertest.NewWorker(t, riverpgxv5.New(b.db.pool), &river.Config{Middleware: []rivertype.Middleware{ErrorMiddleware(Kinds())}}, w).Work(ctx, t, tx, args, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
