@@ -2,6 +2,7 @@
 //
 //	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
 //	worker migrate   apply River's migrations and exit
+//	worker health    ask the running worker's /readyz (WORKER_HTTP_ADDR); exit 0 when ready, 1 otherwise
 //
 // SIGTERM or SIGINT stops fetching and lets running jobs finish for up to
 // WORKER_SOFT_STOP_TIMEOUT, then cancels them; a cancelled job goes back to

@@ -52,8 +52,10 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 	case len(args) == 0:
 	case len(args) == 1 && args[0] == "migrate":
 		migrateOnly = true
+	case len(args) == 1 && args[0] == "health":
+		return health(os.Stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "usage: worker [migrate]\n  unexpected arguments: %q\n", args)
+		fmt.Fprintf(stderr, "usage: worker [migrate|health]\n  unexpected arguments: %q\n", args)
 		return exitUsage
 	}
 
