@@ -61,7 +61,7 @@ t0=$(now)
 pg_dump --dbname="$base/$src" --format=custom --file="$work/dump.fc"
 t1=$(now)
 fc_bytes=$(stat -c %s "$work/dump.fc")
-# rclone 1.60 cannot start with AWS_CA_BUNDLE set (compat.md section 3).
+# rclone 1.60 cannot start with AWS_CA_BUNDLE set (docs/r2.md).
 env -u AWS_CA_BUNDLE RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
   RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$TEST_S3_ACCESS_KEY" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$TEST_S3_SECRET_KEY" \
   RCLONE_CONFIG_BENCH_ENDPOINT="$TEST_S3_ENDPOINT" RCLONE_CONFIG_BENCH_REGION=auto RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \

@@ -4,7 +4,7 @@
 #    to the start of Work in a River client configured as the daemon, p50 and
 #    p95 over QUEUE_BENCH_JOBS jobs (default 1,000), inserted 105-125 ms apart;
 #    baseline: the same insert without pg_notify, found by River's 1 s poll.
-#  - insert rate of Django's raw-SQL route (compat.md section 5), run as
+#  - insert rate of Django's raw-SQL route (docs/river.md), run as
 #    Django would run it: Python, psycopg2, one job per transaction with its
 #    unique key and pg_notify; beside River's InsertMany (Go, 1,000 per
 #    batch) and River's Insert (Go, one job per transaction).
