@@ -25,7 +25,7 @@ psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$TEST_DATABASE_URL" "$db")
 
 go build -o "$work/worker" ./cmd/worker
-go build -o "$work/queuebench" ./internal/queuebench
+go build -o "$work/queuebench" ./internal/bench/queuebench
 DATABASE_URL=$url MEDIA_ROOT=$work "$work/worker" migrate 2>"$work/migrate.log" ||
   { echo "queue bench: worker migrate failed" >&2; cat "$work/migrate.log" >&2; exit 1; }
 
