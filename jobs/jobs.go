@@ -95,7 +95,8 @@ func Kinds() []Kind {
 		{KindOCRDocument, QueueOCR, 10 * time.Minute},
 		{KindPassportMRZ, QueuePassport, 2 * time.Minute},
 		{KindMigrateFiles, QueueStorage, 10 * time.Minute},
-		{KindMigrateFilesBatch, QueueStorage, 30 * time.Minute},
+		// MIGRATE_BATCH_TIMEOUT replaces it (Register).
+		{KindMigrateFilesBatch, QueueStorage, 5 * time.Minute},
 		{KindBackupDB, QueueMaintenance, 2 * time.Hour},
 		{KindRestoreDB, QueueMaintenance, 2 * time.Hour},
 	}
@@ -111,14 +112,19 @@ func timeoutOf(name string) time.Duration {
 	panic("jobs: unknown kind " + name) // a typo in this package, caught by its tests
 }
 
-// LongestTimeout is the longest Timeout among kinds; the daemon sets River's
-// RescueStuckJobsAfter above it so that no running job is rescued.
-func LongestTimeout(kinds []Kind) time.Duration {
-	var longest time.Duration
-	for _, k := range kinds {
-		longest = max(longest, k.Timeout)
+// ShortestTimeout is the shortest Timeout among kinds. River's rescuer
+// (0.51) leaves a running job alone until its own worker's Timeout has
+// passed, so the daemon sets RescueStuckJobsAfter to this: a job whose
+// worker died is worked again once its own timeout is over, not after the
+// longest kind's.
+func ShortestTimeout(kinds []Kind) time.Duration {
+	var shortest time.Duration
+	for i, k := range kinds {
+		if i == 0 || k.Timeout < shortest {
+			shortest = k.Timeout
+		}
 	}
-	return longest
+	return shortest
 }
 
 // Deps is what workers need from the daemon.
@@ -180,6 +186,12 @@ func Register(deps Deps) (*Registry, error) {
 	}
 	if err := add(r, KindRestoreDB, &restoreDBWorker{deps: deps}); err != nil {
 		return nil, err
+	}
+	// The batch's timeout is the operator's (MIGRATE_BATCH_TIMEOUT).
+	for i := range r.Kinds {
+		if r.Kinds[i].Name == KindMigrateFilesBatch {
+			r.Kinds[i].Timeout = batchTimeout(deps.Config)
+		}
 	}
 	periodic, err := PeriodicJobs(deps.Config)
 	if err != nil {

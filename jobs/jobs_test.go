@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -116,13 +117,31 @@ func TestArgsContract(t *testing.T) {
 	}
 }
 
-func TestLongestTimeoutBelowRescue(t *testing.T) {
+// The rescuer's horizon is the shortest timeout, and the batch's is the
+// operator's MIGRATE_BATCH_TIMEOUT, so that a batch whose worker died is
+// worked again after it.
+func TestShortestTimeoutAndBatchTimeout(t *testing.T) {
 	t.Parallel()
-	if got := LongestTimeout(Kinds()); got != timeoutOf(KindBackupDB) {
-		t.Errorf("LongestTimeout(Kinds()) = %s, want backup's %s", got, timeoutOf(KindBackupDB))
+	if got := ShortestTimeout(Kinds()); got != timeoutOf(KindPassportMRZ) {
+		t.Errorf("ShortestTimeout(Kinds()) = %s, want passport's %s", got, timeoutOf(KindPassportMRZ))
 	}
-	if LongestTimeout(nil) != 0 {
-		t.Error("LongestTimeout(nil) is not 0")
+	if ShortestTimeout(nil) != 0 {
+		t.Error("ShortestTimeout(nil) is not 0")
+	}
+	cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": t.TempDir(), "MIGRATE_BATCH_TIMEOUT": "7s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Register(Deps{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ShortestTimeout(r.Kinds); got != 7*time.Second {
+		t.Errorf("with MIGRATE_BATCH_TIMEOUT=7s the shortest registered timeout is %s", got)
+	}
+	w := &migrateFilesBatchWorker{deps: Deps{Config: cfg}}
+	if got := w.Timeout(nil); got != 7*time.Second {
+		t.Errorf("the batch worker's Timeout() = %s, want 7s", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/filemigrate"
 )
 
@@ -68,14 +69,24 @@ type migrateFilesBatchWorker struct {
 	deps Deps
 }
 
-// Timeout implements river.Worker.
+// Timeout implements river.Worker: MIGRATE_BATCH_TIMEOUT. River's rescuer
+// gives a batch whose worker died back once it has passed.
 func (w *migrateFilesBatchWorker) Timeout(*river.Job[MigrateFilesBatchArgs]) time.Duration {
-	return timeoutOf(KindMigrateFilesBatch)
+	return batchTimeout(w.deps.Config)
 }
 
 // Work implements river.Worker. A retry skips every file already copied
 // (same size and SHA-256 in the bucket), so an interrupted batch costs only
 // the files that were in flight.
+// batchTimeout is MIGRATE_BATCH_TIMEOUT, or the kind's default for a
+// configuration not loaded from the environment.
+func batchTimeout(cfg config.Config) time.Duration {
+	if cfg.Migrate.BatchTimeout > 0 {
+		return cfg.Migrate.BatchTimeout
+	}
+	return timeoutOf(KindMigrateFilesBatch)
+}
+
 func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[MigrateFilesBatchArgs]) error {
 	root, err := migrationRoot(w.deps)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,8 +50,11 @@ func finalized(state rivertype.JobState) bool {
 }
 
 // follow reads the job until it ends and reports progress on the way. A
-// migration plan ends when every batch it enqueued has ended too.
-func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (*jobView, error) {
+// migration plan ends when every batch it covers has ended too: its own,
+// and those of an earlier plan that it found unfinished and did not
+// enqueue again (queued_elsewhere).
+// For a migration it also returns the batches' totals.
+func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (*jobView, *batchTotals, error) {
 	start := time.Now()
 	defer p.done()
 	for {
@@ -59,27 +63,27 @@ func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (
 			break
 		}
 		if err := sleep(ctx, pollEvery(time.Since(start))); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var err error
 		if job, err = q.get(ctx, job.ID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if job.Kind != jobs.KindMigrateFiles || job.State != rivertype.JobStateCompleted {
-		return newView(job), nil
+		return newView(job), nil, nil
 	}
 	for {
-		b, err := q.batches(ctx, job.ID)
+		b, err := q.batches(ctx, job)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p.batches(b, time.Since(start))
 		if b.pending == 0 {
-			return b.view(job), nil
+			return b.view(job), b, nil
 		}
 		if err := sleep(ctx, pollEvery(time.Since(start))); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
@@ -88,7 +92,7 @@ func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (
 // batches so far.
 func (q *queue) view(ctx context.Context, job *rivertype.JobRow) *jobView {
 	if job.Kind == jobs.KindMigrateFiles && job.State == rivertype.JobStateCompleted {
-		if b, err := q.batches(ctx, job.ID); err == nil {
+		if b, err := q.batches(ctx, job); err == nil {
 			return b.view(job)
 		}
 	}
@@ -101,7 +105,17 @@ type batchTotals struct {
 	worst          rivertype.JobState // the state of a batch that did not complete
 	errors         []rivertype.AttemptError
 	sums           map[string]int64
-	missingNames   []string
+	names          map[string][]string // batchNames -> names
+	// plannedRows are the rows the plan counted; completedRows those the
+	// completed batches reported; incomplete the batches that did not
+	// complete (yet), with their states.
+	plannedRows, completedRows int64
+	incomplete                 []incompleteBatch
+}
+
+type incompleteBatch struct {
+	ID    int64              `json:"id"`
+	State rivertype.JobState `json:"state"`
 }
 
 // The per-batch counters of design.md's migrate_files_batch output, with
@@ -110,32 +124,58 @@ type batchTotals struct {
 // planned_bytes).
 var batchCounters = []string{"rows", "uploaded", "skipped", "pending", "missing", "refused", "failed", "bytes", "skipped_bytes"}
 
-func (q *queue) batches(ctx context.Context, planID int64) (*batchTotals, error) {
+// batchNames are the lists of names the totals carry over from the batches.
+var batchNames = []string{"missing_names", "refused_names", "failed_names"}
+
+// planOutput is what the totals read from the plan's own output.
+type planOutput struct {
+	Fields []struct {
+		Rows int64 `json:"rows"`
+	} `json:"fields"`
+	QueuedElsewhere []int64 `json:"queued_elsewhere"`
+}
+
+func (q *queue) batches(ctx context.Context, plan *rivertype.JobRow) (*batchTotals, error) {
+	var po planOutput
+	_ = json.Unmarshal(plan.Output(), &po) // an empty output plans nothing
+	b := &batchTotals{sums: map[string]int64{}, names: map[string][]string{}}
+	for _, f := range po.Fields {
+		b.plannedRows += f.Rows
+	}
+	elsewhere := po.QueuedElsewhere
+	if elsewhere == nil {
+		elsewhere = []int64{}
+	}
 	rows, err := q.pool.Query(ctx, `
-		SELECT state::text, metadata->'output', errors
+		SELECT id, state::text, metadata->'output', errors
 		FROM river_job
-		WHERE kind = $1 AND args->>'plan_id' = $2::bigint::text`,
-		jobs.KindMigrateFilesBatch, planID)
+		WHERE kind = $1 AND (args->>'plan_id' = $2::bigint::text OR id = ANY($3))
+		ORDER BY id`,
+		jobs.KindMigrateFilesBatch, plan.ID, elsewhere)
 	if err != nil {
 		return nil, dbError("batches", err)
 	}
 	defer rows.Close()
-	b := &batchTotals{sums: map[string]int64{}}
+	seen := map[int64]bool{}
 	for rows.Next() {
+		var id int64
 		var state string
 		var output []byte
 		var errs []rivertype.AttemptError
-		if err := rows.Scan(&state, &output, &errs); err != nil {
+		if err := rows.Scan(&id, &state, &output, &errs); err != nil {
 			return nil, dbError("batches", err)
 		}
 		b.total++
+		seen[id] = true
 		st := rivertype.JobState(state)
 		switch {
 		case !finalized(st):
 			b.pending++
+			b.incomplete = append(b.incomplete, incompleteBatch{ID: id, State: st})
 		case st != rivertype.JobStateCompleted:
 			b.worst = st
 			b.errors = append(b.errors, errs...)
+			b.incomplete = append(b.incomplete, incompleteBatch{ID: id, State: st})
 		}
 		if len(output) == 0 {
 			continue
@@ -148,17 +188,40 @@ func (q *queue) batches(ctx context.Context, planID int64) (*batchTotals, error)
 			var n int64
 			if json.Unmarshal(out[k], &n) == nil {
 				b.sums[k] += n
+				if k == "rows" && st == rivertype.JobStateCompleted {
+					b.completedRows += n
+				}
 			}
 		}
-		var names []string
-		if json.Unmarshal(out["missing_names"], &names) == nil {
-			b.missingNames = append(b.missingNames, names...)
+		for _, k := range batchNames {
+			var names []string
+			if json.Unmarshal(out[k], &names) == nil {
+				b.names[k] = append(b.names[k], names...)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbError("batches", err)
 	}
+	// A batch of the earlier plan that River has deleted since (it prunes
+	// finished jobs) cannot be read: it is not known to be complete.
+	for _, id := range elsewhere {
+		if !seen[id] {
+			b.total++
+			b.incomplete = append(b.incomplete, incompleteBatch{ID: id, State: "deleted"})
+		}
+	}
 	return b, nil
+}
+
+// incompleteFiles is how many planned files the batches that did not
+// complete hold: the plan's rows less those the completed batches
+// reported, at least one per such batch.
+func (b *batchTotals) incompleteFiles() int64 {
+	if len(b.incomplete) == 0 {
+		return 0
+	}
+	return max(b.plannedRows-b.completedRows, int64(len(b.incomplete)))
 }
 
 // view merges the plan's output with the batches' totals. The plan counts
@@ -176,10 +239,19 @@ func (b *batchTotals) view(plan *rivertype.JobRow) *jobView {
 	if _, ok := out["batches"]; !ok {
 		out["batches"] = b.total
 	}
-	if b.missingNames == nil {
-		b.missingNames = []string{}
+	for _, k := range batchNames {
+		names := b.names[k]
+		if names == nil {
+			names = []string{}
+		}
+		out[k] = names
 	}
-	out["missing_names"] = b.missingNames
+	incomplete := b.incomplete
+	if incomplete == nil {
+		incomplete = []incompleteBatch{}
+	}
+	out["incomplete_files"] = b.incompleteFiles()
+	out["incomplete_batches"] = incomplete
 	if raw, err := json.Marshal(out); err == nil {
 		v.Output = raw
 	}
@@ -188,4 +260,61 @@ func (b *batchTotals) view(plan *rivertype.JobRow) *jobView {
 		v.Errors = append(v.Errors, b.errors...)
 	}
 	return v
+}
+
+// verdict is how a followed migration ended, for the exit code: any
+// failed file is a failure (exit 1); any planned file not known to be in
+// the bucket leaves it incomplete (exit 4).
+func (b *batchTotals) verdict() error {
+	if n := b.sums["failed"]; n > 0 {
+		return &migrationError{code: exitNotComplete, msg: fmt.Sprintf("%d files failed: %s", n, strings.Join(b.names["failed_names"], ", "))}
+	}
+	if len(b.incomplete) > 0 {
+		parts := make([]string, len(b.incomplete))
+		for i, ib := range b.incomplete {
+			parts[i] = fmt.Sprintf("%d (%s)", ib.ID, ib.State)
+		}
+		return &migrationError{code: exitIncomplete, msg: fmt.Sprintf("incomplete: %d files pending in batches %s", b.incompleteFiles(), strings.Join(parts, ", "))}
+	}
+	return nil
+}
+
+// migrationError ends a followed migration with its own exit code.
+type migrationError struct {
+	code int
+	msg  string
+}
+
+func (e *migrationError) Error() string { return e.msg }
+
+// earlierBatches describes the unfinished batches of migration plans other
+// than plan, or "" when there are none.
+func (q *queue) earlierBatches(ctx context.Context, plan int64) (string, error) {
+	rows, err := q.pool.Query(ctx, `
+		SELECT args->>'plan_id', state::text, count(*)
+		FROM river_job
+		WHERE kind = $1 AND finalized_at IS NULL AND args->>'plan_id' <> $2::bigint::text
+		GROUP BY 1, 2 ORDER BY 1, 2`, jobs.KindMigrateFilesBatch, plan)
+	if err != nil {
+		return "", dbError("earlier batches", err)
+	}
+	defer rows.Close()
+	var parts []string
+	last := ""
+	for rows.Next() {
+		var planID, state string
+		var n int
+		if err := rows.Scan(&planID, &state, &n); err != nil {
+			return "", dbError("earlier batches", err)
+		}
+		if planID != last {
+			parts = append(parts, "plan "+planID+":")
+			last = planID
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, state))
+	}
+	if err := rows.Err(); err != nil {
+		return "", dbError("earlier batches", err)
+	}
+	return strings.Join(parts, " "), nil
 }

@@ -28,6 +28,7 @@ const (
 	exitNotComplete = 1
 	exitUsage       = 2
 	exitInfra       = 3
+	exitIncomplete  = 4
 )
 
 const usage = `usage:
@@ -40,7 +41,9 @@ const usage = `usage:
   enqueue status JOB_ID [--wait] [--json]
 
 exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
-completing, 2 usage error, 3 configuration, database or storage error
+completing (a migration: any file failed), 2 usage error, 3 configuration,
+database or storage error, 4 a migration ended with planned files not in
+the bucket (incomplete: N files pending in batches ...)
 `
 
 // streams is where the command writes; tty says whether stderr is a
@@ -87,11 +90,15 @@ func run(ctx context.Context, argv []string, env map[string]string, s *streams) 
 	err = execute(ctx, cmd, env, s)
 	var nc *notCompleteError
 	var ue *usageError
+	var me *migrationError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &nc):
 		return exitNotComplete
+	case errors.As(err, &me):
+		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
+		return me.code
 	case errors.As(err, &ue):
 		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
 		return exitUsage
@@ -299,6 +306,18 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 		if res.UniqueSkippedAsDuplicate {
 			fmt.Fprintf(s.stderr, "enqueue: %s is already queued as job %d (%s)\n", job.Kind, job.ID, job.State)
 		}
+		if job.Kind == jobs.KindMigrateFiles {
+			// This run's plan does not enqueue the ranges of batches still
+			// queued or running; say so, and --wait waits for them.
+			earlier, err := q.earlierBatches(ctx, job.ID)
+			if err != nil {
+				return err
+			}
+			if earlier != "" {
+				fmt.Fprintf(s.stderr, "enqueue: batches of an earlier migration are unfinished (%s); "+
+					"this run does not enqueue their rows again, and `--wait` waits for them\n", earlier)
+			}
+		}
 	} else if job, err = q.get(ctx, cmd.id); err != nil {
 		return err
 	}
@@ -315,7 +334,7 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 		return nil
 	}
 
-	v, err := q.follow(ctx, job, newProgress(s))
+	v, totals, err := q.follow(ctx, job, newProgress(s))
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
 	}
@@ -328,6 +347,11 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 		}
 	} else {
 		printResult(s, v)
+	}
+	if totals != nil {
+		if err := totals.verdict(); err != nil {
+			return err
+		}
 	}
 	if v.State != rivertype.JobStateCompleted {
 		return &notCompleteError{state: v.State}
