@@ -33,13 +33,30 @@ type MigrateFilesBatchArgs struct {
 	DryRun bool    `json:"dry_run" river:"unique"`
 }
 
+// KindMigrateFilesBatch is the kind's name, for Go code that inserts or
+// reads it.
+const KindMigrateFilesBatch = "migrate_files_batch"
+
+// migrateFilesBatch has no verb: only a migrate_files plan inserts it.
+var migrateFilesBatch = declare(Define(Kind{
+	Name:  KindMigrateFilesBatch,
+	Queue: QueueStorage,
+	// A batch whose worker died is worked again once its attempt is older
+	// than this (River's rescuer honours it): MIGRATE_BATCH_TIMEOUT.
+	Timeout:     5 * time.Minute,
+	TimeoutFrom: func(cfg config.Config) time.Duration { return cfg.Migrate.BatchTimeout },
+	MaxAttempts: 10,
+	Unique:      whileUnfinished(),
+	Description: "copy the files named by one batch of rows of a migrate_files plan",
+}, func(deps Deps) (river.Worker[MigrateFilesBatchArgs], error) {
+	return &migrateFilesBatchWorker{deps: deps}, nil
+}))
+
 // Kind implements river.JobArgs.
 func (MigrateFilesBatchArgs) Kind() string { return KindMigrateFilesBatch }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
-func (MigrateFilesBatchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 10, UniqueOpts: whileUnfinished()}
-}
+func (a MigrateFilesBatchArgs) InsertOpts() river.InsertOpts { return migrateFilesBatch.InsertOpts(a) }
 
 func newBatchArgs(planID int64, b filemigrate.Batch, dryRun bool) MigrateFilesBatchArgs {
 	return MigrateFilesBatchArgs{
@@ -69,28 +86,13 @@ type migrateFilesBatchWorker struct {
 	deps Deps
 }
 
-// Timeout implements river.Worker: MIGRATE_BATCH_TIMEOUT. River's rescuer
-// gives a batch whose worker died back once it has passed.
-func (w *migrateFilesBatchWorker) Timeout(*river.Job[MigrateFilesBatchArgs]) time.Duration {
-	return batchTimeout(w.deps.Config)
-}
-
 // Work implements river.Worker. A retry skips every file already copied
 // (same size and SHA-256 in the bucket), so an interrupted batch costs only
 // the files that were in flight.
-// batchTimeout is MIGRATE_BATCH_TIMEOUT, or the kind's default for a
-// configuration not loaded from the environment.
-func batchTimeout(cfg config.Config) time.Duration {
-	if cfg.Migrate.BatchTimeout > 0 {
-		return cfg.Migrate.BatchTimeout
-	}
-	return timeoutOf(KindMigrateFilesBatch)
-}
-
 func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[MigrateFilesBatchArgs]) error {
 	root, err := migrationRoot(w.deps)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("migrate_files_batch: %w", err))
+		return fmt.Errorf("migrate_files_batch: %w", err)
 	}
 	defer root.Close()
 	c := &filemigrate.Copier{
@@ -103,7 +105,7 @@ func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[Migra
 	b := job.Args.batch()
 	rep, err := c.CopyBatch(ctx, w.deps.Pool, b)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("migrate_files_batch %s: %w", b.Field, err))
+		return fmt.Errorf("migrate_files_batch %s: %w", b.Field, err)
 	}
 	Logger(ctx).Info("migrate_files_batch: done", "field", b.Field.String(), "rows", rep.Rows,
 		"uploaded", rep.Uploaded, "skipped", rep.Skipped, "missing", rep.Missing, "refused", rep.Refused, "bytes", rep.Bytes)

@@ -37,13 +37,6 @@ type Storage interface {
 	URL(ctx context.Context, name string) (string, error)
 }
 
-// LocalPather is the optional ability of a backend whose files live on this
-// machine's disk: it says where, so callers can hand that path to a tool
-// without copying.
-type LocalPather interface {
-	LocalPath(name string) (string, error)
-}
-
 // Info describes a stored file.
 type Info struct {
 	Name        string

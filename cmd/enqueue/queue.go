@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/filemigrate"
 	"github.com/revisbali/worker/jobs"
 )
 
@@ -30,36 +31,29 @@ type queue struct {
 	client *river.Client[pgx.Tx]
 }
 
+func (q *queue) close() { q.pool.Close() }
+
 func (q *queue) get(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 	job, err := q.client.JobGet(ctx, id)
 	if errors.Is(err, rivertype.ErrNotFound) {
 		return nil, usagef("job %d does not exist (finished jobs are deleted after a while)", id)
 	}
 	if err != nil {
-		return nil, dbError(fmt.Sprintf("job %d", id), err)
+		return nil, jobs.DBError(fmt.Sprintf("job %d", id), err)
 	}
 	return job, nil
 }
 
-func finalized(state rivertype.JobState) bool {
-	switch state {
-	case rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
-		return true
-	}
-	return false
-}
-
 // follow reads the job until it ends and reports progress on the way. A
-// migration plan ends when every batch it covers has ended too: its own,
-// and those of an earlier plan that it found unfinished and did not
-// enqueue again (queued_elsewhere).
-// For a migration it also returns the batches' totals.
-func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (*jobView, *batchTotals, error) {
+// migration plan ends when every batch it covers has ended too: those it
+// enqueued, and those of an earlier plan it left its ranges to
+// (queued_elsewhere); for a plan it also returns their progress.
+func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (*jobView, *jobs.PlanProgress, error) {
 	start := time.Now()
 	defer p.done()
 	for {
 		p.job(job, time.Since(start))
-		if finalized(job.State) {
+		if jobs.Finalized(job.State) {
 			break
 		}
 		if err := sleep(ctx, pollEvery(time.Since(start))); err != nil {
@@ -74,13 +68,13 @@ func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (
 		return newView(job), nil, nil
 	}
 	for {
-		b, err := q.batches(ctx, job)
+		b, err := q.progress(ctx, job)
 		if err != nil {
 			return nil, nil, err
 		}
 		p.batches(b, time.Since(start))
-		if b.pending == 0 {
-			return b.view(job), b, nil
+		if b.Unfinished == 0 {
+			return planView(job, b), &b, nil
 		}
 		if err := sleep(ctx, pollEvery(time.Since(start))); err != nil {
 			return nil, nil, err
@@ -92,189 +86,52 @@ func (q *queue) follow(ctx context.Context, job *rivertype.JobRow, p progress) (
 // batches so far.
 func (q *queue) view(ctx context.Context, job *rivertype.JobRow) *jobView {
 	if job.Kind == jobs.KindMigrateFiles && job.State == rivertype.JobStateCompleted {
-		if b, err := q.batches(ctx, job); err == nil {
-			return b.view(job)
+		if b, err := q.progress(ctx, job); err == nil {
+			return planView(job, b)
 		}
 	}
 	return newView(job)
 }
 
-// batchTotals sums the batches of one migration plan.
-type batchTotals struct {
-	total, pending int
-	worst          rivertype.JobState // the state of a batch that did not complete
-	errors         []rivertype.AttemptError
-	sums           map[string]int64
-	names          map[string][]string // batchNames -> names
-	// plannedRows are the rows the plan counted; completedRows those the
-	// completed batches reported; incomplete the batches that did not
-	// complete (yet), with their states.
-	plannedRows, completedRows int64
-	incomplete                 []incompleteBatch
-}
-
-type incompleteBatch struct {
-	ID    int64              `json:"id"`
-	State rivertype.JobState `json:"state"`
-}
-
-// The per-batch counters of design.md's migrate_files_batch output, with
-// filemigrate's pending (dry run), refused (names leading outside
-// MEDIA_ROOT) and skipped_bytes (with bytes, what reached the plan's
-// planned_bytes).
-var batchCounters = []string{"rows", "uploaded", "skipped", "pending", "missing", "refused", "failed", "bytes", "skipped_bytes"}
-
-// batchNames are the lists of names the totals carry over from the batches.
-var batchNames = []string{"missing_names", "refused_names", "failed_names"}
-
-// planOutput is what the totals read from the plan's own output.
-type planOutput struct {
-	Fields []struct {
-		Rows int64 `json:"rows"`
-	} `json:"fields"`
-	QueuedElsewhere []int64 `json:"queued_elsewhere"`
-}
-
-func (q *queue) batches(ctx context.Context, plan *rivertype.JobRow) (*batchTotals, error) {
-	var po planOutput
-	_ = json.Unmarshal(plan.Output(), &po) // an empty output plans nothing
-	b := &batchTotals{sums: map[string]int64{}, names: map[string][]string{}}
-	for _, f := range po.Fields {
-		b.plannedRows += f.Rows
-	}
-	elsewhere := po.QueuedElsewhere
-	if elsewhere == nil {
-		elsewhere = []int64{}
-	}
-	rows, err := q.pool.Query(ctx, `
-		SELECT id, state::text, metadata->'output', errors
-		FROM river_job
-		WHERE kind = $1 AND (args->>'plan_id' = $2::bigint::text OR id = ANY($3))
-		ORDER BY id`,
-		jobs.KindMigrateFilesBatch, plan.ID, elsewhere)
+func (q *queue) progress(ctx context.Context, plan *rivertype.JobRow) (jobs.PlanProgress, error) {
+	p, err := jobs.Progress(ctx, q.pool, plan)
 	if err != nil {
-		return nil, dbError("batches", err)
+		return p, jobs.DBError("batches", err)
 	}
-	defer rows.Close()
-	seen := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		var state string
-		var output []byte
-		var errs []rivertype.AttemptError
-		if err := rows.Scan(&id, &state, &output, &errs); err != nil {
-			return nil, dbError("batches", err)
-		}
-		b.total++
-		seen[id] = true
-		st := rivertype.JobState(state)
-		switch {
-		case !finalized(st):
-			b.pending++
-			b.incomplete = append(b.incomplete, incompleteBatch{ID: id, State: st})
-		case st != rivertype.JobStateCompleted:
-			b.worst = st
-			b.errors = append(b.errors, errs...)
-			b.incomplete = append(b.incomplete, incompleteBatch{ID: id, State: st})
-		}
-		if len(output) == 0 {
-			continue
-		}
-		var out map[string]json.RawMessage
-		if err := json.Unmarshal(output, &out); err != nil {
-			continue // not ours to judge; the counters simply miss it
-		}
-		for _, k := range batchCounters {
-			var n int64
-			if json.Unmarshal(out[k], &n) == nil {
-				b.sums[k] += n
-				if k == "rows" && st == rivertype.JobStateCompleted {
-					b.completedRows += n
-				}
-			}
-		}
-		for _, k := range batchNames {
-			var names []string
-			if json.Unmarshal(out[k], &names) == nil {
-				b.names[k] = append(b.names[k], names...)
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("batches", err)
-	}
-	// A batch of the earlier plan that River has deleted since (it prunes
-	// finished jobs) cannot be read: it is not known to be complete.
-	for _, id := range elsewhere {
-		if !seen[id] {
-			b.total++
-			b.incomplete = append(b.incomplete, incompleteBatch{ID: id, State: "deleted"})
-		}
-	}
-	return b, nil
+	return p, nil
 }
 
-// incompleteFiles is how many planned files the batches that did not
-// complete hold: the plan's rows less those the completed batches
-// reported, at least one per such batch.
-func (b *batchTotals) incompleteFiles() int64 {
-	if len(b.incomplete) == 0 {
-		return 0
+// otherPlans describes the unfinished batches of migration plans other
+// than plan ("plan 12: 3 running, 7 available"), or "" when there are none.
+func (q *queue) otherPlans(ctx context.Context, plan int64) (string, error) {
+	batches, err := jobs.BatchesOfOtherPlans(ctx, q.pool, plan)
+	if err != nil {
+		return "", jobs.DBError("batches of other plans", err)
 	}
-	return max(b.plannedRows-b.completedRows, int64(len(b.incomplete)))
+	var parts []string
+	for i, b := range batches {
+		part := fmt.Sprintf("%d %s", b.Count, b.State)
+		if i == 0 || batches[i-1].PlanID != b.PlanID {
+			part = fmt.Sprintf("plan %d: %s", b.PlanID, part)
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ", "), nil
 }
 
-// view merges the plan's output with the batches' totals. The plan counts
-// as completed only if every batch did.
-func (b *batchTotals) view(plan *rivertype.JobRow) *jobView {
-	v := newView(plan)
-	out := map[string]any{}
-	if string(v.Output) != "null" {
-		_ = json.Unmarshal(v.Output, &out)
+// verdict is how a followed migration ended, for the exit code: a failed
+// file is a failure (exit 1); a planned file not known to be in the bucket
+// leaves it incomplete (exit 4).
+func verdict(p *jobs.PlanProgress) error {
+	if p.Done.Failed > 0 {
+		return &migrationError{code: exitNotComplete, msg: fmt.Sprintf("%d files failed: %s", p.Done.Failed, strings.Join(p.Done.FailedNames, ", "))}
 	}
-	for _, k := range batchCounters {
-		out[k] = b.sums[k]
-	}
-	// The plan's own count of batches stays when it gave one.
-	if _, ok := out["batches"]; !ok {
-		out["batches"] = b.total
-	}
-	for _, k := range batchNames {
-		names := b.names[k]
-		if names == nil {
-			names = []string{}
+	if len(p.Incomplete) > 0 {
+		parts := make([]string, len(p.Incomplete))
+		for i, b := range p.Incomplete {
+			parts[i] = fmt.Sprintf("%d (%s)", b.ID, b.State)
 		}
-		out[k] = names
-	}
-	incomplete := b.incomplete
-	if incomplete == nil {
-		incomplete = []incompleteBatch{}
-	}
-	out["incomplete_files"] = b.incompleteFiles()
-	out["incomplete_batches"] = incomplete
-	if raw, err := json.Marshal(out); err == nil {
-		v.Output = raw
-	}
-	if b.worst != "" {
-		v.State = b.worst
-		v.Errors = append(v.Errors, b.errors...)
-	}
-	return v
-}
-
-// verdict is how a followed migration ended, for the exit code: any
-// failed file is a failure (exit 1); any planned file not known to be in
-// the bucket leaves it incomplete (exit 4).
-func (b *batchTotals) verdict() error {
-	if n := b.sums["failed"]; n > 0 {
-		return &migrationError{code: exitNotComplete, msg: fmt.Sprintf("%d files failed: %s", n, strings.Join(b.names["failed_names"], ", "))}
-	}
-	if len(b.incomplete) > 0 {
-		parts := make([]string, len(b.incomplete))
-		for i, ib := range b.incomplete {
-			parts[i] = fmt.Sprintf("%d (%s)", ib.ID, ib.State)
-		}
-		return &migrationError{code: exitIncomplete, msg: fmt.Sprintf("incomplete: %d files pending in batches %s", b.incompleteFiles(), strings.Join(parts, ", "))}
+		return &migrationError{code: exitIncomplete, msg: fmt.Sprintf("incomplete: %d files pending in batches %s", p.IncompleteFiles(), strings.Join(parts, ", "))}
 	}
 	return nil
 }
@@ -287,34 +144,53 @@ type migrationError struct {
 
 func (e *migrationError) Error() string { return e.msg }
 
-// earlierBatches describes the unfinished batches of migration plans other
-// than plan, or "" when there are none.
-func (q *queue) earlierBatches(ctx context.Context, plan int64) (string, error) {
-	rows, err := q.pool.Query(ctx, `
-		SELECT args->>'plan_id', state::text, count(*)
-		FROM river_job
-		WHERE kind = $1 AND finalized_at IS NULL AND args->>'plan_id' <> $2::bigint::text
-		GROUP BY 1, 2 ORDER BY 1, 2`, jobs.KindMigrateFilesBatch, plan)
-	if err != nil {
-		return "", dbError("earlier batches", err)
+// planView merges the plan's output with the totals of its batches (the
+// counters and lists of filemigrate.Report). The plan counts as completed
+// only if every batch did.
+func planView(plan *rivertype.JobRow, p jobs.PlanProgress) *jobView {
+	v := newView(plan)
+	out := map[string]json.RawMessage{}
+	if string(v.Output) != "null" {
+		_ = json.Unmarshal(v.Output, &out)
 	}
-	defer rows.Close()
-	var parts []string
-	last := ""
-	for rows.Next() {
-		var planID, state string
-		var n int
-		if err := rows.Scan(&planID, &state, &n); err != nil {
-			return "", dbError("earlier batches", err)
+	var done map[string]json.RawMessage
+	if raw, err := json.Marshal(p.Done); err == nil {
+		_ = json.Unmarshal(raw, &done)
+	}
+	// The Field a batch's report names is no total.
+	var field map[string]json.RawMessage
+	if raw, err := json.Marshal(filemigrate.Field{}); err == nil {
+		_ = json.Unmarshal(raw, &field)
+	}
+	for k, n := range done {
+		if _, isField := field[k]; !isField {
+			out[k] = n
 		}
-		if planID != last {
-			parts = append(parts, "plan "+planID+":")
-			last = planID
+	}
+	// The plan's own count of batches stays when it gave one.
+	if _, ok := out["batches"]; !ok {
+		out["batches"] = json.RawMessage(fmt.Sprint(p.Batches))
+	}
+	// The lists of names are there even when empty, for Django's kit.
+	for _, k := range []string{"missing_names", "refused_names", "failed_names"} {
+		if _, ok := out[k]; !ok {
+			out[k] = json.RawMessage("[]")
 		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, state))
 	}
-	if err := rows.Err(); err != nil {
-		return "", dbError("earlier batches", err)
+	incomplete := p.Incomplete
+	if incomplete == nil {
+		incomplete = []jobs.BatchState{}
 	}
-	return strings.Join(parts, " "), nil
+	if raw, err := json.Marshal(incomplete); err == nil {
+		out["incomplete_batches"] = raw
+	}
+	out["incomplete_files"] = json.RawMessage(fmt.Sprint(p.IncompleteFiles()))
+	if raw, err := json.Marshal(out); err == nil {
+		v.Output = raw
+	}
+	if p.Failed != "" {
+		v.State = p.Failed
+		v.Errors = append(v.Errors, readable(p.Errors)...)
+	}
+	return v
 }
