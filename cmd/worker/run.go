@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
@@ -157,6 +158,7 @@ type daemon struct {
 	ui       *uiServer
 	temp     *tempfile.Dir
 	ocr      *ocr.Pool
+	storage  *storage.Health
 
 	started  atomic.Bool
 	stopping atomic.Bool
@@ -182,6 +184,23 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
+	// A wrong key or a missing bucket stops the worker here, in one line,
+	// rather than failing every job later.
+	host, _ := os.Hostname()
+	if d.storage, err = storage.NewHealth(store, host); err != nil {
+		return err
+	}
+	if err := d.storage.Err(ctx); err != nil {
+		return fmt.Errorf("storage check: %w", err)
+	}
+	d.logger.Info("storage check passed", storageFields(d.cfg.Storage)...)
+	// pg_dump refuses a newer server: a mismatched image would fail every
+	// backup, so it fails here instead.
+	client, server, err := backup.CheckClient(ctx, d.cfg.BackupDatabaseURL())
+	if err != nil {
+		return fmt.Errorf("backup client check: %w", err)
+	}
+	d.logger.Info("backup client check passed", slog.String("pg_dump", client), slog.String("server_major", server))
 	// One engine per OCR slot: the pool, shared with the passport queue,
 	// is what bounds how many Tesseract threads compete for the CPUs.
 	d.ocr, err = ocr.NewPool(ocr.PoolConfig{
@@ -271,6 +290,15 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
+}
+
+// storageFields says which storage the worker checked, without secrets.
+func storageFields(cfg config.Storage) []any {
+	if cfg.UseCloudStorage {
+		return []any{slog.String("backend", "s3"), slog.String("bucket", cfg.Bucket),
+			slog.String("location", cfg.Location), slog.String("endpoint", cfg.EndpointURL)}
+	}
+	return []any{slog.String("backend", "local"), slog.String("media_root", cfg.MediaRoot)}
 }
 
 // wait blocks until a signal (ctx is cancelled by the first) or a failed
