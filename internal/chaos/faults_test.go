@@ -320,12 +320,13 @@ func TestWorkerKilledMidBackup(t *testing.T) {
 		t.Errorf("the killed worker's temp files were not swept: %v", files)
 	}
 	// The killed job stays "running" until River's rescuer gives it back,
-	// after the longest job timeout (RELIABILITY.md says what that means).
+	// after its own timeout, 2 h for a backup (RELIABILITY.md says what that
+	// means).
 	_, stdout, _ = cli(t, e, "status", id, "--json")
 	t.Logf("the killed backup job: %s", strings.TrimSpace(stdout))
 	w2.stop()
 	if !t.Failed() {
-		report(t, "fault", "worker killed (kill -9) mid-backup, restarted", "no partial backup listed; dead worker's temp swept at restart; ready; the killed job stays running until River's rescuer (longest timeout + 25%)")
+		report(t, "fault", "worker killed (kill -9) mid-backup, restarted", "no partial backup listed; dead worker's temp swept at restart; ready; the killed job stays running until River's rescuer, after the backup's 2 h timeout")
 	}
 }
 
