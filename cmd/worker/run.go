@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,16 +46,20 @@ const hardStopGrace = 5 * time.Second
 // registerFunc returns the job kinds this binary works; tests pass their own.
 type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
-func run(args []string, register registerFunc, stderr io.Writer) int {
+func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	migrateOnly := false
+	sub, help, err := parseArgs(args)
 	switch {
-	case len(args) == 0:
-	case len(args) == 1 && args[0] == "migrate":
-		migrateOnly = true
-	default:
-		fmt.Fprintf(stderr, "usage: worker [migrate]\n  unexpected arguments: %q\n", args)
+	case err != nil:
+		fmt.Fprintf(stderr, "worker: %v\n`worker --help` lists the commands\n", err)
 		return exitUsage
+	case help:
+		printHelp(stdout, sub)
+		return exitOK
+	case sub == "migrate":
+		return migrateOnly(logger)
+	case sub == "health":
+		return health(stdout, stderr)
 	}
 
 	cfg, err := config.Load()
@@ -62,7 +67,6 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
 	}
-
 	// Signals are caught from the start so that a stop during migrations or
 	// start-up is orderly too.
 	signals := make(chan os.Signal, 2)
@@ -95,13 +99,10 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 	}
 	defer pool.Close()
 
-	if migrateOnly || cfg.Worker.Migrate {
+	if cfg.Worker.Migrate {
 		if err := migrate(ctx, pool, logger); err != nil {
 			logger.Error("river migrations", slog.String("error", err.Error()))
 			return exitError
-		}
-		if migrateOnly {
-			return exitOK
 		}
 	}
 
@@ -112,6 +113,40 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		return exitError
 	}
 	return d.wait(ctx, signals)
+}
+
+// migrateOnly is `worker migrate`: River's migrations, with DATABASE_URL
+// the only setting read.
+func migrateOnly(logger *slog.Logger) int {
+	dbURL, err := config.LoadDatabaseURL(environ())
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		logger.Error("database: DATABASE_URL cannot be parsed") // it may hold a password
+		return exitError
+	}
+	defer pool.Close()
+	if err := migrate(ctx, pool, logger); err != nil {
+		logger.Error("river migrations", slog.String("error", err.Error()))
+		return exitError
+	}
+	return exitOK
+}
+
+// environ is the process environment as a map.
+func environ() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // migrate applies River's migrations. An advisory lock makes workers that
