@@ -192,11 +192,21 @@ func TestInsertOptsVariants(t *testing.T) {
 // worked again after it.
 func TestShortestTimeoutAndBatchTimeout(t *testing.T) {
 	t.Parallel()
-	if got := ShortestTimeout(Kinds()); got != passportMRZ.Timeout {
-		t.Errorf("ShortestTimeout(Kinds()) = %s, want passport's %s", got, passportMRZ.Timeout)
-	}
-	if ShortestTimeout(nil) != 0 {
-		t.Error("ShortestTimeout(nil) is not 0")
+	for _, tt := range []struct {
+		timeouts []time.Duration
+		want     time.Duration
+	}{
+		{nil, 0},
+		{[]time.Duration{2 * time.Hour, 5 * time.Minute, 10 * time.Minute}, 5 * time.Minute},
+		{[]time.Duration{time.Second}, time.Second},
+	} {
+		var kinds []Kind
+		for _, d := range tt.timeouts {
+			kinds = append(kinds, Kind{Timeout: d})
+		}
+		if got := ShortestTimeout(kinds); got != tt.want {
+			t.Errorf("ShortestTimeout(%v) = %s, want %s", tt.timeouts, got, tt.want)
+		}
 	}
 	cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": t.TempDir(), "MIGRATE_BATCH_TIMEOUT": "7s"})
 	if err != nil {
