@@ -46,13 +46,13 @@ func (s *session) keep(syms []ocr.Symbol) {
 // are unknown gets an empty list, which Review takes as every character
 // uncertain, never as certain.
 //
-// Glyphs of small print (under minSureGlyph pixels high) count as unknown
-// too: at that size Tesseract misreads letters with full confidence (G as
+// Glyphs of tiny print (under minTrustedGlyph pixels high) count as
+// unknown too: at that size Tesseract misreads letters with full confidence (G as
 // B), so no character of a field without a check digit is taken as read.
 func (s *session) glyphsOf(raw []string) [][]passport.Glyph {
 	out := make([][]passport.Glyph, len(raw))
 	for i, l := range raw {
-		if s.bestLowRes {
+		if s.bestTiny {
 			out[i] = []passport.Glyph{}
 			continue
 		}

@@ -356,9 +356,15 @@ type session struct {
 	// at is where the current attempt reads; bestAt where the best reading
 	// was read (nil: the whole page), to find the printed page and portrait.
 	at, bestAt *placement
-	// bestLowRes is set when the best reading came from small print.
-	bestLowRes bool
+	// tiny is set while a zone with glyphs under minTrustedGlyph original
+	// pixels is read; bestTiny when the best reading came from one.
+	tiny, bestTiny bool
 }
+
+// minTrustedGlyph is the glyph height, in original pixels, under which
+// Tesseract's confidence in a letter says nothing (a thumbnail): no
+// character of a field without a check digit is taken as read.
+const minTrustedGlyph = 12
 
 // minSureGlyph is the glyph height, in original pixels, under which one
 // valid reading is not enough.
@@ -409,6 +415,7 @@ type zoneKey struct {
 // guessed, then the other way up if that held nothing zone-like.
 func (s *session) first(p *page, z zone) {
 	s.lowRes = z.lineH/p.s < minSureGlyph
+	s.tiny = z.lineH/p.s < minTrustedGlyph
 	up := s.crop(p, z, glyphHeights[0], false)
 	key := zoneKey{z.f, z.b}
 	for _, flip := range []bool{false, true} {
@@ -435,6 +442,7 @@ func (s *session) more(p *page, z zone) {
 		return
 	}
 	s.lowRes = z.lineH/p.s < minSureGlyph
+	s.tiny = z.lineH/p.s < minTrustedGlyph
 	s.at = &placement{p, z, *flip}
 	up := s.crop(p, z, glyphHeights[0], *flip)
 	flat := flatten(up, int(glyphHeights[0]))
@@ -487,7 +495,7 @@ func (s *session) lines(b *image.Gray) {
 
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
-	s.lowRes = false
+	s.lowRes, s.tiny = false, false
 	s.at = nil
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
@@ -530,7 +538,7 @@ func (s *session) consider(text string) bool {
 		return false
 	}
 	if better(res, s.best) {
-		s.best, s.bestAt, s.bestLowRes = res, s.at, s.lowRes
+		s.best, s.bestAt, s.bestTiny = res, s.at, s.tiny
 	}
 	if res.Valid {
 		if s.lowRes {
