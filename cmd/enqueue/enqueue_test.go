@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -347,6 +349,29 @@ func TestInfrastructureErrors(t *testing.T) {
 			}
 		})
 	}
+
+	// The configuration may come from a file: its values are used, a bad
+	// one is named.
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.env"), filepath.Join(dir, "bad.env")
+	if err := os.WriteFile(good, []byte("# the app's .env\nDATABASE_URL='"+unmigrated+"'\nMEDIA_ROOT=/srv\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("DATABASE_URL=\"postgres://x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{good, "run `worker migrate` first"},
+		{bad, "bad.env: line 1: an unclosed double quote"},
+		{filepath.Join(dir, "none.env"), "none.env: no such file"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"ocr", "a.pdf", "--env-file", tt.file}, map[string]string{}, &streams{stdout: &stdout, stderr: &stderr})
+		if code != exitInfra || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("--env-file %s: exit %d, stderr %q; want %d and %q", tt.file, code, stderr.String(), exitInfra, tt.want)
+		}
+	}
+
 	b := setup(t)
 	r := b.run(t, false, "status", "424242")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "job 424242 does not exist") {

@@ -39,6 +39,10 @@ const usage = `usage:
   enqueue url NAME
   enqueue status JOB_ID [--wait] [--json]
 
+Every command reads .env from the working directory when there is one, or
+the file given by --env-file PATH (python-dotenv's syntax); real environment
+variables win.
+
 exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
 completing, 2 usage error, 3 configuration, database or storage error
 `
@@ -75,6 +79,11 @@ type command struct {
 }
 
 func run(ctx context.Context, argv []string, env map[string]string, s *streams) int {
+	envFile, argv, err := config.EnvFileFlag(argv)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "enqueue: %v\n\n%s", err, usage)
+		return exitUsage
+	}
 	cmd, err := parse(argv)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(s.stdout, usage)
@@ -84,7 +93,9 @@ func run(ctx context.Context, argv []string, env map[string]string, s *streams) 
 		fmt.Fprintf(s.stderr, "enqueue: %v\n\n%s", err, usage)
 		return exitUsage
 	}
-	err = execute(ctx, cmd, env, s)
+	if env, err = config.ReadEnvFile(envFile, env); err == nil {
+		err = execute(ctx, cmd, env, s)
+	}
 	var nc *notCompleteError
 	var ue *usageError
 	switch {

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,6 +35,25 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	}
 	if code := startProc(t, vars, "migrate").wait(); code != exitOK {
 		t.Fatalf("worker migrate again: exit %d", code)
+	}
+	// The same settings from a file: --env-file, or .env in the working
+	// directory. A named file that is missing stops the worker.
+	dir := t.TempDir()
+	var dotenv strings.Builder
+	for k, v := range vars {
+		fmt.Fprintf(&dotenv, "%s=%q # from the file\n", k, v)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(dotenv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := startProc(t, env{}, "--env-file", filepath.Join(dir, ".env"), "migrate").wait(); code != exitOK {
+		t.Fatalf("worker --env-file FILE migrate: exit %d", code)
+	}
+	if p := startProcIn(t, dir, env{}, "migrate"); p.wait() != exitOK {
+		t.Fatalf("worker migrate beside a .env: exit %d", p.code)
+	}
+	if p := startProc(t, env{}, "migrate", "--env-file", filepath.Join(dir, "none.env")); p.wait() != exitError || !strings.Contains(strings.Join(p.log(), "\n"), "none.env: no such file") {
+		t.Fatalf("worker --env-file MISSING: exit %d\n%s", p.code, strings.Join(p.log(), "\n"))
 	}
 	var versions int
 	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM river_migration").Scan(&versions); err != nil {

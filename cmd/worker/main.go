@@ -3,6 +3,10 @@
 //	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
 //	worker migrate   apply River's migrations and exit
 //
+// Both read .env from the working directory when there is one, or the file
+// named by --env-file PATH, in python-dotenv's syntax; real environment
+// variables win.
+//
 // SIGTERM or SIGINT stops fetching and lets running jobs finish for up to
 // WORKER_SOFT_STOP_TIMEOUT, then cancels them; a cancelled job goes back to
 // the queue without losing an attempt. A second signal cancels them at once.

@@ -46,17 +46,27 @@ type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
 func run(args []string, register registerFunc, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	envFile, args, err := config.EnvFileFlag(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "usage: worker [--env-file PATH] [migrate]\n  %v\n", err)
+		return exitUsage
+	}
 	migrateOnly := false
 	switch {
 	case len(args) == 0:
 	case len(args) == 1 && args[0] == "migrate":
 		migrateOnly = true
 	default:
-		fmt.Fprintf(stderr, "usage: worker [migrate]\n  unexpected arguments: %q\n", args)
+		fmt.Fprintf(stderr, "usage: worker [--env-file PATH] [migrate]\n  unexpected arguments: %q\n", args)
 		return exitUsage
 	}
 
-	cfg, err := config.Load()
+	env, err := config.ReadEnvFile(envFile, config.Environ())
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
