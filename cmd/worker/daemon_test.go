@@ -8,9 +8,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
+
+	worker "github.com/revisbali/worker"
 )
 
 func TestMigrateTwiceStartStop(t *testing.T) {
@@ -66,6 +69,11 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	// Starting applies them again (a no-op) unless told not to.
 	p, base := startWorker(t, vars)
 	p.waitLog("river migrations applied")
+	// The release, and how long completed jobs (their outputs) are kept.
+	started := p.waitLog("worker started")
+	if started["version"] != worker.Version() || started["completed_job_retention"] != float64(7*24*time.Hour) {
+		t.Errorf("worker started with version %v, completed jobs kept %v; want %s, 7 days", started["version"], started["completed_job_retention"], worker.Version())
+	}
 	for _, path := range []string{"/livez", "/readyz"} {
 		if code, body := get(t, base+path); code != 200 {
 			t.Errorf("GET %s: %d %s", path, code, body)

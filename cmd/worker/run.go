@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	worker "github.com/revisbali/worker"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
@@ -245,7 +246,9 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		JobTimeout:           longest,
 		RescueStuckJobsAfter: rescueAfter(longest),
 		SoftStopTimeout:      w.SoftStopTimeout,
-		WorkerMiddleware:     []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}},
+		// Outputs live in the job rows: how long an app can still read them.
+		CompletedJobRetentionPeriod: w.CompletedJobRetention,
+		WorkerMiddleware:            []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
@@ -269,9 +272,11 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	}
 	d.started.Store(true)
 	d.logger.Info("worker started",
+		slog.String("version", worker.Version()),
 		slog.Any("kinds", names),
 		slog.String("http", ln.Addr().String()),
 		slog.Duration("rescue_stuck_jobs_after", rescueAfter(longest)),
+		slog.Duration("completed_job_retention", w.CompletedJobRetention),
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
