@@ -245,10 +245,25 @@ func recordOutput(ctx context.Context, output any) error {
 	return nil
 }
 
+// FileOutputs are the keys of a kind's output that hold a stored file as
+// {"name": ...}. Outputs keep names only, since a URL made when the job ran
+// would expire: readers (`enqueue --json`, the Django kit's job_result) add
+// a fresh URL beside each name.
+func FileOutputs(kind string) []string {
+	switch kind {
+	case KindOCRDocument:
+		return []string{"preview"}
+	}
+	return nil
+}
+
 // uniqueByName makes the args' fields tagged river:"unique" (the file name)
-// the job's identity while a job is pending, scheduled, available, running,
-// retryable or completed: River's default states, which compat.md section 5
-// gives Django as unique_states = B'11110101'.
+// the job's identity while a job for it waits or runs (whileUnfinished):
+// a second request then returns that job. Once it has finished, the same
+// name makes a new job: the file may have been uploaded again with new
+// content under the same name (AWS_S3_FILE_OVERWRITE=True), and a
+// completed job would answer with the old content's result. Django's side
+// of the key is compat.md section 5, with unique_states = B'11110001'.
 func uniqueByName() river.UniqueOpts {
-	return river.UniqueOpts{ByArgs: true}
+	return whileUnfinished()
 }

@@ -26,9 +26,9 @@ type OCRDocumentArgs struct {
 // Kind implements river.JobArgs.
 func (OCRDocumentArgs) Kind() string { return KindOCRDocument }
 
-// InsertOpts makes one name one job: a second request returns the first
-// job while it waits, runs, or has completed (until River deletes completed
-// jobs, after a day). compat.md section 5 gives Django's side of the key.
+// InsertOpts makes one name one job while it waits or runs: a second
+// request returns that job; after it finished, a new job reads the file
+// again. compat.md section 5 gives Django's side of the key.
 func (OCRDocumentArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueOCR, MaxAttempts: 5, UniqueOpts: uniqueByName()}
 }
@@ -40,10 +40,11 @@ type OCRDocumentOutput struct {
 	Preview Preview `json:"preview"`
 }
 
-// Preview is a stored image of a document's first page.
+// Preview is a stored image of a document's first page. Only its name is
+// kept: a URL made when the job ran would expire (AWS_QUERYSTRING_EXPIRE),
+// so readers (the kit's job_result, `enqueue --json`) add a fresh one.
 type Preview struct {
 	Name string `json:"name"`
-	URL  string `json:"url"`
 }
 
 // previewPrefix is where previews are stored: previews/<name>.jpg.
@@ -102,10 +103,6 @@ func (w *ocrDocumentWorker) read(ctx context.Context, args OCRDocumentArgs) (OCR
 	if err != nil {
 		return OCRDocumentOutput{}, fmt.Errorf("save preview: %w", err)
 	}
-	url, err := w.deps.Storage.URL(ctx, saved)
-	if err != nil {
-		return OCRDocumentOutput{}, fmt.Errorf("preview url: %w", err)
-	}
-	out.Preview = Preview{Name: saved, URL: url}
+	out.Preview = Preview{Name: saved}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,7 +34,7 @@ type ocrWorker struct {
 func (ocrWorker) Work(ctx context.Context, job *river.Job[jobs.OCRDocumentArgs]) error {
 	switch job.Args.Name {
 	case "scans/ok.png":
-		return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "text": "hello"})
+		return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "text": "hello", "preview": map[string]any{"name": "previews/" + job.Args.Name + ".jpg"}})
 	case "scans/corrupt.png":
 		return jobs.RiverError(ctx, fmt.Errorf("ocr %s: %w", job.Args.Name, fault.BadInput("not an image")))
 	default:
@@ -183,8 +184,14 @@ func TestWaitExitCodes(t *testing.T) {
 				t.Errorf("errors %v do not say %q", errs, tt.wantError)
 			}
 			if tt.wantState == "completed" {
-				if out, _ := v["output"].(map[string]any); out["text"] != "hello" {
+				out, _ := v["output"].(map[string]any)
+				if out["text"] != "hello" {
 					t.Errorf("output %v, want the job's recorded output", v["output"])
+				}
+				// The job stored the preview's name; the URL is made now.
+				want := map[string]any{"name": "previews/scans/ok.png.jpg", "url": "/media/previews/scans/ok.png.jpg"}
+				if preview, _ := out["preview"].(map[string]any); !maps.Equal(preview, want) {
+					t.Errorf("preview %v, want %v", out["preview"], want)
 				}
 			} else if v["output"] != nil {
 				t.Errorf("output %v for a job that did not complete", v["output"])

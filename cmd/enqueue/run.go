@@ -314,7 +314,11 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 
 	if !cmd.wait {
 		if cmd.json {
-			return printJSON(s.stdout, q.view(ctx, job))
+			v := q.view(ctx, job)
+			if err := addFileURLs(ctx, cfg, v); err != nil {
+				return err
+			}
+			return printJSON(s.stdout, v)
 		}
 		if cmd.name == "status" {
 			fmt.Fprintf(s.stdout, "%d %s %s\n", job.ID, job.Kind, job.State)
@@ -329,6 +333,9 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
 	}
 	if err != nil {
+		return err
+	}
+	if err := addFileURLs(ctx, cfg, v); err != nil {
 		return err
 	}
 	if cmd.json {

@@ -96,13 +96,14 @@ func TestKindsAgreeWithJobsPackage(t *testing.T) {
 	internal := map[string][]string{jobs.KindBackupDB: {"catch_up"}}
 
 	var script strings.Builder
-	script.WriteString("import json\nfrom revisbali_worker.jobs import KINDS, insert_options\nout = {'args': {k: sorted(v.args) for k, v in KINDS.items()}, 'variants': []}\n")
+	script.WriteString("import json\nfrom revisbali_worker.jobs import KINDS, insert_options\nout = {'args': {k: sorted(v.args) for k, v in KINDS.items()}, 'files': {k: list(v.files) for k, v in KINDS.items()}, 'variants': []}\n")
 	for _, v := range variants {
 		fmt.Fprintf(&script, "out['variants'].append(insert_options(%q, json.loads(%q))._asdict())\n", v.args.Kind(), v.python)
 	}
 	script.WriteString("print(json.dumps(out))\n")
 	var got struct {
 		Args     map[string][]string `json:"args"`
+		Files    map[string][]string `json:"files"`
 		Variants []struct {
 			Queue        string          `json:"queue"`
 			MaxAttempts  int             `json:"max_attempts"`
@@ -139,6 +140,9 @@ func TestKindsAgreeWithJobsPackage(t *testing.T) {
 		_ = json.Compact(&pyArgs, py.UniqueArgs)
 		if pyArgs.String() != wantArgs || time.Duration(py.UniquePeriod)*time.Second != opts.UniqueOpts.ByPeriod {
 			t.Errorf("%s %s: Python unique by %s every %ds; worker %+v", kind, v.python, py.UniqueArgs, py.UniquePeriod, opts.UniqueOpts)
+		}
+		if files := jobs.FileOutputs(kind); !slices.Equal(got.Files[kind], files) && len(files)+len(got.Files[kind]) > 0 {
+			t.Errorf("%s: Python adds URLs to the output's %v, the worker stores files under %v", kind, got.Files[kind], files)
 		}
 		want := slices.DeleteFunc(jsonFields(v.args), func(f string) bool { return slices.Contains(internal[kind], f) })
 		if args, ok := got.Args[kind]; !ok || !slices.Equal(args, want) {

@@ -42,12 +42,14 @@ Kind = namedtuple("Kind", "queue args unique_args unique_period unique_states ma
 
 ALL_ARGS = "*"
 
-# River's default unique states (available, completed, pending, retryable,
-# running, scheduled) as its bit(8) mask: a job in one of them blocks a
-# duplicate; a cancelled or discarded one does not.
+# River's bit(8) masks of the states in which a job blocks an equal one
+# (bits, from the left: pending, scheduled, available, running, retryable,
+# discarded, cancelled, completed).
+# Default: available, completed, pending, retryable, running, scheduled.
 UNIQUE_STATES = "11110101"
 # The same without completed: a finished job no longer blocks an equal one,
-# so a migration can run again.
+# so a file uploaded again under its name is read again, and a migration
+# can run again.
 UNFINISHED_STATES = "11110001"
 
 # The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
@@ -60,11 +62,11 @@ KINDS = {
         {"name": Arg(str, True, False), "lang": Arg(str, False, True)},
         ("name",),
         None,
-        UNIQUE_STATES,
+        UNFINISHED_STATES,
         5,
         ("preview",),
     ),
-    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNIQUE_STATES, 5),
+    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNFINISHED_STATES, 5),
     # The same plan enqueued again while the first is unfinished is that job.
     "migrate_files": Kind(
         "storage",
@@ -179,6 +181,9 @@ class Enqueued(int):
 
     def __repr__(self):
         return "Enqueued(id=%d, duplicate=%r)" % (self, self.duplicate)
+
+    # Printed, formatted or sent as JSON it is the id.
+    __str__ = int.__repr__
 
 
 def enqueue(kind, args, *, using=None):
