@@ -54,8 +54,10 @@ func (w *Worker) validate() []error {
 	if w.SoftStopTimeout <= 0 {
 		add("WORKER_SOFT_STOP_TIMEOUT: %s must be above zero", w.SoftStopTimeout)
 	}
-	if w.CompletedJobRetention <= 0 {
-		add("WORKER_COMPLETED_JOB_RETENTION: %s must be above zero", w.CompletedJobRetention)
+	// The backup alerts (deploy/alerts.yml) read the newest completed
+	// backup_db job: it must outlive a day.
+	if w.CompletedJobRetention < 24*time.Hour {
+		add("WORKER_COMPLETED_JOB_RETENTION: %s is under 24h; the backup alerts need the last completed backup job kept for a day", w.CompletedJobRetention)
 	}
 	for _, q := range []struct {
 		name string

@@ -169,6 +169,33 @@ func TestUploadOCRedByWorker(t *testing.T) {
 					t.Errorf("preview %+v: %v", result.Preview, err)
 				}
 			}
+
+			// The same name uploaded again with new content once the job
+			// finished: a new job, and the new content's text.
+			letter, err := os.ReadFile("../../demo/sponsor-letter.pdf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again struct {
+				Name      string `json:"name"`
+				Job       int64  `json:"job"`
+				Duplicate bool   `json:"duplicate"`
+			}
+			out = runPython(t, env, letter, "-m", "tests.jobctl", "reupload-ocr", strconv.FormatInt(up.ID, 10))
+			if err := json.Unmarshal(out, &again); err != nil {
+				t.Fatalf("reupload-ocr printed %q: %v", out, err)
+			}
+			if again.Name != up.Name || again.Job == up.Job || again.Duplicate {
+				t.Fatalf("re-upload of %s: %+v; want the same name in a new job", up.Name, again)
+			}
+			r = pyWait(t, env, again.Job)
+			if err := json.Unmarshal(r.Output, &result); r.State != "completed" || err != nil {
+				t.Fatalf("re-upload's OCR job %d ended %s: %+v %v", again.Job, r.State, r.Errors, err)
+			}
+			if !strings.Contains(result.Text, "Immigration Office of Denpasar") || strings.Contains(strings.ToUpper(result.Text), "INVOICE") {
+				t.Errorf("after the re-upload Django reads:\n%s", result.Text)
+			}
+
 			stdout, stderr, err := tryPython(t, env, nil, "-m", "tests.jobctl", "wait", strconv.FormatInt(rolledBack, 10), "--timeout", "1")
 			if err == nil || !strings.Contains(string(stderr), "JobNotFound") {
 				t.Errorf("the rolled-back job %d exists: %s%s", rolledBack, stdout, stderr)
