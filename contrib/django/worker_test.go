@@ -40,6 +40,22 @@ func startWorker(t *testing.T, bin string, env map[string]string) []string {
 	cmd.Env = pythonEnv(env)
 	cmd.Env = append(cmd.Env, "WORKER_HTTP_ADDR=127.0.0.1:0", "WORKER_TMPDIR="+t.TempDir(), "OMP_THREAD_LIMIT=1",
 		"WORKER_QUEUE_OCR=1", "WORKER_QUEUE_PASSPORT=1", "PASSPORT_TESSDATA_DIR="+mustAbs("../../tessdata"))
+	return runWorker(t, cmd)
+}
+
+// startWorkerIn runs the worker binary in dir with only vars and the
+// basics (PATH, HOME) in its environment: the rest comes from dir/.env.
+func startWorkerIn(t *testing.T, bin, dir string, vars map[string]string) []string {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(vars)
+	return runWorker(t, cmd)
+}
+
+// runWorker starts cmd, a worker, until the test ends; see startWorker.
+func runWorker(t *testing.T, cmd *exec.Cmd) []string {
+	t.Helper()
 	logs, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
