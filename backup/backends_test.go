@@ -24,6 +24,8 @@ type backend struct {
 	name      string
 	store     Store
 	leftovers func(t *testing.T, name string) []string
+	// file is where the backend keeps name's bytes on this disk.
+	file func(name string) string
 }
 
 // backends returns the two real storage backends, each fresh for this
@@ -61,7 +63,7 @@ func backends(t *testing.T) []backend {
 		// The local backend writes a hidden temp file beside the target.
 		{name: "local", store: local, leftovers: func(t *testing.T, name string) []string {
 			return filesUnder(t, filepath.Join(root, path.Dir(name)))
-		}},
+		}, file: func(name string) string { return filepath.Join(root, name) }},
 		// versitygw keeps the parts of an unfinished multipart upload under
 		// .sgwtmp/multipart/<sha256 of the key>/<upload id>/.
 		{name: "s3", store: remote, leftovers: func(t *testing.T, name string) []string {
@@ -70,7 +72,7 @@ func backends(t *testing.T) []backend {
 			bucket := filepath.Join(srv.Dir, srv.Bucket)
 			return append(filesUnder(t, filepath.Join(bucket, path.Dir(key))),
 				filesUnder(t, filepath.Join(bucket, ".sgwtmp", "multipart", hex.EncodeToString(sum[:])))...)
-		}},
+		}, file: func(name string) string { return filepath.Join(srv.Dir, srv.Bucket, location, name) }},
 	}
 }
 

@@ -70,6 +70,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives progress; nil means slog.Default().
 	Logger *slog.Logger
+	// TempDir is where a restore copies the stored backup to check it
+	// before anything is restored: it needs room for the backup's stored
+	// size. Empty means os.TempDir().
+	TempDir string
 }
 
 // FromConfig builds Options from the worker's configuration.

@@ -156,12 +156,28 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 
 				target := testbed.NewDatabase(t)
 				opts.DatabaseURL = target
-				restored, err := Restore(ctx, b.store, opts, RestoreRequest{Name: res.Name, Confirmed: true})
+				// On disk nothing stored a digest: an uncompressed, unencrypted
+				// backup there is restored only when the caller accepts that.
+				unverifiable := b.name == "local" && !v.compress && !v.encrypt
+				if unverifiable {
+					_, err := Restore(ctx, b.store, opts, RestoreRequest{Name: res.Name, Confirmed: true})
+					if !errors.Is(err, ErrUnverifiable) {
+						t.Fatalf("restore without --unverified: err = %v, want ErrUnverifiable", err)
+					}
+				}
+				restored, err := Restore(ctx, b.store, opts, RestoreRequest{Name: res.Name, Confirmed: true, Unverified: unverifiable})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if restored.Bytes != res.Bytes || restored.Format != "custom" || restored.Compressed != v.compress || restored.Encrypted != v.encrypt {
 					t.Errorf("restored %+v after backup %+v", restored, res)
+				}
+				wantVerified := map[string]string{"custom": VerifiedNone, "gzip": VerifiedGzip, "gzip+gpg": VerifiedOpenPGP + "+" + VerifiedGzip, "gpg": VerifiedOpenPGP}[v.name]
+				if b.name == "s3" {
+					wantVerified = VerifiedDigest
+				}
+				if restored.Verified != wantVerified || len(restored.ReplacedTables) != 0 {
+					t.Errorf("verified %q, replaced %v; want %q into an empty database", restored.Verified, restored.ReplacedTables, wantVerified)
 				}
 				if got := fingerprint(t, target); got != want {
 					t.Errorf("restored database differs:\n got %s\nwant %s", got, want)
@@ -170,7 +186,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 				// Restoring again over a damaged database repairs it (--clean
 				// --if-exists), by --latest this time.
 				damage(t, target)
-				if _, err := Restore(ctx, b.store, opts, RestoreRequest{Filter: opts.Filter(), Confirmed: true}); err != nil {
+				if _, err := Restore(ctx, b.store, opts, RestoreRequest{Filter: opts.Filter(), Confirmed: true, Unverified: unverifiable}); err != nil {
 					t.Fatalf("second restore by --latest: %v", err)
 				}
 				if got := fingerprint(t, target); got != want {
@@ -354,7 +370,8 @@ gpg --batch --trust-model always --armor --recipient backups@example.com --outpu
 				{RestoreRequest{Filter: Filter{Compressed: true, Encrypted: true}}, "default-web1-2026-11-28-020000.psql.bin.gz.gpg", "custom"},
 			}
 			for _, c := range cases {
-				c.req.Confirmed = true
+				// On disk, the uncompressed files have no digest.
+				c.req.Confirmed, c.req.Unverified = true, true
 				got, err := Restore(ctx, b.store, opts, c.req)
 				if err != nil {
 					t.Fatalf("%+v: %v", c.req, err)

@@ -35,9 +35,15 @@ type Backup struct {
 	GPGPassphrase string `env:"DBBACKUP_GPG_PASSPHRASE"`
 	// CleanupKeep is how many matching backups pruning keeps.
 	CleanupKeep int `env:"DBBACKUP_CLEANUP_KEEP" envDefault:"10"`
-	// Schedule is the nightly backup's cron line (5 fields) in TIME_ZONE.
+	// Schedule is the nightly backup's cron line (5 fields) in TIME_ZONE,
+	// or ScheduleOff.
 	Schedule string `env:"BACKUP_SCHEDULE" envDefault:"0 2 * * *"`
 }
+
+// ScheduleOff as BACKUP_SCHEDULE: this worker makes no scheduled backup and
+// no catch-up (backups elsewhere, or a throwaway test database); backups on
+// demand still run.
+const ScheduleOff = "off"
 
 // BackupDatabaseURL is the database the backups dump: BACKUP_DATABASE_URL,
 // else DATABASE_URL.
@@ -76,6 +82,9 @@ func (b *Backup) validate() []error {
 	}
 	if b.CleanupKeep < 1 {
 		add("DBBACKUP_CLEANUP_KEEP: %d must be at least 1 (pruning would delete the backup just made)", b.CleanupKeep)
+	}
+	if b.Schedule == ScheduleOff {
+		return problems
 	}
 	if _, err := cron.ParseStandard(b.Schedule); err != nil {
 		add("BACKUP_SCHEDULE: %q is not a 5-field cron line: %v", b.Schedule, err)

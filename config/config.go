@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -91,6 +93,46 @@ func LoadFrom(vars map[string]string) (Config, error) {
 	return parse(env.Options{Environment: vars})
 }
 
+// LoadDatabaseURL reads and checks DATABASE_URL alone, for a command that
+// only reaches River's tables.
+func LoadDatabaseURL(vars map[string]string) (string, error) {
+	u := vars["DATABASE_URL"]
+	if err := validateDatabaseURL(u); err != nil {
+		return "", &Error{Problems: []error{err}}
+	}
+	return u, nil
+}
+
+// LoadStorage reads and checks what reaching the media files takes: the
+// Storage settings, and APP_ENV, which picks the default bucket.
+func LoadStorage(vars map[string]string) (Storage, error) {
+	var cfg Config
+	var problems []error
+	opts := env.Options{Environment: vars}
+	if err := env.ParseWithOptions(&cfg.Storage, opts); err != nil {
+		problems = append(problems, envProblems(err)...)
+	}
+	cfg.AppEnv = vars["APP_ENV"]
+	if cfg.AppEnv == "" {
+		cfg.AppEnv = "dev"
+	}
+	cfg.fillDefaults()
+	problems = append(problems, cfg.validateAppEnv()...)
+	problems = append(problems, cfg.Storage.validate()...)
+	if len(problems) > 0 {
+		return Storage{}, &Error{Problems: problems}
+	}
+	return cfg.Storage, nil
+}
+
+// StorageVariables are the variables LoadStorage reads, sorted.
+func StorageVariables() []string {
+	names := []string{"APP_ENV"}
+	walkVars(reflect.TypeFor[Storage](), func(_, key string) { names = append(names, key) })
+	sort.Strings(names)
+	return names
+}
+
 func parse(opts env.Options) (Config, error) {
 	var cfg Config
 	var problems []error
@@ -159,17 +201,9 @@ func (c *Config) fillDefaults() {
 }
 
 func (c *Config) validate() []error {
-	var problems []error
-	add := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
-
-	if c.AppEnv != "dev" && c.AppEnv != "prod" {
-		add("APP_ENV: %q is not dev or prod", c.AppEnv)
-	}
-	if c.DatabaseURL == "" {
-		add("DATABASE_URL: not set; the worker needs the Django database")
-	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		// The URL may carry a password: never echo it.
-		add("DATABASE_URL: not a postgres:// or postgresql:// URL")
+	problems := c.validateAppEnv()
+	if err := validateDatabaseURL(c.DatabaseURL); err != nil {
+		problems = append(problems, err)
 	}
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Migrate.validate()...)
@@ -179,6 +213,24 @@ func (c *Config) validate() []error {
 	problems = append(problems, c.UI.validate()...)
 	problems = append(problems, c.Passport.validate()...)
 	return problems
+}
+
+func (c *Config) validateAppEnv() []error {
+	if c.AppEnv != "dev" && c.AppEnv != "prod" {
+		return []error{fmt.Errorf("APP_ENV: %q is not dev or prod", c.AppEnv)}
+	}
+	return nil
+}
+
+func validateDatabaseURL(s string) error {
+	if s == "" {
+		return errors.New("DATABASE_URL: not set; the worker needs the Django database")
+	}
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// The URL may carry a password: never echo it.
+		return errors.New("DATABASE_URL: not a postgres:// or postgresql:// URL")
+	}
+	return nil
 }
 
 func (s *Storage) validate() []error {

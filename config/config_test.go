@@ -147,3 +147,38 @@ func TestUnparsableNumberNamesVariable(t *testing.T) {
 		t.Fatalf("want AWS_QUERYSTRING_EXPIRE named, got %v", err)
 	}
 }
+
+// A command that reads only the storage or the database gets the same
+// settings as the daemon, without being asked for the rest.
+func TestLoadParts(t *testing.T) {
+	t.Parallel()
+	for _, vars := range []map[string]string{
+		{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": "/srv/media"},
+		{"DATABASE_URL": "postgres://u@h/db", "APP_ENV": "prod", "USE_CLOUD_STORAGE": "True", "AWS_ACCESS_KEY_ID": "k",
+			"AWS_SECRET_ACCESS_KEY": "s", "AWS_S3_ENDPOINT_URL": "https://x.r2.cloudflarestorage.com", "AWS_LOCATION": "media"},
+	} {
+		full, err := LoadFrom(vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		delete(vars, "DATABASE_URL")
+		s, err := LoadStorage(vars)
+		if err != nil || s != full.Storage {
+			t.Errorf("LoadStorage(%v) = %+v, %v; want %+v", vars, s, err, full.Storage)
+		}
+	}
+	if _, err := LoadStorage(map[string]string{"USE_CLOUD_STORAGE": "yes"}); err == nil || !strings.Contains(err.Error(), "USE_CLOUD_STORAGE") {
+		t.Errorf("LoadStorage of a bad value: %v", err)
+	}
+	if _, err := LoadStorage(map[string]string{"APP_ENV": "staging", "MEDIA_ROOT": "/m"}); err == nil || !strings.Contains(err.Error(), "APP_ENV") {
+		t.Errorf("LoadStorage of a bad APP_ENV: %v", err)
+	}
+	if u, err := LoadDatabaseURL(map[string]string{"DATABASE_URL": "postgres://u@h/db"}); err != nil || u != "postgres://u@h/db" {
+		t.Errorf("LoadDatabaseURL = %q, %v", u, err)
+	}
+	for _, bad := range []string{"", "mysql://u:pw@h/db"} {
+		if _, err := LoadDatabaseURL(map[string]string{"DATABASE_URL": bad}); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || strings.Contains(err.Error(), "pw") {
+			t.Errorf("LoadDatabaseURL(%q): %v", bad, err)
+		}
+	}
+}

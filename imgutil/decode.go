@@ -53,7 +53,6 @@ type Source struct {
 	size   int64
 	format Format
 	pages  []page
-	closer io.Closer
 }
 
 type page struct {
@@ -61,26 +60,15 @@ type page struct {
 	orientation int         // EXIF orientation, 1 when upright
 }
 
-// Open opens the image file at path. A missing file is an error matching
-// fs.ErrNotExist; content that is not a supported image, or too large, is
-// an error matching fault.ErrBadInput.
-func Open(path string, opts Options) (*Source, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
+// Open reads the image in the open file f, which the caller keeps open
+// while it uses the Source, and closes. Content that is not a supported
+// image, or too large, is an error matching fault.ErrBadInput.
+func Open(f *os.File, opts Options) (*Source, error) {
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("stat image: %w", err)
 	}
-	s, err := NewSource(f, st.Size(), opts)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	s.closer = f
-	return s, nil
+	return NewSource(f, st.Size(), opts)
 }
 
 // NewSource reads an image of size bytes from r.
@@ -142,14 +130,6 @@ func (s *Source) Page(i int) (image.Image, error) {
 	return Orient(img, p.orientation), nil
 }
 
-// Close releases the file opened by Open.
-func (s *Source) Close() error {
-	if s.closer != nil {
-		return s.closer.Close()
-	}
-	return nil
-}
-
 func (s *Source) reader(r io.ReaderAt) io.Reader { return io.NewSectionReader(r, 0, s.size) }
 
 // codec is one format's pair of decoders from the standard library or x/image.
@@ -183,12 +163,11 @@ func (s *Source) decode(r io.ReaderAt) (image.Image, error) {
 	return c.decode(s.reader(r))
 }
 
-// Decode decodes the first page of the image file at path, upright.
-func Decode(path string, opts Options) (image.Image, error) {
-	s, err := Open(path, opts)
+// Decode decodes the first page of the image in the open file f, upright.
+func Decode(f *os.File, opts Options) (image.Image, error) {
+	s, err := Open(f, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
 	return s.Page(0)
 }

@@ -25,58 +25,67 @@ type BackupDBArgs struct {
 	CatchUp bool `json:"catch_up,omitempty"`
 }
 
-// Kind implements river.JobArgs.
-func (BackupDBArgs) Kind() string { return KindBackupDB }
+// KindBackupDB is the kind's name, for Go code that inserts or reads it.
+const KindBackupDB = "backup_db"
 
-// InsertOpts allows at most one backup per UTC day, whether it is still
+// backupDB allows at most one backup per UTC day, whether it is still
 // waiting, running or already done: the nightly schedule, an operator and
 // Django cannot pile up dumps of a large database. A verification is never
 // merged into a backup, and catch-up checks are one per hour.
-func (a BackupDBArgs) InsertOpts() river.InsertOpts {
-	switch {
-	case a.Verify:
-		return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 1}
-	case a.CatchUp:
-		return river.InsertOpts{
-			Queue:       QueueMaintenance,
-			MaxAttempts: 1,
-			UniqueOpts:  river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour},
-		}
-	}
-	return river.InsertOpts{
-		Queue:       QueueMaintenance,
-		MaxAttempts: 3,
-		UniqueOpts:  river.UniqueOpts{ByPeriod: 24 * time.Hour},
-	}
-}
+var backupDB = declare(Define(Kind{
+	Name:        KindBackupDB,
+	Queue:       QueueMaintenance,
+	Timeout:     2 * time.Hour,
+	MaxAttempts: 3,
+	Unique:      river.UniqueOpts{ByPeriod: 24 * time.Hour},
+	Variants: []Variant{
+		{When: "verify", MaxAttempts: 1},
+		{When: "catch_up", MaxAttempts: 1, Unique: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}},
+	},
+	Description: "back up the Django database into storage under backups/, at most once a UTC day",
+	Command: &Command{
+		Verb: "backup",
+		Flags: []Flag{
+			{Name: "verify", Arg: "verify", Usage: "make no backup: restore the newest into a scratch database and compare row counts with the source"},
+		},
+	},
+	Periodic: PeriodicJobs,
+}, func(deps Deps) (river.Worker[BackupDBArgs], error) {
+	return &backupDBWorker{deps: deps}, nil
+}))
+
+// Kind implements river.JobArgs.
+func (BackupDBArgs) Kind() string { return KindBackupDB }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (a BackupDBArgs) InsertOpts() river.InsertOpts { return backupDB.InsertOpts(a) }
 
 type backupDBWorker struct {
 	river.WorkerDefaults[BackupDBArgs]
 	deps Deps
 }
 
-func (w *backupDBWorker) Timeout(*river.Job[BackupDBArgs]) time.Duration {
-	return timeoutOf(KindBackupDB)
-}
-
 func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs]) error {
 	opts, err := backup.FromConfig(w.deps.Config)
 	if err != nil {
-		return RiverError(ctx, err)
+		return err
 	}
 	opts.Logger = Logger(ctx)
+	if w.deps.Temp != nil {
+		opts.TempDir = w.deps.Temp.Path()
+	}
 
 	if job.Args.Verify {
 		v, err := backup.Verify(ctx, w.deps.Storage, opts, backup.RestoreRequest{Filter: opts.Filter(), Confirmed: true})
 		if err != nil {
-			return RiverError(ctx, err)
+			return err
 		}
 		return recordOutput(ctx, v)
 	}
 	if job.Args.CatchUp {
 		missed, reason, err := w.missedRun(ctx, job.ID, opts)
 		if err != nil {
-			return RiverError(ctx, err)
+			return err
 		}
 		if !missed {
 			return recordOutput(ctx, map[string]any{"skipped": true, "reason": reason})
@@ -85,7 +94,7 @@ func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs])
 	}
 	res, err := backup.Run(ctx, w.deps.Storage, opts)
 	if err != nil {
-		return RiverError(ctx, err)
+		return err
 	}
 	return recordOutput(ctx, res)
 }
@@ -93,12 +102,7 @@ func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs])
 // missedRun applies backup.NeedsCatchUp to the newest stored backup, unless
 // another backup job is already queued or running.
 func (w *backupDBWorker) missedRun(ctx context.Context, self int64, opts backup.Options) (bool, string, error) {
-	var inFlight int
-	err := w.deps.Pool.QueryRow(ctx, `
-SELECT count(*) FROM river_job
-WHERE kind = $1 AND id <> $2
-  AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')
-  AND scheduled_at <= now()`, KindBackupDB, self).Scan(&inFlight)
+	inFlight, err := backupsInFlight(ctx, w.deps.Pool, self)
 	if err != nil {
 		return false, "", fmt.Errorf("look for a running backup: %w", err)
 	}
@@ -129,8 +133,11 @@ WHERE kind = $1 AND id <> $2
 
 // PeriodicJobs are the leader's schedule: the nightly backup at
 // BACKUP_SCHEDULE in TIME_ZONE, and an hourly catch-up check that also runs
-// when the leader starts.
+// when the leader starts; none with BACKUP_SCHEDULE=off.
 func PeriodicJobs(cfg config.Config) ([]*river.PeriodicJob, error) {
+	if cfg.Backup.Schedule == config.ScheduleOff {
+		return nil, nil
+	}
 	loc, err := time.LoadLocation(cfg.Backup.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)

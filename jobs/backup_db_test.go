@@ -78,6 +78,14 @@ func TestPeriodicJobs(t *testing.T) {
 	if _, err := PeriodicJobs(cfg); err == nil {
 		t.Error("an unknown TIME_ZONE was accepted")
 	}
+
+	off, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": "/m", "BACKUP_SCHEDULE": "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if periodic, err := PeriodicJobs(off); err != nil || len(periodic) != 0 {
+		t.Errorf("BACKUP_SCHEDULE=off: %d periodic jobs, %v; want none", len(periodic), err)
+	}
 }
 
 // backupBed is a River database (DATABASE_URL) and a separate application
@@ -127,7 +135,7 @@ func work[T river.JobArgs](t *testing.T, b backupBed, w river.Worker[T], args T)
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	res, err := rivertest.NewWorker(t, riverpgxv5.New(b.db.pool), &river.Config{}, w).Work(ctx, t, tx, args, nil)
+	res, err := rivertest.NewWorker(t, riverpgxv5.New(b.db.pool), &river.Config{Middleware: []rivertype.Middleware{ErrorMiddleware(Kinds())}}, w).Work(ctx, t, tx, args, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,47 +1,51 @@
-// Package jobs is the River glue of the worker: one args type per job kind
-// (the JSON contract with Django and the enqueue CLI), the workers that call
-// the domain packages, and their registration in one place.
+// Package jobs is the River glue of the worker: one declaration per job
+// kind (its name, queue, timeout, attempts, uniqueness, description and
+// enqueue verb), the args types that are the JSON contract with Django and
+// the enqueue CLI, the workers that call the domain packages, and every
+// query against River's tables.
 //
 // # Adding a kind
 //
-// A domain engineer adds one file per kind, named after the kind (e.g.
-// ocr_document.go), holding the args type, already declared here, and its
-// worker:
+// A new kind is one file, named after the kind (e.g. ocr_document.go),
+// holding its args type, its worker and its declaration:
 //
-//	type ocrDocumentWorker struct {
-//		river.WorkerDefaults[OCRDocumentArgs]
-//		deps Deps
-//	}
+//	const KindOCRDocument = "ocr_document"
 //
-//	func (w *ocrDocumentWorker) Timeout(*river.Job[OCRDocumentArgs]) time.Duration {
-//		return timeoutOf(KindOCRDocument)
-//	}
+//	var ocrDocument = declare(Define(Kind{
+//		Name: KindOCRDocument, Queue: QueueOCR, Timeout: 10 * time.Minute, MaxAttempts: 5,
+//		Unique:      uniqueByName(),
+//		Description: "read the text of a stored image or PDF",
+//		Command:     &Command{Verb: "ocr", Positional: &Positional{Placeholder: "NAME", Arg: "name"}},
+//	}, func(deps Deps) (river.Worker[OCRDocumentArgs], error) {
+//		return &ocrDocumentWorker{deps: deps}, nil
+//	}))
+//
+//	func (OCRDocumentArgs) Kind() string                   { return KindOCRDocument }
+//	func (a OCRDocumentArgs) InsertOpts() river.InsertOpts { return ocrDocument.InsertOpts(a) }
 //
 //	func (w *ocrDocumentWorker) Work(ctx context.Context, job *river.Job[OCRDocumentArgs]) error {
-//		out, err := ocr.Document(ctx, w.deps.Storage, job.Args.Name, ...)
+//		out, err := ...
 //		if err != nil {
-//			return RiverError(ctx, fmt.Errorf("ocr %s: %w", job.Args.Name, err))
+//			return fmt.Errorf("ocr %q: %w", job.Args.Name, err)
 //		}
 //		return recordOutput(ctx, out)
 //	}
 //
-// and one line in Register:
-//
-//	if err := add(r, KindOCRDocument, &ocrDocumentWorker{deps: deps}); err != nil {
-//		return nil, err
-//	}
-//
-// A kind that runs on a schedule (the nightly backup) also appends a
-// river.PeriodicJob to r.Periodic there; River's elected leader enqueues it.
+// Register, Kinds, the enqueue verbs, their help and `enqueue kinds --json`
+// (the contract Django's kit is checked against) all follow from it. A kind
+// that runs on a schedule (the nightly backup) also declares Periodic; River's
+// elected leader enqueues those jobs.
 //
 // A job that enqueues others (migrate_files enqueues its batches) inserts
 // them with river.ClientFromContext[pgx.Tx](ctx).InsertMany, or InsertManyTx
 // inside a transaction on Deps.Pool.
 //
-// Every error leaves Work through RiverError, which cancels the job without
-// retry when the input is at fault (fault.IsBadInput, fs.ErrNotExist), sends
-// it back to the queue without losing an attempt when the worker is shutting
-// down, and returns everything else to River for a retry with backoff.
+// A worker returns its errors as they are, wrapped with what it was doing
+// and to which file; ErrorMiddleware passes each through RiverError, which
+// cancels the job without retry when the input is at fault
+// (fault.IsBadInput, fs.ErrNotExist), sends it back to the queue without
+// losing an attempt when the worker is shutting down, and returns everything
+// else to River for a retry with backoff.
 package jobs
 
 import (
@@ -50,10 +54,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/fault"
@@ -70,57 +76,6 @@ const (
 	QueueMaintenance = "maintenance"
 )
 
-// The kinds Django inserts by name. They never change; a rename needs
-// River's KindAliases.
-const (
-	KindOCRDocument       = "ocr_document"
-	KindPassportMRZ       = "passport_mrz"
-	KindMigrateFiles      = "migrate_files"
-	KindMigrateFilesBatch = "migrate_files_batch"
-	KindBackupDB          = "backup_db"
-	KindRestoreDB         = "restore_db"
-)
-
-// Kind describes one job kind: where it runs and how long one attempt may
-// take before its context is cancelled.
-type Kind struct {
-	Name    string
-	Queue   string
-	Timeout time.Duration
-}
-
-// Kinds lists every kind of design.md, whether or not its worker exists yet.
-func Kinds() []Kind {
-	return []Kind{
-		{KindOCRDocument, QueueOCR, 10 * time.Minute},
-		{KindPassportMRZ, QueuePassport, 2 * time.Minute},
-		{KindMigrateFiles, QueueStorage, 10 * time.Minute},
-		{KindMigrateFilesBatch, QueueStorage, 30 * time.Minute},
-		{KindBackupDB, QueueMaintenance, 2 * time.Hour},
-		{KindRestoreDB, QueueMaintenance, 2 * time.Hour},
-	}
-}
-
-// timeoutOf is the Timeout of a kind listed by Kinds.
-func timeoutOf(name string) time.Duration {
-	for _, k := range Kinds() {
-		if k.Name == name {
-			return k.Timeout
-		}
-	}
-	panic("jobs: unknown kind " + name) // a typo in this package, caught by its tests
-}
-
-// LongestTimeout is the longest Timeout among kinds; the daemon sets River's
-// RescueStuckJobsAfter above it so that no running job is rescued.
-func LongestTimeout(kinds []Kind) time.Duration {
-	var longest time.Duration
-	for _, k := range kinds {
-		longest = max(longest, k.Timeout)
-	}
-	return longest
-}
-
 // Deps is what workers need from the daemon.
 type Deps struct {
 	Config config.Config
@@ -131,77 +86,15 @@ type Deps struct {
 	// Logger is the daemon's logger; inside Work prefer Logger(ctx), which
 	// carries the job's id, kind, attempt and queue.
 	Logger *slog.Logger
-	// Temp is this worker process's private temp folder: local copies of
-	// stored files (Temp.WithLocalPath) and scratch folders (Temp.WithDir).
+	// Temp is this worker process's private temp folder: stored files
+	// opened once (Temp.WithFile; a local copy when they are in S3) and
+	// scratch folders (Temp.WithDir).
 	// The daemon opens it, sweeps the leftovers of crashed runs at start,
 	// and removes it at exit.
 	Temp *tempfile.Dir
 	// OCR is the Tesseract engine pool shared by the ocr and passport
 	// queues; the daemon creates it (engines warm) and closes it at exit.
 	OCR *ocr.Pool
-}
-
-// Registry is what the daemon works: the workers, their kinds, and the
-// jobs River's elected leader enqueues on a schedule.
-type Registry struct {
-	Workers  *river.Workers
-	Kinds    []Kind
-	Periodic []*river.PeriodicJob
-}
-
-// Register adds a worker for every kind whose domain package exists. A kind
-// without its domain package is left out: the daemon then leaves its jobs
-// in the queue for a worker that can run them, instead of failing them.
-func Register(deps Deps) (*Registry, error) {
-	r := &Registry{Workers: river.NewWorkers()}
-	// One line per kind with a worker: if err := add(r, KindX, &xWorker{deps: deps}); err != nil { return nil, err }
-	// The passport reader loads its model at registration; callers without
-	// an OCR pool (tests of other kinds) leave it out.
-	if deps.Storage != nil && deps.Temp != nil && deps.OCR != nil {
-		w, err := newPassportMRZWorker(deps)
-		if err != nil {
-			return nil, err
-		}
-		if err := add(r, KindPassportMRZ, w); err != nil {
-			return nil, err
-		}
-	}
-	if err := add(r, KindOCRDocument, &ocrDocumentWorker{deps: deps}); err != nil {
-		return nil, err
-	}
-	if err := add(r, KindMigrateFiles, &migrateFilesWorker{deps: deps}); err != nil {
-		return nil, err
-	}
-	if err := add(r, KindMigrateFilesBatch, &migrateFilesBatchWorker{deps: deps}); err != nil {
-		return nil, err
-	}
-	if err := add(r, KindBackupDB, &backupDBWorker{deps: deps}); err != nil {
-		return nil, err
-	}
-	if err := add(r, KindRestoreDB, &restoreDBWorker{deps: deps}); err != nil {
-		return nil, err
-	}
-	periodic, err := PeriodicJobs(deps.Config)
-	if err != nil {
-		return nil, err
-	}
-	r.Periodic = append(r.Periodic, periodic...)
-	return r, nil
-}
-
-// add registers one worker and records its kind; an error means a kind was
-// registered twice or is not one of Kinds.
-func add[T river.JobArgs](r *Registry, name string, w river.Worker[T]) error {
-	for _, k := range Kinds() {
-		if k.Name == name {
-			if err := river.AddWorkerSafely(r.Workers, w); err != nil {
-				return fmt.Errorf("jobs: register %s: %w", name, err)
-			}
-			r.Kinds = append(r.Kinds, k)
-			return nil
-		}
-	}
-	return fmt.Errorf("jobs: register %s: not a kind of design.md", name)
 }
 
 // RiverError turns the error a domain package returned into what River
@@ -213,7 +106,10 @@ func add[T river.JobArgs](r *Registry, name string, w river.Worker[T]) error {
 //   - bad input (fault.IsBadInput, or a file that does not exist): cancel
 //     the job, no retry, the message says what was wrong;
 //   - anything else: a passing fault, retried with River's backoff.
+//
+// An error RiverError already judged is returned as it is.
 func RiverError(ctx context.Context, err error) error {
+	var cancelled *rivertype.JobCancelError
 	switch {
 	case err == nil:
 		return nil
@@ -229,6 +125,8 @@ func RiverError(ctx context.Context, err error) error {
 		default:
 			return fmt.Errorf("%w (%w): %w", ctx.Err(), cause, err)
 		}
+	case errors.As(err, &cancelled):
+		return err
 	case fault.IsBadInput(err), errors.Is(err, fs.ErrNotExist):
 		return river.JobCancel(err)
 	default:
@@ -236,23 +134,38 @@ func RiverError(ctx context.Context, err error) error {
 	}
 }
 
+// ErrorMiddleware passes the error of every job of kinds through RiverError.
+// River applies a worker's timeout inside all middleware, where no
+// middleware could tell that the job ran out of time; so this one applies
+// the kind's timeout itself, just before River does. Install it last, inside
+// the middleware that count or log what RiverError decided.
+func ErrorMiddleware(kinds []Kind) rivertype.WorkerMiddleware {
+	m := &errorMiddleware{timeouts: map[string]time.Duration{}}
+	for _, k := range kinds {
+		m.timeouts[k.Name] = k.Timeout
+	}
+	return m
+}
+
+type errorMiddleware struct {
+	river.MiddlewareDefaults
+	timeouts map[string]time.Duration
+}
+
+func (m *errorMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	if t := m.timeouts[job.Kind]; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	return RiverError(ctx, doInner(ctx))
+}
+
 // recordOutput stores a job's result, which Django reads from
 // river_job.metadata->'output' and `enqueue --json` prints.
 func recordOutput(ctx context.Context, output any) error {
 	if err := river.RecordOutput(ctx, output); err != nil {
 		return fmt.Errorf("record output: %w", err)
-	}
-	return nil
-}
-
-// FileOutputs are the keys of a kind's output that hold a stored file as
-// {"name": ...}. Outputs keep names only, since a URL made when the job ran
-// would expire: readers (`enqueue --json`, the Django kit's job_result) add
-// a fresh URL beside each name.
-func FileOutputs(kind string) []string {
-	switch kind {
-	case KindOCRDocument:
-		return []string{"preview"}
 	}
 	return nil
 }
@@ -266,4 +179,24 @@ func FileOutputs(kind string) []string {
 // of the key is compat.md section 5, with unique_states = B'11110001'.
 func uniqueByName() river.UniqueOpts {
 	return whileUnfinished()
+}
+
+// riverCancelPrefix is how River's JobCancelError starts its message, and so
+// every cancelled attempt's error in river_job.errors.
+const riverCancelPrefix = "JobCancelError: "
+
+// ErrorText is an attempt's error from river_job.errors as people should
+// read it: what happened and to which file, without River's type name.
+func ErrorText(stored string) string {
+	return strings.TrimPrefix(stored, riverCancelPrefix)
+}
+
+// Message is err's text as people should read it: a cancellation's cause
+// without River's type name.
+func Message(err error) string {
+	var cancelled *rivertype.JobCancelError
+	if errors.As(err, &cancelled) && cancelled.Unwrap() != nil {
+		return cancelled.Unwrap().Error()
+	}
+	return err.Error()
 }

@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -105,8 +109,13 @@ func TestArgsContract(t *testing.T) {
 		if opts := tt.args.(river.JobArgsWithInsertOpts).InsertOpts(); opts.Queue != k.Queue {
 			t.Errorf("%s inserts into queue %q, Kinds() says %q", k.Name, opts.Queue, k.Queue)
 		}
-		if timeoutOf(k.Name) <= 0 {
-			t.Errorf("%s has no timeout", k.Name)
+		if k.Timeout <= 0 || k.MaxAttempts <= 0 || k.Description == "" {
+			t.Errorf("%s has no timeout, attempts or description: %+v", k.Name, k)
+		}
+		// The args type's JSON decodes back through the declaration.
+		back, err := k.NewArgs(got)
+		if err != nil || !reflect.DeepEqual(back, tt.args) {
+			t.Errorf("%s: NewArgs(%s) = %#v, %v", k.Name, got, back, err)
 		}
 	}
 	for name := range kinds {
@@ -116,23 +125,81 @@ func TestArgsContract(t *testing.T) {
 	}
 }
 
+// Every declaration is whole: a unique name, a queue the daemon runs, flags
+// and variants naming arguments of the right type, and distinct verbs.
+func TestDeclarations(t *testing.T) {
+	t.Parallel()
+	queues := []string{QueueOCR, QueuePassport, QueueStorage, QueueMaintenance}
+	names, verbs := map[string]bool{}, map[string]bool{}
+	for _, k := range Kinds() {
+		if names[k.Name] {
+			t.Errorf("kind %s declared twice", k.Name)
+		}
+		names[k.Name] = true
+		if !slices.Contains(queues, k.Queue) {
+			t.Errorf("%s: queue %q is not one the daemon runs", k.Name, k.Queue)
+		}
+		args := map[string]Arg{}
+		for _, a := range k.Args() {
+			args[a.Name] = a
+		}
+		for _, v := range k.Variants {
+			if args[v.When].Type != "boolean" {
+				t.Errorf("%s: variant when %q names no boolean argument", k.Name, v.When)
+			}
+		}
+		if k.Command == nil {
+			continue
+		}
+		if verbs[k.Command.Verb] {
+			t.Errorf("verb %s used twice", k.Command.Verb)
+		}
+		verbs[k.Command.Verb] = true
+		if p := k.Command.Positional; p != nil && args[p.Arg].Type != "string" {
+			t.Errorf("%s: positional %s fills %q, no string argument", k.Name, p.Placeholder, p.Arg)
+		}
+		for _, f := range k.Command.Flags {
+			if _, ok := args[f.Arg]; !ok || f.Usage == "" {
+				t.Errorf("%s: flag --%s fills %q, no argument (or has no usage)", k.Name, f.Name, f.Arg)
+			}
+		}
+	}
+}
+
+// A variant's options replace the kind's when its argument is true.
+func TestInsertOptsVariants(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args        river.JobArgs
+		maxAttempts int
+		unique      river.UniqueOpts
+	}{
+		{BackupDBArgs{}, 3, river.UniqueOpts{ByPeriod: 24 * time.Hour}},
+		{BackupDBArgs{Verify: true}, 1, river.UniqueOpts{}},
+		{BackupDBArgs{CatchUp: true}, 1, river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}},
+		{OCRDocumentArgs{Name: "a.png"}, 5, river.UniqueOpts{ByArgs: true}},
+	}
+	for _, tt := range tests {
+		opts := tt.args.(river.JobArgsWithInsertOpts).InsertOpts()
+		if opts.MaxAttempts != tt.maxAttempts || !reflect.DeepEqual(opts.UniqueOpts, tt.unique) {
+			t.Errorf("%#v: attempts %d unique %+v; want %d %+v", tt.args, opts.MaxAttempts, opts.UniqueOpts, tt.maxAttempts, tt.unique)
+		}
+	}
+}
+
 func TestLongestTimeoutBelowRescue(t *testing.T) {
 	t.Parallel()
-	if got := LongestTimeout(Kinds()); got != timeoutOf(KindBackupDB) {
-		t.Errorf("LongestTimeout(Kinds()) = %s, want backup's %s", got, timeoutOf(KindBackupDB))
+	if got := LongestTimeout(Kinds()); got != backupDB.Timeout {
+		t.Errorf("LongestTimeout(Kinds()) = %s, want backup's %s", got, backupDB.Timeout)
 	}
 	if LongestTimeout(nil) != 0 {
 		t.Error("LongestTimeout(nil) is not 0")
 	}
 }
 
-type nopWorker struct {
-	river.WorkerDefaults[PassportMRZArgs]
-}
-
-func (nopWorker) Work(context.Context, *river.Job[PassportMRZArgs]) error { return nil }
-
-func TestAdd(t *testing.T) {
+// A kind declared once is registered with its timeout, and a name declared
+// twice is refused.
+func TestRegisterKinds(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": t.TempDir()})
 	if err != nil {
@@ -142,17 +209,70 @@ func TestAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(r.Kinds)
-	if err := add(r, KindPassportMRZ, &nopWorker{}); err != nil {
-		t.Fatal(err)
+	var names []string
+	for _, k := range r.Kinds {
+		names = append(names, k.Name)
 	}
-	if k := r.Kinds[len(r.Kinds)-1]; len(r.Kinds) != before+1 || k.Name != KindPassportMRZ || k.Queue != QueuePassport {
-		t.Errorf("registered = %+v", r.Kinds)
+	// Without an OCR pool the passport reader cannot load: its kind is left
+	// out, its jobs left in the queue.
+	if want := []string{KindBackupDB, KindMigrateFiles, KindMigrateFilesBatch, KindOCRDocument, KindRestoreDB}; !slices.Equal(slices.Sorted(slices.Values(names)), want) {
+		t.Errorf("registered %v, want %v", names, want)
 	}
-	if err := add(r, KindPassportMRZ, &nopWorker{}); err == nil {
+	if len(r.Periodic) != 2 {
+		t.Errorf("%d periodic jobs, want the nightly backup and its hourly catch-up", len(r.Periodic))
+	}
+	if _, err := RegisterKinds(Deps{Config: cfg}, []Kind{ocrDocument, ocrDocument}); err == nil {
 		t.Error("a kind registered twice is accepted")
 	}
-	if err := add(r, "passport_scan", &nopWorker{}); err == nil {
-		t.Error("a kind missing from Kinds() is accepted")
+	if _, err := RegisterKinds(Deps{Config: cfg}, []Kind{{Name: "passport_scan", Queue: QueuePassport}}); err == nil {
+		t.Error("a kind not made by Define is accepted")
+	}
+}
+
+// The error middleware judges what a worker returned, sees the kind's
+// timeout, and leaves an error already judged as it is.
+func TestErrorMiddleware(t *testing.T) {
+	t.Parallel()
+	m := ErrorMiddleware([]Kind{{Name: "quick", Timeout: 20 * time.Millisecond}})
+	job := &rivertype.JobRow{Kind: "quick"}
+	tests := []struct {
+		name       string
+		work       func(ctx context.Context) error
+		wantCancel bool
+		wantIs     error
+	}{
+		{"bad input cancels", func(context.Context) error { return fault.BadInput("not an image") }, true, fault.ErrBadInput},
+		{"judged once", func(ctx context.Context) error { return RiverError(ctx, fault.BadInput("not an image")) }, true, fault.ErrBadInput},
+		{"out of time is retried", func(ctx context.Context) error {
+			<-ctx.Done()
+			return fault.BadInput("truncated read") // what a killed reader may say
+		}, false, context.DeadlineExceeded},
+		{"passing fault", func(context.Context) error { return errors.New("s3: 503") }, false, nil},
+	}
+	for _, tt := range tests {
+		err := m.Work(context.Background(), job, tt.work)
+		var cancel *rivertype.JobCancelError
+		if errors.As(err, &cancel) != tt.wantCancel || (tt.wantIs != nil && !errors.Is(err, tt.wantIs)) {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+		if tt.wantCancel && strings.Count(err.Error(), "JobCancelError") != 1 {
+			t.Errorf("%s: %q", tt.name, err)
+		}
+	}
+}
+
+// What people read of an error has no Go type name.
+func TestErrorText(t *testing.T) {
+	t.Parallel()
+	err := RiverError(context.Background(), fmt.Errorf("passport %q: %w", "x.png", fault.BadInput("no machine-readable zone found")))
+	want := `passport "x.png": no machine-readable zone found`
+	if got := Message(err); got != want {
+		t.Errorf("Message = %q, want %q", got, want)
+	}
+	if got := ErrorText(err.Error()); got != want {
+		t.Errorf("ErrorText(%q) = %q, want %q", err.Error(), got, want)
+	}
+	if got := Message(errors.New("s3: 503")); got != "s3: 503" {
+		t.Errorf("Message of a plain error = %q", got)
 	}
 }

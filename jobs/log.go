@@ -52,7 +52,7 @@ func (m *LogMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner
 	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
 		l.InfoContext(ctx, "job interrupted by the worker's stop; back to the queue", slog.Duration("duration", time.Since(start)))
 	case err != nil:
-		l.WarnContext(ctx, "job ended with an error", slog.String("error", err.Error()), slog.Duration("duration", time.Since(start)))
+		l.WarnContext(ctx, "job ended with an error", slog.String("error", Message(err)), slog.Duration("duration", time.Since(start)))
 	default:
 		l.InfoContext(ctx, "job done", slog.Duration("duration", time.Since(start)))
 	}

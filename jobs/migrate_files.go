@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,14 +31,51 @@ type MigrateFilesArgs struct {
 	BatchSize int `json:"batch_size,omitempty"`
 }
 
+// KindMigrateFiles is the kind's name, for Go code that inserts or reads it.
+const KindMigrateFiles = "migrate_files"
+
+// migrateFiles: the same plan enqueued again while it is queued or running
+// is that job.
+var migrateFiles = declare(Define(Kind{
+	Name:        KindMigrateFiles,
+	Queue:       QueueStorage,
+	Timeout:     10 * time.Minute,
+	MaxAttempts: 5,
+	Unique:      whileUnfinished(),
+	Description: "copy the media files named by Django's file columns from MEDIA_ROOT to the bucket, in batches",
+	Command: &Command{
+		Verb: "migrate-files",
+		Flags: []Flag{
+			{Name: "field", Arg: "fields", Placeholder: "TABLE.COLUMN", Usage: "a file column to migrate (repeatable); default: MIGRATE_FILE_FIELDS, or every file column discovery finds"},
+			{Name: "dry-run", Arg: "dry_run", Usage: "count what would be copied; copy nothing"},
+			{Name: "batch-size", Arg: "batch_size", Placeholder: "N", Usage: "rows per batch (default: the worker's)"},
+		},
+		Check: func(a river.JobArgs) error {
+			args := a.(MigrateFilesArgs)
+			for _, f := range args.Fields {
+				table, column, ok := strings.Cut(f, ".")
+				if !ok || !identifier.MatchString(table) || !identifier.MatchString(column) {
+					return fmt.Errorf("--field %q is not TABLE.COLUMN", f)
+				}
+			}
+			if args.BatchSize < 0 {
+				return fmt.Errorf("--batch-size %d is negative", args.BatchSize)
+			}
+			return nil
+		},
+	},
+}, func(deps Deps) (river.Worker[MigrateFilesArgs], error) {
+	return &migrateFilesWorker{deps: deps}, nil
+}))
+
+// identifier is a table or column name as Django names them.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // Kind implements river.JobArgs.
 func (MigrateFilesArgs) Kind() string { return KindMigrateFiles }
 
-// InsertOpts implements river.JobArgsWithInsertOpts. The same plan enqueued
-// again while it is queued or running is that job.
-func (MigrateFilesArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 5, UniqueOpts: whileUnfinished()}
-}
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (a MigrateFilesArgs) InsertOpts() river.InsertOpts { return migrateFiles.InsertOpts(a) }
 
 // whileUnfinished makes the whole args (or their river:"unique" fields) the
 // job's identity until it finishes: a second identical job is refused while
@@ -73,16 +112,11 @@ type migrateFilesWorker struct {
 	deps Deps
 }
 
-// Timeout implements river.Worker.
-func (w *migrateFilesWorker) Timeout(*river.Job[MigrateFilesArgs]) time.Duration {
-	return timeoutOf(KindMigrateFiles)
-}
-
 // Work implements river.Worker.
 func (w *migrateFilesWorker) Work(ctx context.Context, job *river.Job[MigrateFilesArgs]) error {
 	out, batches, err := w.plan(ctx, job.Args)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("migrate_files: %w", err))
+		return fmt.Errorf("migrate_files: %w", err)
 	}
 	if len(batches) > 0 {
 		client := river.ClientFromContext[pgx.Tx](ctx)
@@ -94,7 +128,7 @@ func (w *migrateFilesWorker) Work(ctx context.Context, job *river.Job[MigrateFil
 		// run, inserts nothing twice: batch jobs are unique by range.
 		results, err := client.InsertMany(ctx, params)
 		if err != nil {
-			return RiverError(ctx, fmt.Errorf("migrate_files: enqueue %d batches: %w", len(params), err))
+			return fmt.Errorf("migrate_files: enqueue %d batches: %w", len(params), err)
 		}
 		for _, r := range results {
 			if r.UniqueSkippedAsDuplicate && migratePlanID(r.Job) != job.ID {

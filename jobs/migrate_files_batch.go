@@ -32,13 +32,27 @@ type MigrateFilesBatchArgs struct {
 	DryRun bool    `json:"dry_run" river:"unique"`
 }
 
+// KindMigrateFilesBatch is the kind's name, for Go code that inserts or
+// reads it.
+const KindMigrateFilesBatch = "migrate_files_batch"
+
+// migrateFilesBatch has no verb: only a migrate_files plan inserts it.
+var migrateFilesBatch = declare(Define(Kind{
+	Name:        KindMigrateFilesBatch,
+	Queue:       QueueStorage,
+	Timeout:     30 * time.Minute,
+	MaxAttempts: 10,
+	Unique:      whileUnfinished(),
+	Description: "copy the files named by one batch of rows of a migrate_files plan",
+}, func(deps Deps) (river.Worker[MigrateFilesBatchArgs], error) {
+	return &migrateFilesBatchWorker{deps: deps}, nil
+}))
+
 // Kind implements river.JobArgs.
 func (MigrateFilesBatchArgs) Kind() string { return KindMigrateFilesBatch }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
-func (MigrateFilesBatchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueStorage, MaxAttempts: 10, UniqueOpts: whileUnfinished()}
-}
+func (a MigrateFilesBatchArgs) InsertOpts() river.InsertOpts { return migrateFilesBatch.InsertOpts(a) }
 
 func newBatchArgs(planID int64, b filemigrate.Batch, dryRun bool) MigrateFilesBatchArgs {
 	return MigrateFilesBatchArgs{
@@ -68,18 +82,13 @@ type migrateFilesBatchWorker struct {
 	deps Deps
 }
 
-// Timeout implements river.Worker.
-func (w *migrateFilesBatchWorker) Timeout(*river.Job[MigrateFilesBatchArgs]) time.Duration {
-	return timeoutOf(KindMigrateFilesBatch)
-}
-
 // Work implements river.Worker. A retry skips every file already copied
 // (same size and SHA-256 in the bucket), so an interrupted batch costs only
 // the files that were in flight.
 func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[MigrateFilesBatchArgs]) error {
 	root, err := migrationRoot(w.deps)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("migrate_files_batch: %w", err))
+		return fmt.Errorf("migrate_files_batch: %w", err)
 	}
 	defer root.Close()
 	c := &filemigrate.Copier{
@@ -92,7 +101,7 @@ func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[Migra
 	b := job.Args.batch()
 	rep, err := c.CopyBatch(ctx, w.deps.Pool, b)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("migrate_files_batch %s: %w", b.Field, err))
+		return fmt.Errorf("migrate_files_batch %s: %w", b.Field, err)
 	}
 	Logger(ctx).Info("migrate_files_batch: done", "field", b.Field.String(), "rows", rep.Rows,
 		"uploaded", rep.Uploaded, "skipped", rep.Skipped, "missing", rep.Missing, "refused", rep.Refused, "bytes", rep.Bytes)

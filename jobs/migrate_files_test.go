@@ -5,24 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/filemigrate"
-	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/internal/testbed"
 	"github.com/revisbali/worker/storage"
 )
@@ -92,6 +89,7 @@ func setupMigrate(t *testing.T, cloud bool) *migrateBundle {
 	b.worker, err = river.NewClient(riverpgxv5.New(b.pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{QueueStorage: {MaxWorkers: 3}},
 		Workers:           reg.Workers,
+		Middleware:        []rivertype.Middleware{ErrorMiddleware(reg.Kinds)},
 		FetchPollInterval: 100 * time.Millisecond,
 		TestOnly:          true,
 	})
@@ -197,7 +195,8 @@ func TestMigrateFilesJobs(t *testing.T) {
 		t.Errorf("batches = %+v; want 10 uploaded, 1 missing", total)
 	}
 	// The plan measured the files on disk (the missing one counts 0); the
-	// batches then put exactly that much in the bucket, which /metrics shows.
+	// batches then put exactly that much in the bucket, which Progress (the
+	// CLI's and the metrics' reader) shows.
 	var onDisk int64
 	for _, data := range b.files {
 		onDisk += int64(len(data))
@@ -205,11 +204,14 @@ func TestMigrateFilesJobs(t *testing.T) {
 	if out.PlannedBytes != onDisk || total.Bytes+total.SkippedBytes != onDisk {
 		t.Errorf("planned %d bytes, batches uploaded %d + skipped %d; want %d each way", out.PlannedBytes, total.Bytes, total.SkippedBytes, onDisk)
 	}
-	body := scrapeMetrics(t, b.pool)
-	for _, series := range []string{`worker_migration_bytes{state="planned"}`, `worker_migration_bytes{state="done"}`} {
-		if want := fmt.Sprintf("\n%s %d\n", series, onDisk); !strings.Contains(body, want) {
-			t.Errorf("/metrics has no %q", strings.TrimSpace(want))
-		}
+	p, err := Progress(ctx, b.pool, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Batches != batches || p.Completed != batches || p.Unfinished != 0 || p.Failed != "" ||
+		p.Done.Bytes+p.Done.SkippedBytes != onDisk || p.Done.Rows != total.Rows || p.Done.Uploaded != total.Uploaded ||
+		p.Done.Missing != total.Missing || !slices.Equal(p.Done.MissingNames, total.MissingNames) {
+		t.Errorf("Progress = %+v; want %d completed batches summing to %+v", p, batches, total)
 	}
 	for name, data := range b.files {
 		info, err := b.store.Stat(ctx, name)
@@ -268,17 +270,6 @@ func TestMigrateFilesUnique(t *testing.T) {
 	if r, err := b.client.Insert(ctx, dry, nil); err != nil || r.UniqueSkippedAsDuplicate {
 		t.Errorf("a dry run of the range was refused: %v", err)
 	}
-}
-
-// scrapeMetrics is what GET /metrics answers, read from pool's river_job.
-func scrapeMetrics(t *testing.T, pool *pgxpool.Pool) string {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	metrics.New(pool, slog.New(slog.DiscardHandler)).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
-	}
-	return rec.Body.String()
 }
 
 func TestMigrateFilesRefusesLocalStorage(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -23,15 +24,34 @@ type OCRDocumentArgs struct {
 	Lang string `json:"lang,omitempty"`
 }
 
+// KindOCRDocument is the kind's name, for Go code that inserts or reads it.
+const KindOCRDocument = "ocr_document"
+
+// ocrDocument makes one name one job while it waits or runs: a second
+// request returns that job; after it finished, a new job reads the file
+// again. compat.md section 5 gives Django's side of the key.
+var ocrDocument = declare(Define(Kind{
+	Name:        KindOCRDocument,
+	Queue:       QueueOCR,
+	Timeout:     10 * time.Minute,
+	MaxAttempts: 5,
+	Unique:      uniqueByName(),
+	Files:       []string{"preview"},
+	Description: "read the text of a stored image or PDF and save a preview of its first page",
+	Command: &Command{
+		Verb:       "ocr",
+		Positional: &Positional{Placeholder: "NAME", Arg: "name", Usage: "the file's name as Django stores it, e.g. scans/a.pdf"},
+		Flags:      []Flag{{Name: "lang", Arg: "lang", Placeholder: "L", Usage: "Tesseract languages, e.g. eng+ind (default: OCR_LANGUAGES)"}},
+	},
+}, func(deps Deps) (river.Worker[OCRDocumentArgs], error) {
+	return &ocrDocumentWorker{deps: deps}, nil
+}))
+
 // Kind implements river.JobArgs.
 func (OCRDocumentArgs) Kind() string { return KindOCRDocument }
 
-// InsertOpts makes one name one job while it waits or runs: a second
-// request returns that job; after it finished, a new job reads the file
-// again. compat.md section 5 gives Django's side of the key.
-func (OCRDocumentArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueOCR, MaxAttempts: 5, UniqueOpts: uniqueByName()}
-}
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (a OCRDocumentArgs) InsertOpts() river.InsertOpts { return ocrDocument.InsertOpts(a) }
 
 // OCRDocumentOutput is the ocr_document contract of design.md.
 type OCRDocumentOutput struct {
@@ -58,14 +78,10 @@ type ocrDocumentWorker struct {
 	deps Deps
 }
 
-func (w *ocrDocumentWorker) Timeout(*river.Job[OCRDocumentArgs]) time.Duration {
-	return timeoutOf(KindOCRDocument)
-}
-
 func (w *ocrDocumentWorker) Work(ctx context.Context, job *river.Job[OCRDocumentArgs]) error {
 	out, err := w.read(ctx, job.Args)
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("ocr %q: %w", job.Args.Name, err))
+		return fmt.Errorf("ocr %q: %w", job.Args.Name, err)
 	}
 	return recordOutput(ctx, out)
 }
@@ -85,13 +101,14 @@ func (w *ocrDocumentWorker) read(ctx context.Context, args OCRDocumentArgs) (OCR
 
 	out := OCRDocumentOutput{Name: args.Name}
 	var preview bytes.Buffer
-	err := w.deps.Temp.WithLocalPath(ctx, w.deps.Storage, args.Name, func(path string) error {
-		res, err := w.deps.OCR.Document(ctx, path, opts)
+	// The file is opened once and both readers read that open file.
+	err := w.deps.Temp.WithFile(ctx, w.deps.Storage, args.Name, func(f *os.File) error {
+		res, err := w.deps.OCR.Document(ctx, f, opts)
 		if err != nil {
 			return err
 		}
 		out.Result = res
-		return ocr.WritePreview(ctx, path, &preview, imgutil.PreviewOptions{}, cfg.MaxPixels)
+		return ocr.WritePreview(ctx, f, &preview, imgutil.PreviewOptions{}, cfg.MaxPixels)
 	})
 	if err != nil {
 		return OCRDocumentOutput{}, err

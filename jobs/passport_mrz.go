@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,13 +19,35 @@ type PassportMRZArgs struct {
 	Name string `json:"name" river:"unique"`
 }
 
+// KindPassportMRZ is the kind's name, for Go code that inserts or reads it.
+const KindPassportMRZ = "passport_mrz"
+
+// passportMRZ makes one name one job, as ocrDocument does. The reader loads
+// its model when registered; callers without an OCR pool (tests of other
+// kinds) leave the kind out.
+var passportMRZ = declare(Define(Kind{
+	Name:        KindPassportMRZ,
+	Queue:       QueuePassport,
+	Timeout:     2 * time.Minute,
+	MaxAttempts: 5,
+	Unique:      uniqueByName(),
+	Description: "read the machine-readable zone of a stored passport, ID card or visa scan",
+	Command: &Command{
+		Verb:       "passport",
+		Positional: &Positional{Placeholder: "NAME", Arg: "name", Usage: "the scan's name as Django stores it, e.g. passports/p.jpg"},
+	},
+}, func(deps Deps) (river.Worker[PassportMRZArgs], error) {
+	if deps.Storage == nil || deps.Temp == nil || deps.OCR == nil {
+		return nil, nil
+	}
+	return newPassportMRZWorker(deps)
+}))
+
 // Kind implements river.JobArgs.
 func (PassportMRZArgs) Kind() string { return KindPassportMRZ }
 
-// InsertOpts makes one name one job, as for OCRDocumentArgs.
-func (PassportMRZArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueuePassport, MaxAttempts: 5, UniqueOpts: uniqueByName()}
-}
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (a PassportMRZArgs) InsertOpts() river.InsertOpts { return passportMRZ.InsertOpts(a) }
 
 // passportMRZWorker reads the zone of a stored image or PDF. Its output is
 // passport.Result: every field, each check's verdict, the corrections made
@@ -47,24 +70,20 @@ func newPassportMRZWorker(deps Deps) (*passportMRZWorker, error) {
 		Logger:      deps.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("passport_mrz: %w", err)
+		return nil, err
 	}
 	return &passportMRZWorker{deps: deps, reader: reader}, nil
 }
 
-func (w *passportMRZWorker) Timeout(*river.Job[PassportMRZArgs]) time.Duration {
-	return timeoutOf(KindPassportMRZ)
-}
-
 func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZArgs]) error {
 	var res *passport.Result
-	err := w.deps.Temp.WithLocalPath(ctx, w.deps.Storage, job.Args.Name, func(path string) error {
+	err := w.deps.Temp.WithFile(ctx, w.deps.Storage, job.Args.Name, func(f *os.File) error {
 		var err error
-		res, err = w.reader.ReadFile(ctx, path)
+		res, err = w.reader.ReadFile(ctx, f)
 		return err
 	})
 	if err != nil {
-		return RiverError(ctx, fmt.Errorf("passport %q: %w", job.Args.Name, err))
+		return fmt.Errorf("passport %q: %w", job.Args.Name, err)
 	}
 	res.Name = job.Args.Name
 	return recordOutput(ctx, res)

@@ -129,8 +129,9 @@ func TestPassportMRZJob(t *testing.T) {
 		t.Fatalf("passport_mrz not registered: %+v", reg.Kinds)
 	}
 	client, err := river.NewClient(riverpgxv5.New(db), &river.Config{
-		Queues:  map[string]river.QueueConfig{QueuePassport: {MaxWorkers: 2}},
-		Workers: reg.Workers,
+		Queues:     map[string]river.QueueConfig{QueuePassport: {MaxWorkers: 2}},
+		Workers:    reg.Workers,
+		Middleware: []rivertype.Middleware{ErrorMiddleware(reg.Kinds)},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,14 @@ func ExampleReader_ReadFile() {
 		fmt.Println(err)
 		return
 	}
-	res, err := reader.ReadFile(context.Background(), path)
+	// A job opens the stored file once and hands it over (tempfile.WithFile).
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	res, err := reader.ReadFile(context.Background(), f)
 	if err != nil {
 		fmt.Println(err)
 		return

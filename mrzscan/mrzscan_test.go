@@ -7,7 +7,6 @@ import (
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -50,13 +49,19 @@ func generate(t *testing.T, seed uint64, opts mrzgen.Options) mrzgen.Sample {
 	return s
 }
 
-func write(t *testing.T, name string, data []byte) string {
+// write stores data in a new file and returns it open, as a job hands it.
+func write(t *testing.T, name string, data []byte) *os.File {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 // The locator finds the zone and its direction, upright or not, on every
@@ -222,8 +227,21 @@ func TestNoZoneAndBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want bad input other than no zone", name, err)
 		}
 	}
-	if _, err := r.ReadFile(context.Background(), filepath.Join(t.TempDir(), "missing.jpg")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing file: %v", err)
+}
+
+// A PDF page too large to render within the pixel limit is refused as it
+// is for OCR (package pages owns the rule), not searched at a size MuPDF
+// would allocate whatever it asks for.
+func TestOversizePDFPageRefused(t *testing.T) {
+	t.Parallel()
+	r, err := New(testPool, Config{TessdataDir: "../tessdata", TimeBudget: time.Hour, MaxPixels: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poster := bytes.ReplaceAll(docgen.TextPDF([]string{"x"}), []byte("/MediaBox [0 0 595 842]"), []byte("/MediaBox [0 0 14400 14400]"))
+	_, err = r.ReadFile(context.Background(), write(t, "poster.pdf", poster))
+	if !fault.IsBadInput(err) || !strings.Contains(err.Error(), "too large to render") {
+		t.Errorf("200-inch page under a 10,000-pixel limit: %v, want bad input: too large to render", err)
 	}
 }
 

@@ -118,17 +118,17 @@ func FindTessdata(dir string) (string, error) {
 	return "", fmt.Errorf("no %s.traineddata found in %v: set PASSPORT_TESSDATA_DIR to the repository's tessdata/ folder", Language, cands)
 }
 
-// ReadFile reads the zone of the image or PDF at path (format sniffed from
-// the content; every page of a PDF and of a multi-page TIFF is tried until
-// one holds a valid zone). It returns the best reading: valid if any page
-// gave a valid one. A file with no zone gives an error matching both
-// passport.ErrNoMRZ and fault.ErrBadInput; unreadable content matches
-// fault.ErrBadInput; a missing file fs.ErrNotExist.
-func (r *Reader) ReadFile(ctx context.Context, path string) (*passport.Result, error) {
+// ReadFile reads the zone of the image or PDF in the open file f (format
+// sniffed from the content; every page of a PDF and of a multi-page TIFF
+// is tried until one holds a valid zone). It returns the best reading:
+// valid if any page gave a valid one. A file with no zone gives an error
+// matching both passport.ErrNoMRZ and fault.ErrBadInput; unreadable
+// content matches fault.ErrBadInput.
+func (r *Reader) ReadFile(ctx context.Context, f *os.File) (*passport.Result, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
 	defer cancel()
-	pages, err := r.open(path)
+	pages, err := r.open(f)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package ocr
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -10,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/revisbali/worker/fault"
 	"github.com/revisbali/worker/imgutil"
+	"github.com/revisbali/worker/pages"
 )
 
 // Defaults of Options.
@@ -66,77 +65,50 @@ type Result struct {
 	Text  string `json:"text"` // the pages' text joined by form feeds
 }
 
-// Document reads the text of the PDF or image at path, its format sniffed
-// from its content. A missing file is an error matching fs.ErrNotExist;
-// content that cannot be read (empty, corrupt, encrypted, not a PDF or a
+// Document reads the text of the PDF or image in the open file f, its
+// format sniffed from its content; f is read through, never by name.
+// Content that cannot be read (empty, corrupt, encrypted, not a PDF or a
 // supported image, too many pages, too many pixels) matches
 // fault.ErrBadInput. Pages are recognised in parallel on the pool's
 // engines, and never more pages are decoded at once than the pool has
 // engines. Cancelling ctx stops the document before its next page; a page
 // already in Tesseract runs to its end (a few seconds).
-func (p *Pool) Document(ctx context.Context, path string, opts Options) (Result, error) {
+func (p *Pool) Document(ctx context.Context, f *os.File, opts Options) (Result, error) {
 	opts = opts.WithDefaults()
-	format, err := sniffFile(path)
+	doc, err := pages.Open(f, pages.Options{MaxPages: opts.MaxPages, MaxPixels: opts.MaxPixels})
 	if err != nil {
 		return Result{}, err
 	}
-	var pages []Page
-	if format == imgutil.PDF {
-		pages, err = p.pdf(ctx, path, opts)
+	defer doc.Close()
+	var read []Page
+	if doc.Format() == imgutil.PDF {
+		read, err = p.pdf(ctx, doc, opts)
 	} else {
-		pages, err = p.images(ctx, path, opts)
+		read, err = p.images(ctx, doc, opts)
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	texts := make([]string, len(pages))
-	for i, pg := range pages {
+	texts := make([]string, len(read))
+	for i, pg := range read {
 		texts[i] = pg.Text
 	}
-	return Result{Pages: pages, Text: strings.Join(texts, "\n\f")}, nil
-}
-
-// sniffFile returns the format of the file at path, or why it cannot be read.
-func sniffFile(path string) (imgutil.Format, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	head := make([]byte, imgutil.SniffLen)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	head = head[:n]
-	if n == 0 {
-		return "", fault.BadInput("the file is empty (0 bytes)")
-	}
-	format := imgutil.Sniff(head)
-	if format == "" {
-		return "", fault.BadInput("not a PDF or a supported image: the content is %s", imgutil.Describe(head))
-	}
-	return format, nil
+	return Result{Pages: read, Text: strings.Join(texts, "\n\f")}, nil
 }
 
 // images recognises every page of an image file (several for a TIFF).
-func (p *Pool) images(ctx context.Context, path string, opts Options) ([]Page, error) {
-	src, err := imgutil.Open(path, imgutil.Options{MaxPixels: opts.MaxPixels, MaxPages: opts.MaxPages})
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	pages := make([]Page, src.Len())
-	err = p.parallel(ctx, src.Len(), Request{Languages: opts.Languages}, func(i int) (image.Image, int, error) {
-		img, err := src.Page(i)
+func (p *Pool) images(ctx context.Context, doc *pages.Document, opts Options) ([]Page, error) {
+	read := make([]Page, doc.Len())
+	err := p.parallel(ctx, doc.Len(), Request{Languages: opts.Languages}, func(i int) (image.Image, int, error) {
+		img, _, err := doc.Render(ctx, i, 0)
 		if err != nil {
 			return nil, 0, err
 		}
 		return imgutil.PrepareOCR(img, opts.MaxPixels), 0, nil
 	}, func(i int, r Recognition) {
-		pages[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}
+		read[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}
 	})
-	return pages, err
+	return read, err
 }
 
 // parallel recognises pages idx 0..n-1: for each it first takes an engine,
@@ -183,26 +155,19 @@ func (p *Pool) parallel(ctx context.Context, n int, req Request, load func(i int
 func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 
 // WritePreview encodes a JPEG preview of the first page of the PDF or
-// image at path: a PDF page is rendered straight at the size the preview
-// needs, an image is decoded (upright) and shrunk.
-func WritePreview(ctx context.Context, path string, w io.Writer, opts imgutil.PreviewOptions, maxPixels int64) error {
+// image in the open file f: a PDF page is rendered straight at the size
+// the preview needs, an image is decoded (upright) and shrunk.
+func WritePreview(ctx context.Context, f *os.File, w io.Writer, opts imgutil.PreviewOptions, maxPixels int64) error {
 	opts = opts.WithDefaults()
-	if maxPixels <= 0 {
-		maxPixels = imgutil.DefaultMaxPixels
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	format, err := sniffFile(path)
+	doc, err := pages.Open(f, pages.Options{MaxPixels: maxPixels})
 	if err != nil {
 		return err
 	}
-	var img image.Image
-	if format == imgutil.PDF {
-		img, err = pdfPreviewPage(path, opts.LongEdge, maxPixels)
-	} else {
-		img, err = imgutil.Decode(path, imgutil.Options{MaxPixels: maxPixels})
-	}
+	defer doc.Close()
+	img, err := doc.RenderEdge(ctx, 0, opts.LongEdge)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func TestWritePreview(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
-		if err := WritePreview(context.Background(), tt.path, &buf, tt.opts, 0); err != nil {
+		if err := WritePreview(context.Background(), openFile(t, tt.path), &buf, tt.opts, 0); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
 		img, err := jpeg.Decode(&buf)
@@ -45,7 +45,7 @@ func TestWritePreview(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := WritePreview(context.Background(), writeFile(t, dir, "empty.pdf", nil), &buf, imgutil.PreviewOptions{}, 0); !fault.IsBadInput(err) {
+	if err := WritePreview(context.Background(), openFile(t, writeFile(t, dir, "empty.pdf", nil)), &buf, imgutil.PreviewOptions{}, 0); !fault.IsBadInput(err) {
 		t.Errorf("preview of an empty file: %v, want bad input", err)
 	}
 }

@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
-  python3-django python3-django-storages python3-boto3 python3-psycopg2
-  python3-djangorestframework python3-dotenv python3-venv python3-pip
+  python3-django python3-django-storages python3-django-storages-boto3 python3-boto3 python3-psycopg2
+  python3-djangorestframework python3-pil python3-dotenv python3-venv python3-pip
   fonts-ocr-b gnupg rclone curl iso-codes time fonts-dejavu-core qpdf)
 if [[ "${WITH_BENCH_TOOLS:-}" == 1 ]]; then debs+=(ocrmypdf jq bc); fi
 

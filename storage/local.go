@@ -29,10 +29,7 @@ type Local struct {
 	mediaURL string
 }
 
-var (
-	_ Storage     = (*Local)(nil)
-	_ LocalPather = (*Local)(nil)
-)
+var _ Storage = (*Local)(nil)
 
 // Django's defaults: FILE_UPLOAD_PERMISSIONS is 0o644 and directories are
 // created with os.makedirs' 0o777 less the umask.
@@ -411,24 +408,12 @@ func (l *Local) URL(ctx context.Context, name string) (string, error) {
 	return l.mediaURL + filepathToURI(cleaned), nil
 }
 
-// LocalPath implements LocalPather: where the named file is on disk. The
-// file must exist and stay inside MEDIA_ROOT once links are followed.
-func (l *Local) LocalPath(name string) (string, error) {
-	cleaned, err := fileName(localName, name)
-	if err != nil {
-		return "", err
-	}
-	r, err := l.openRoot()
-	if err != nil {
-		return "", err
-	}
-	defer r.Close()
-	st, err := r.Stat(cleaned)
-	if err != nil {
-		return "", l.classify("locate", cleaned, err)
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("storage: %q is not a regular file: %w", cleaned, fs.ErrNotExist)
-	}
-	return filepath.Join(l.root, filepath.FromSlash(cleaned)), nil
+// OpenFile opens the named regular file through the os.Root of
+// MEDIA_ROOT, as Open does, and returns it as an *os.File so that a reader
+// needing a file (seeking, or a C library given /proc/self/fd/N) can use
+// this one. Whoever holds it reads the file that was checked: opening the
+// name again could follow a link swapped in since. The caller closes it.
+func (l *Local) OpenFile(ctx context.Context, name string) (*os.File, error) {
+	f, _, err := l.openFile(ctx, name)
+	return f, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -116,8 +117,8 @@ func TestLocalSymlinksStayInside(t *testing.T) {
 		if _, err := s.Stat(ctx, name); !errors.Is(err, storage.ErrSuspiciousName) {
 			t.Errorf("Stat(%q): %v, want ErrSuspiciousName", name, err)
 		}
-		if _, err := s.LocalPath(name); !errors.Is(err, storage.ErrSuspiciousName) {
-			t.Errorf("LocalPath(%q): %v, want ErrSuspiciousName", name, err)
+		if _, err := s.OpenFile(ctx, name); !errors.Is(err, storage.ErrSuspiciousName) {
+			t.Errorf("OpenFile(%q): %v, want ErrSuspiciousName", name, err)
 		}
 	}
 	if _, err := s.Save(ctx, "evil/planted.txt", strings.NewReader("x"), storage.SaveOptions{Replace: true}); !errors.Is(err, storage.ErrSuspiciousName) {
@@ -144,26 +145,29 @@ func TestLocalSymlinksStayInside(t *testing.T) {
 	}
 }
 
-func TestLocalPath(t *testing.T) {
+func TestLocalOpenFile(t *testing.T) {
 	t.Parallel()
-	s, root := newLocal(t)
+	s, _ := newLocal(t)
+	ctx := context.Background()
 	name := storagetest.SaveString(t, s, "scans/a b.jpg", "jpg", storage.SaveOptions{})
-	got, err := s.LocalPath(name)
+	f, err := s.OpenFile(ctx, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(root, "scans", "a b.jpg"); got != want {
-		t.Errorf("LocalPath = %q, want %q", got, want)
+	got, err := io.ReadAll(f)
+	f.Close()
+	if err != nil || string(got) != "jpg" {
+		t.Errorf("OpenFile(%q) read %q, %v; want the saved bytes", name, got, err)
 	}
-	if _, err := s.LocalPath("scans/missing.jpg"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("LocalPath of a missing file: %v, want fs.ErrNotExist", err)
+	if _, err := s.OpenFile(ctx, "scans/missing.jpg"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("OpenFile of a missing file: %v, want fs.ErrNotExist", err)
 	}
-	if _, err := s.LocalPath("scans"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("LocalPath of a folder: %v, want fs.ErrNotExist", err)
+	if _, err := s.OpenFile(ctx, "scans"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("OpenFile of a folder: %v, want fs.ErrNotExist", err)
 	}
 	for _, name := range append(storagetest.SuspiciousNames, "/etc/passwd") {
-		if _, err := s.LocalPath(name); !errors.Is(err, storage.ErrSuspiciousName) {
-			t.Errorf("LocalPath(%q): %v, want ErrSuspiciousName", name, err)
+		if _, err := s.OpenFile(ctx, name); !errors.Is(err, storage.ErrSuspiciousName) {
+			t.Errorf("OpenFile(%q): %v, want ErrSuspiciousName", name, err)
 		}
 	}
 }

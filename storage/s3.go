@@ -213,6 +213,7 @@ func (s *S3) Stat(ctx context.Context, name string) (Info, error) {
 		ModTime:       aws.ToTime(out.LastModified),
 		ContentType:   aws.ToString(out.ContentType),
 		Digest:        digest,
+		DigestStored:  digest != "",
 		SourceModTime: parseModTime(out.Metadata[ModTimeMetadata]),
 	}, nil
 }

@@ -37,13 +37,6 @@ type Storage interface {
 	URL(ctx context.Context, name string) (string, error)
 }
 
-// LocalPather is the optional ability of a backend whose files live on this
-// machine's disk: it says where, so callers can hand that path to a tool
-// without copying.
-type LocalPather interface {
-	LocalPath(name string) (string, error)
-}
-
 // Info describes a stored file.
 type Info struct {
 	Name        string
@@ -55,6 +48,11 @@ type Info struct {
 	// stored (empty for objects saved by others); the local backend reads
 	// the whole file on every Stat to compute it.
 	Digest string
+	// DigestStored is true when Digest was recorded at Save time (S3's
+	// metadata), so that comparing it with the bytes read detects damage
+	// since; false when the backend computed it from the content as it is
+	// now (local), which detects nothing.
+	DigestStored bool
 	// SourceModTime is the modification time of the file the content was
 	// read from, when Save was told it (SaveOptions.SourceModTime); else zero.
 	SourceModTime time.Time

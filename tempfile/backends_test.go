@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ func filesIn(t *testing.T, dir string) []string {
 	return found
 }
 
-func TestWithLocalPathOnEveryBackend(t *testing.T) {
+func TestWithFileOnEveryBackend(t *testing.T) {
 	t.Parallel()
 	content := []byte("%PDF-1.4 scanned passport\n")
 	boom := errors.New("tesseract failed")
@@ -73,14 +74,14 @@ func TestWithLocalPathOnEveryBackend(t *testing.T) {
 	}
 	exits := []struct {
 		name      string
-		fn        func(path string) error
+		fn        func(f *os.File) error
 		cancelled bool
 		want      error
 	}{
-		{name: "return", fn: func(string) error { return nil }},
-		{name: "error", fn: func(string) error { return boom }, want: boom},
-		{name: "panic", fn: func(string) error { panic("cgo crashed") }},
-		{name: "cancel", fn: func(string) error { return nil }, cancelled: true, want: context.Canceled},
+		{name: "return", fn: func(*os.File) error { return nil }},
+		{name: "error", fn: func(*os.File) error { return boom }, want: boom},
+		{name: "panic", fn: func(*os.File) error { panic("cgo crashed") }},
+		{name: "cancel", fn: func(*os.File) error { return nil }, cancelled: true, want: context.Canceled},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
@@ -104,34 +105,34 @@ func TestWithLocalPathOnEveryBackend(t *testing.T) {
 						cancel()
 					}
 					var got error
-					var sawPath string
+					var saw *os.File
 					func() {
 						defer func() { recover() }()
-						got = dir.WithLocalPath(ctx, store, name, func(path string) error {
-							sawPath = path
-							data, err := os.ReadFile(path)
+						got = dir.WithFile(ctx, store, name, func(f *os.File) error {
+							saw = f
+							data, err := io.ReadAll(f)
 							if err != nil || !bytes.Equal(data, content) {
 								t.Errorf("fn read %q, %v; want the stored bytes", data, err)
 							}
-							if filepath.Ext(path) != ".pdf" {
-								t.Errorf("local copy %s lost the .pdf extension", path)
+							copies := filesIn(t, dir.Path())
+							if b.local && len(copies) != 0 {
+								t.Errorf("local backend copied into the temp folder: %v", copies)
 							}
 							if !b.local {
-								info, _ := os.Stat(path)
-								if info.Mode().Perm() != 0o600 {
-									t.Errorf("local copy mode %o, want 600", info.Mode().Perm())
+								info, _ := f.Stat()
+								if info.Mode().Perm() != 0o600 || len(copies) != 1 {
+									t.Errorf("local copy mode %o, copies %v; want one, mode 600", info.Mode().Perm(), copies)
 								}
 							}
-							return exit.fn(path)
+							return exit.fn(f)
 						})
 					}()
 					if exit.want != nil && !errors.Is(got, exit.want) || exit.want == nil && got != nil {
-						t.Errorf("WithLocalPath = %v, want %v", got, exit.want)
+						t.Errorf("WithFile = %v, want %v", got, exit.want)
 					}
-					if b.local && sawPath != "" {
-						// Not a byte copied: fn saw the file in MEDIA_ROOT itself.
-						if left := filesIn(t, dir.Path()); len(left) != 0 {
-							t.Errorf("local backend copied into the temp folder: %v", left)
+					if saw != nil {
+						if _, err := saw.Stat(); !errors.Is(err, os.ErrClosed) {
+							t.Errorf("the file handed to fn is still open after WithFile: %v", err)
 						}
 					}
 					if left := filesIn(t, dir.Path()); len(left) != 0 {
@@ -143,7 +144,7 @@ func TestWithLocalPathOnEveryBackend(t *testing.T) {
 	}
 }
 
-func TestWithLocalPathMissingName(t *testing.T) {
+func TestWithFileMissingName(t *testing.T) {
 	t.Parallel()
 	local, err := storage.NewLocal(t.TempDir(), "/media/")
 	if err != nil {
@@ -155,11 +156,11 @@ func TestWithLocalPathMissingName(t *testing.T) {
 			t.Fatal(err)
 		}
 		called := false
-		err = dir.WithLocalPath(context.Background(), store, "passports/missing.pdf", func(string) error { called = true; return nil })
+		err = dir.WithFile(context.Background(), store, "passports/missing.pdf", func(*os.File) error { called = true; return nil })
 		if !errors.Is(err, fs.ErrNotExist) || called {
 			t.Errorf("%s: missing name gave %v (fn called %v), want fs.ErrNotExist", name, err, called)
 		}
-		err = dir.WithLocalPath(context.Background(), store, "../../etc/passwd", func(string) error { called = true; return nil })
+		err = dir.WithFile(context.Background(), store, "../../etc/passwd", func(*os.File) error { called = true; return nil })
 		if !errors.Is(err, storage.ErrSuspiciousName) || called {
 			t.Errorf("%s: escaping name gave %v, want ErrSuspiciousName", name, err)
 		}

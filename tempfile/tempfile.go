@@ -1,6 +1,7 @@
-// Package tempfile gives jobs scoped local files: a real path for tools that
-// need one (Tesseract, MuPDF, pg_restore), whatever the storage, removed when
-// the job's function returns, fails, panics or is cancelled.
+// Package tempfile gives jobs scoped local files: a stored file opened once
+// as an *os.File, whatever the storage, and scratch folders for tools that
+// write files (pg_restore); copies are removed when the job's function
+// returns, fails, panics or is cancelled.
 //
 // Each worker process works in its own run folder under the configured temp
 // folder and holds an exclusive lock on it while alive. At start, Sweep
@@ -15,7 +16,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,6 +33,10 @@ type Dir struct {
 	root string // the configured folder, shared by the workers of a host
 	run  string // this process's folder inside root
 	lock *os.File
+	// opened, set only by tests, runs after a stored file is opened and
+	// before fn reads it: where a name checked and then opened again
+	// could be swapped.
+	opened func()
 }
 
 // Open creates root if needed (mode 0700) and a run folder inside it that
@@ -129,44 +133,66 @@ func (d *Dir) Usage() (int64, error) {
 	return total, err
 }
 
-// WithLocalPath calls fn with a path on local disk holding the named file.
-// With a backend that keeps files on this disk (storage.LocalPather) it is
-// the file itself and nothing is copied. Otherwise the file is streamed into
-// a private temp file (mode 0600, the name's extension kept so tools that
-// sniff extensions behave), removed when fn returns or panics.
-func (d *Dir) WithLocalPath(ctx context.Context, store storage.Storage, name string, fn func(path string) error) error {
+// localFiles is a backend whose files live on this machine's disk
+// (*storage.Local): it opens one, through its own checks, as an *os.File.
+type localFiles interface {
+	OpenFile(ctx context.Context, name string) (*os.File, error)
+}
+
+// WithFile calls fn with the named stored file opened once, at offset 0.
+// With a backend that keeps files on this disk it is the file itself,
+// opened through the backend's checks, and nothing is copied. Otherwise
+// the file is streamed into a private temp file (mode 0600), removed when
+// fn returns or panics. fn and every reader it calls use this open file
+// and never the name again: a C library that needs a path is given
+// /proc/self/fd/N (package pages does so for MuPDF), which names this file
+// whatever happens to the folders it was found through.
+func (d *Dir) WithFile(ctx context.Context, store storage.Storage, name string, fn func(f *os.File) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if lp, ok := store.(storage.LocalPather); ok {
-		p, err := lp.LocalPath(name)
-		if err != nil {
+	var f *os.File
+	if lf, ok := store.(localFiles); ok {
+		var err error
+		if f, err = lf.OpenFile(ctx, name); err != nil {
 			return err
 		}
-		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("tempfile: %s: %w", name, err)
+	} else {
+		var err error
+		if f, err = d.download(ctx, store, name); err != nil {
+			return err
 		}
-		return fn(p)
+		defer os.Remove(f.Name())
 	}
+	defer f.Close()
+	if d.opened != nil {
+		d.opened()
+	}
+	return fn(f)
+}
+
+// download copies the named file into a new private temp file and returns
+// it open at offset 0; on error nothing is left behind.
+func (d *Dir) download(ctx context.Context, store storage.Storage, name string) (*os.File, error) {
 	r, err := store.Open(ctx, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.Close()
-
-	f, err := os.CreateTemp(d.run, "file-*"+extension(name))
+	f, err := os.CreateTemp(d.run, "file-*")
 	if err != nil {
-		return fmt.Errorf("tempfile: create local copy of %s: %w", name, err)
+		return nil, fmt.Errorf("tempfile: create local copy of %q: %w", name, err)
 	}
-	defer os.Remove(f.Name())
 	_, err = io.Copy(f, contextReader{ctx, r})
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
 	}
 	if err != nil {
-		return fmt.Errorf("tempfile: copy %s to local disk: %w", name, err)
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("tempfile: copy %q to local disk: %w", name, err)
 	}
-	return fn(f.Name())
+	return f, nil
 }
 
 // WithDir calls fn with a fresh private folder, removed with its contents
@@ -181,21 +207,6 @@ func (d *Dir) WithDir(ctx context.Context, fn func(dir string) error) error {
 	}
 	defer os.RemoveAll(dir)
 	return fn(dir)
-}
-
-// extension returns the name's extension when it is short and plain, so a
-// hostile name cannot smuggle separators or control characters into a path.
-func extension(name string) string {
-	ext := path.Ext(name)
-	if len(ext) < 2 || len(ext) > 10 {
-		return ""
-	}
-	for _, c := range ext[1:] {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return ""
-		}
-	}
-	return ext
 }
 
 // contextReader stops a copy as soon as ctx is done.

@@ -139,22 +139,3 @@ func TestWithDirCancelled(t *testing.T) {
 		t.Errorf("cancelled WithDir: err %v, fn called %v", err, called)
 	}
 }
-
-func TestExtension(t *testing.T) {
-	t.Parallel()
-	tests := map[string]string{
-		"passports/a.pdf":          ".pdf",
-		"scan.JPEG":                ".JPEG",
-		"backup.psql.bin.gz":       ".gz",
-		"noext":                    "",
-		"dir.d/noext":              "",
-		"evil.p\ndf":               "",
-		"weird.averylongextension": "",
-		"trailing.":                "",
-	}
-	for name, want := range tests {
-		if got := extension(name); got != want {
-			t.Errorf("extension(%q) = %q, want %q", name, got, want)
-		}
-	}
-}

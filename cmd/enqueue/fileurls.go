@@ -11,11 +11,13 @@ import (
 )
 
 // addFileURLs gives each stored file a job's output names ({"name": ...}
-// under the keys of jobs.FileOutputs) a "url" made now, as Django's
+// under the keys of its kind's Files) a "url" made now, as Django's
 // job_result does: outputs keep names only, since a URL made when the job
-// ran expires after AWS_QUERYSTRING_EXPIRE.
-func addFileURLs(ctx context.Context, cfg config.Config, v *jobView) error {
-	keys := jobs.FileOutputs(v.Kind)
+// ran expires after AWS_QUERYSTRING_EXPIRE. The storage settings are read
+// only then.
+func addFileURLs(ctx context.Context, env map[string]string, v *jobView) error {
+	k, _ := jobs.Lookup(v.Kind)
+	keys := k.Files
 	if len(keys) == 0 || string(v.Output) == "null" {
 		return nil
 	}
@@ -35,11 +37,13 @@ func addFileURLs(ctx context.Context, cfg config.Config, v *jobView) error {
 			continue
 		}
 		if store == nil {
-			s, err := storage.New(ctx, cfg.Storage)
+			cfg, err := config.LoadStorage(env)
 			if err != nil {
 				return err
 			}
-			store = s
+			if store, err = storage.New(ctx, cfg); err != nil {
+				return err
+			}
 		}
 		u, err := store.URL(ctx, name)
 		if err != nil {

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/jobs"
 )
 
 // progress shows a followed job: a redrawn bar on a terminal, one line per
 // change otherwise (logs, CI, pipes).
 type progress interface {
 	job(job *rivertype.JobRow, elapsed time.Duration)
-	batches(b *batchTotals, elapsed time.Duration)
+	batches(p jobs.PlanProgress, elapsed time.Duration)
 	done()
 }
 
@@ -30,7 +32,7 @@ func describe(job *rivertype.JobRow) string {
 		d += fmt.Sprintf(", attempt %d/%d", job.Attempt, job.MaxAttempts)
 	}
 	if n := len(job.Errors); n > 0 && !finalizedOK(job.State) {
-		d += ", last error: " + firstLine(job.Errors[n-1].Error)
+		d += ", last error: " + firstLine(jobs.ErrorText(job.Errors[n-1].Error))
 	}
 	return d
 }
@@ -62,8 +64,8 @@ func (l *lines) job(job *rivertype.JobRow, _ time.Duration) {
 	l.say(fmt.Sprintf("job %d %s: %s", job.ID, job.Kind, describe(job)))
 }
 
-func (l *lines) batches(b *batchTotals, _ time.Duration) {
-	l.say(fmt.Sprintf("batches: %d of %d done", b.total-b.pending, b.total))
+func (l *lines) batches(p jobs.PlanProgress, _ time.Duration) {
+	l.say(fmt.Sprintf("batches: %d of %d done", p.Batches-p.Unfinished, p.Batches))
 }
 
 func (l *lines) done() {}
@@ -85,7 +87,7 @@ func (b *bar) draw(fill string, msg string, elapsed time.Duration) {
 // the job waits or runs, and a full one when it ends.
 func (b *bar) job(job *rivertype.JobRow, elapsed time.Duration) {
 	fill := strings.Repeat(" ", barWidth)
-	if finalized(job.State) {
+	if jobs.Finalized(job.State) {
 		fill = strings.Repeat("=", barWidth)
 	} else {
 		const block = 4
@@ -99,13 +101,13 @@ func (b *bar) job(job *rivertype.JobRow, elapsed time.Duration) {
 	b.draw(fill, fmt.Sprintf("job %d %s: %s", job.ID, job.Kind, describe(job)), elapsed)
 }
 
-func (b *bar) batches(t *batchTotals, elapsed time.Duration) {
+func (b *bar) batches(p jobs.PlanProgress, elapsed time.Duration) {
 	n := barWidth
-	if t.total > 0 {
-		n = barWidth * (t.total - t.pending) / t.total
+	if p.Batches > 0 {
+		n = barWidth * (p.Batches - p.Unfinished) / p.Batches
 	}
 	fill := strings.Repeat("=", n) + strings.Repeat(" ", barWidth-n)
-	b.draw(fill, fmt.Sprintf("batches %d/%d", t.total-t.pending, t.total), elapsed)
+	b.draw(fill, fmt.Sprintf("batches %d/%d", p.Batches-p.Unfinished, p.Batches), elapsed)
 }
 
 func (b *bar) done() {

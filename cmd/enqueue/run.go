@@ -7,12 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -29,23 +27,6 @@ const (
 	exitUsage       = 2
 	exitInfra       = 3
 )
-
-const usage = `usage:
-  enqueue ocr NAME [--lang L] [--wait] [--json]
-  enqueue passport NAME [--wait] [--json]
-  enqueue migrate-files [--field TABLE.COLUMN]... [--dry-run] [--batch-size N] [--wait] [--json]
-  enqueue backup [--verify] [--wait] [--json]
-  enqueue restore (NAME | --latest) --yes [--wait] [--json]
-  enqueue url NAME
-  enqueue status JOB_ID [--wait] [--json]
-
-Every command reads .env from the working directory when there is one, or
-the file given by --env-file PATH (python-dotenv's syntax); real environment
-variables win.
-
-exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
-completing, 2 usage error, 3 configuration, database or storage error
-`
 
 // streams is where the command writes; tty says whether stderr is a
 // terminal, which decides between a progress bar and plain lines.
@@ -68,10 +49,15 @@ type notCompleteError struct{ state rivertype.JobState }
 
 func (e *notCompleteError) Error() string { return "job " + string(e.state) }
 
+// helpRequest asks for the help of one verb, or of the command ("").
+type helpRequest struct{ verb string }
+
+func (h *helpRequest) Error() string { return "help requested" }
+
 // command is a parsed command line.
 type command struct {
-	name string
-	args river.JobArgs // for the enqueuing commands
+	verb *verb
+	args river.JobArgs // for a kind's verb
 	id   int64         // status
 	file string        // url
 	wait bool
@@ -79,22 +65,37 @@ type command struct {
 }
 
 func run(ctx context.Context, argv []string, env map[string]string, s *streams) int {
+	return runKinds(ctx, jobs.Kinds(), argv, env, s)
+}
+
+// runKinds is run with the verbs of the given kinds.
+func runKinds(ctx context.Context, kinds []jobs.Kind, argv []string, env map[string]string, s *streams) int {
+	c := newCLI(kinds)
 	envFile, argv, err := config.EnvFileFlag(argv)
 	if err != nil {
-		fmt.Fprintf(s.stderr, "enqueue: %v\n\n%s", err, usage)
+		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
 		return exitUsage
 	}
-	cmd, err := parse(argv)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(s.stdout, usage)
+	cmd, err := c.parse(argv)
+	var help *helpRequest
+	if errors.As(err, &help) {
+		if err := c.help(s.stdout, help.verb); err != nil {
+			fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
+			return exitUsage
+		}
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(s.stderr, "enqueue: %v\n\n%s", err, usage)
+		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
+		if cmd != nil && cmd.verb != nil {
+			fmt.Fprintf(s.stderr, "usage: enqueue %s %s\n`enqueue %s --help` says more\n", cmd.verb.name, cmd.verb.usage, cmd.verb.name)
+		} else {
+			fmt.Fprintln(s.stderr, "`enqueue --help` lists the commands")
+		}
 		return exitUsage
 	}
 	if env, err = config.ReadEnvFile(envFile, env); err == nil {
-		err = execute(ctx, cmd, env, s)
+		err = cmd.verb.execute(ctx, cmd, env, s)
 	}
 	var nc *notCompleteError
 	var ue *usageError
@@ -112,141 +113,36 @@ func run(ctx context.Context, argv []string, env map[string]string, s *streams) 
 	}
 }
 
-// identifier is a table or column name as Django names them.
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-func parse(argv []string) (*command, error) {
+// parse reads the command line. A usage error comes with the command as
+// far as it was understood, for the usage line of its verb.
+func (c *cli) parse(argv []string) (*command, error) {
 	if len(argv) == 0 {
 		return nil, usagef("no command given")
 	}
-	cmd := &command{name: argv[0]}
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	waitable := func() {
-		fs.BoolVar(&cmd.wait, "wait", false, "follow the job to its end")
-		fs.BoolVar(&cmd.json, "json", false, "print the job as one JSON object")
+	switch argv[0] {
+	case "help", "-h", "-help", "--help":
+		if len(argv) > 1 {
+			return nil, &helpRequest{verb: argv[1]}
+		}
+		return nil, &helpRequest{}
 	}
-	var (
-		lang      string
-		fields    stringList
-		dryRun    bool
-		batchSize int
-		latest    bool
-		yes       bool
-		verify    bool
-	)
-	switch cmd.name {
-	case "ocr":
-		fs.StringVar(&lang, "lang", "", "Tesseract languages, e.g. eng+ind")
-		waitable()
-	case "passport":
-		waitable()
-	case "backup":
-		fs.BoolVar(&verify, "verify", false, "make no backup: restore the newest into a scratch database and compare row counts")
-		waitable()
-	case "migrate-files":
-		fs.Var(&fields, "field", "TABLE.COLUMN to migrate (repeatable); default: every file column")
-		fs.BoolVar(&dryRun, "dry-run", false, "count, copy nothing")
-		fs.IntVar(&batchSize, "batch-size", 0, "rows per batch")
-		waitable()
-	case "restore":
-		fs.BoolVar(&latest, "latest", false, "restore the latest backup")
-		fs.BoolVar(&yes, "yes", false, "confirm: the restore replaces the database")
-		waitable()
-	case "status":
-		waitable()
-	case "url":
-	case "help", "-h", "--help":
-		return nil, flag.ErrHelp
-	default:
-		return nil, usagef("unknown command %q", cmd.name)
+	v := c.verb(argv[0])
+	if v == nil {
+		return nil, usagef("unknown command %q", argv[0])
 	}
+	cmd := &command{verb: v}
+	fs := flag.NewFlagSet(v.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the help is ours, printed by c.help
+	finish := v.bind(fs, cmd)
 	pos, err := parseInterspersed(fs, argv[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, &helpRequest{verb: v.name}
+	}
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, usagef("%s: %v", cmd.name, err)
+		return cmd, usagef("%s: %v", v.name, err)
 	}
-
-	one := func(what string) (string, error) {
-		if len(pos) != 1 {
-			return "", usagef("%s takes exactly one %s, got %d arguments", cmd.name, what, len(pos))
-		}
-		if pos[0] == "" {
-			return "", usagef("%s: the %s is empty", cmd.name, what)
-		}
-		return pos[0], nil
-	}
-	none := func() error {
-		if len(pos) != 0 {
-			return usagef("%s takes no arguments, got %q", cmd.name, pos)
-		}
-		return nil
-	}
-
-	switch cmd.name {
-	case "ocr":
-		name, err := one("NAME")
-		if err != nil {
-			return nil, err
-		}
-		cmd.args = jobs.OCRDocumentArgs{Name: name, Lang: lang}
-	case "passport":
-		name, err := one("NAME")
-		if err != nil {
-			return nil, err
-		}
-		cmd.args = jobs.PassportMRZArgs{Name: name}
-	case "migrate-files":
-		if err := none(); err != nil {
-			return nil, err
-		}
-		for _, f := range fields {
-			table, column, ok := strings.Cut(f, ".")
-			if !ok || !identifier.MatchString(table) || !identifier.MatchString(column) {
-				return nil, usagef("migrate-files: --field %q is not TABLE.COLUMN", f)
-			}
-		}
-		if batchSize < 0 {
-			return nil, usagef("migrate-files: --batch-size %d is negative", batchSize)
-		}
-		cmd.args = jobs.MigrateFilesArgs{Fields: fields, DryRun: dryRun, BatchSize: batchSize}
-	case "backup":
-		if err := none(); err != nil {
-			return nil, err
-		}
-		cmd.args = jobs.BackupDBArgs{Verify: verify}
-	case "restore":
-		switch {
-		case latest && len(pos) > 0:
-			return nil, usagef("restore: give a NAME or --latest, not both")
-		case !latest && len(pos) != 1:
-			return nil, usagef("restore: give one backup NAME or --latest")
-		case !yes:
-			return nil, usagef("restore replaces the database: add --yes to confirm")
-		}
-		args := jobs.RestoreDBArgs{Latest: latest, Yes: yes}
-		if !latest {
-			args.Name = pos[0]
-		}
-		cmd.args = args
-	case "url":
-		name, err := one("NAME")
-		if err != nil {
-			return nil, err
-		}
-		cmd.file = name
-	case "status":
-		arg, err := one("JOB_ID")
-		if err != nil {
-			return nil, err
-		}
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, usagef("status: JOB_ID %q is not a job id", arg)
-		}
-		cmd.id = id
+	if err := finish(pos); err != nil {
+		return cmd, err
 	}
 	return cmd, nil
 }
@@ -276,58 +172,167 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// execute runs a parsed command.
-func execute(ctx context.Context, cmd *command, env map[string]string, s *streams) error {
-	cfg, err := config.LoadFrom(env)
-	if err != nil {
-		return err
+// one is the single positional argument what.
+func one(verb, what string, pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", usagef("%s takes exactly one %s, got %d arguments", verb, what, len(pos))
 	}
-	if cmd.name == "url" {
-		return printURL(ctx, cfg, cmd.file, s)
+	if pos[0] == "" {
+		return "", usagef("%s: the %s is empty", verb, what)
 	}
+	return pos[0], nil
+}
 
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return errors.New("database: DATABASE_URL cannot be parsed") // it may hold a password
-	}
-	defer pool.Close()
-	// Insert-only: no queues, no workers.
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
-	if err != nil {
-		return err
-	}
-	q := &queue{pool: pool, client: client}
-
-	var job *rivertype.JobRow
-	if cmd.args != nil {
-		res, err := client.Insert(ctx, cmd.args, nil)
-		if err != nil {
-			return dbError("insert", err)
+// bindKind defines the flags of a kind's verb, and returns what builds
+// the job's args from them and the positional arguments.
+func bindKind(k jobs.Kind) func(fs *flag.FlagSet, cmd *command) func([]string) error {
+	return func(fs *flag.FlagSet, cmd *command) func([]string) error {
+		types := map[string]jobs.Arg{}
+		for _, a := range k.Args() {
+			types[a.Name] = a
 		}
-		job = res.Job
-		if res.UniqueSkippedAsDuplicate {
-			fmt.Fprintf(s.stderr, "enqueue: %s is already queued as job %d (%s)\n", job.Kind, job.ID, job.State)
+		values := map[string]any{} // by argument, for the flags given
+		setters := map[string]func(){}
+		for _, f := range k.Command.Flags {
+			switch types[f.Arg].Type {
+			case "boolean":
+				p := fs.Bool(f.Name, false, f.Usage)
+				setters[f.Name] = func() { values[f.Arg] = *p }
+			case "integer":
+				p := fs.Int(f.Name, 0, f.Usage)
+				setters[f.Name] = func() { values[f.Arg] = *p }
+			case "array":
+				var l stringList
+				fs.Var(&l, f.Name, f.Usage)
+				setters[f.Name] = func() { values[f.Arg] = []string(l) }
+			default:
+				p := fs.String(f.Name, "", f.Usage)
+				setters[f.Name] = func() { values[f.Arg] = *p }
+			}
 		}
-	} else if job, err = q.get(ctx, cmd.id); err != nil {
-		return err
-	}
-
-	if !cmd.wait {
-		if cmd.json {
-			v := q.view(ctx, job)
-			if err := addFileURLs(ctx, cfg, v); err != nil {
+		waitable(fs, cmd)
+		return func(pos []string) error {
+			fs.Visit(func(f *flag.Flag) {
+				if set := setters[f.Name]; set != nil {
+					set()
+				}
+			})
+			verb := k.Command.Verb
+			switch p := k.Command.Positional; {
+			case p == nil && len(pos) > 0:
+				return usagef("%s takes no arguments, got %q", verb, pos)
+			case p != nil && p.Optional && len(pos) > 1:
+				return usagef("%s takes at most one %s, got %d arguments", verb, p.Placeholder, len(pos))
+			case p != nil && p.Optional && len(pos) == 1 && pos[0] == "":
+				return usagef("%s: the %s is empty", verb, p.Placeholder)
+			case p != nil && p.Optional && len(pos) == 1:
+				values[p.Arg] = pos[0]
+			case p != nil && !p.Optional:
+				v, err := one(verb, p.Placeholder, pos)
+				if err != nil {
+					return err
+				}
+				values[p.Arg] = v
+			}
+			data, err := json.Marshal(values)
+			if err != nil {
 				return err
 			}
-			return printJSON(s.stdout, v)
-		}
-		if cmd.name == "status" {
-			fmt.Fprintf(s.stdout, "%d %s %s\n", job.ID, job.Kind, job.State)
+			args, err := k.NewArgs(data)
+			if err != nil {
+				return usagef("%s: %v", verb, err)
+			}
+			if k.Command.Check != nil {
+				if err := k.Command.Check(args); err != nil {
+					return usagef("%s: %v", verb, err)
+				}
+			}
+			cmd.args = args
 			return nil
 		}
+	}
+}
+
+func waitable(fs *flag.FlagSet, cmd *command) {
+	fs.BoolVar(&cmd.wait, "wait", false, waitUsage)
+	fs.BoolVar(&cmd.json, "json", false, jsonUsage)
+}
+
+const (
+	waitUsage = "follow the job to its end, with a progress bar when stderr is a terminal and plain lines otherwise; " +
+		"then print its output (stdout) or its last error (stderr)"
+	jsonUsage = `print the job as one JSON object on stdout: {"id", "kind", "state", "errors", "output"}`
+)
+
+// enqueueJob inserts the job of a kind's verb, then reports it.
+func enqueueJob(ctx context.Context, cmd *command, env map[string]string, s *streams) error {
+	q, err := openQueue(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer q.close()
+	res, err := q.client.Insert(ctx, cmd.args, nil)
+	if err != nil {
+		return jobs.DBError("insert", err)
+	}
+	job := res.Job
+	if res.UniqueSkippedAsDuplicate {
+		fmt.Fprintf(s.stderr, "enqueue: %s is already queued as job %d (%s)\n", job.Kind, job.ID, job.State)
+	}
+	if !cmd.wait && !cmd.json {
 		fmt.Fprintln(s.stdout, job.ID)
 		return nil
 	}
+	return report(ctx, q, cmd, env, job, s)
+}
 
+// status reports a job already in the queue.
+func status(ctx context.Context, cmd *command, env map[string]string, s *streams) error {
+	q, err := openQueue(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer q.close()
+	job, err := q.get(ctx, cmd.id)
+	if err != nil {
+		return err
+	}
+	if !cmd.wait && !cmd.json {
+		fmt.Fprintf(s.stdout, "%d %s %s\n", job.ID, job.Kind, job.State)
+		return nil
+	}
+	return report(ctx, q, cmd, env, job, s)
+}
+
+// openQueue connects to the database named by DATABASE_URL, the only
+// setting a command on the queue reads.
+func openQueue(ctx context.Context, env map[string]string) (*queue, error) {
+	dbURL, err := config.LoadDatabaseURL(env)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return nil, errors.New("database: DATABASE_URL cannot be parsed") // it may hold a password
+	}
+	// Insert-only: no queues, no workers.
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &queue{pool: pool, client: client}, nil
+}
+
+// report prints a job with --json, or follows it with --wait.
+func report(ctx context.Context, q *queue, cmd *command, env map[string]string, job *rivertype.JobRow, s *streams) error {
+	if !cmd.wait {
+		v := q.view(ctx, job)
+		if err := addFileURLs(ctx, env, v); err != nil {
+			return err
+		}
+		return printJSON(s.stdout, v)
+	}
 	v, err := q.follow(ctx, job, newProgress(s))
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
@@ -335,7 +340,7 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 	if err != nil {
 		return err
 	}
-	if err := addFileURLs(ctx, cfg, v); err != nil {
+	if err := addFileURLs(ctx, env, v); err != nil {
 		return err
 	}
 	if cmd.json {
@@ -351,13 +356,17 @@ func execute(ctx context.Context, cmd *command, env map[string]string, s *stream
 	return nil
 }
 
-// dbError explains the usual first-run mistake.
-func dbError(what string, err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
-		return fmt.Errorf("%s: River's tables are missing; run `worker migrate` first: %w", what, err)
+// parseJobID reads status's JOB_ID.
+func parseJobID(pos []string) (int64, error) {
+	arg, err := one("status", "JOB_ID", pos)
+	if err != nil {
+		return 0, err
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("status: JOB_ID %q is not a job id", arg)
+	}
+	return id, nil
 }
 
 // jobView is the --json object.
@@ -370,14 +379,22 @@ type jobView struct {
 }
 
 func newView(job *rivertype.JobRow) *jobView {
-	v := &jobView{ID: job.ID, Kind: job.Kind, State: job.State, Errors: job.Errors, Output: job.Output()}
-	if v.Errors == nil {
-		v.Errors = []rivertype.AttemptError{}
-	}
+	v := &jobView{ID: job.ID, Kind: job.Kind, State: job.State, Output: job.Output()}
+	v.Errors = readable(job.Errors)
 	if len(v.Output) == 0 {
 		v.Output = json.RawMessage("null")
 	}
 	return v
+}
+
+// readable is errs as people read them, without River's type names.
+func readable(errs []rivertype.AttemptError) []rivertype.AttemptError {
+	out := make([]rivertype.AttemptError, len(errs))
+	for i, e := range errs {
+		e.Error = jobs.ErrorText(e.Error)
+		out[i] = e
+	}
+	return out
 }
 
 func printJSON(w io.Writer, v *jobView) error {

@@ -14,8 +14,8 @@ import (
 // public bucket URL, or one under MEDIA_URL, exactly as Django's storage
 // would give it. Like Django it does not need the file to exist, but it
 // says so when the file is not there.
-func printURL(ctx context.Context, cfg config.Config, name string, s *streams) error {
-	store, err := storage.New(ctx, cfg.Storage)
+func printURL(ctx context.Context, cfg config.Storage, name string, s *streams) error {
+	store, err := storage.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func printURL(ctx context.Context, cfg config.Config, name string, s *streams) e
 		// A URL can be made for it (a folder), but no file can be there.
 		return usagef("url: %v", err)
 	case errors.Is(err, fs.ErrNotExist):
-		fmt.Fprintf(s.stderr, "enqueue: note: %s is not in storage\n", name)
+		fmt.Fprintf(s.stderr, "enqueue: note: %q is not in storage\n", name)
 	case err != nil:
 		return fmt.Errorf("url: %w", err)
 	}

@@ -30,7 +30,7 @@ func TestURLLocal(t *testing.T) {
 		code                 int
 	}{
 		{"passports/a b.pdf", "/media/passports/a%20b.pdf\n", "", exitOK},
-		{"passports/missing.pdf", "/media/passports/missing.pdf\n", "passports/missing.pdf is not in storage", exitOK},
+		{"passports/missing.pdf", "/media/passports/missing.pdf\n", `"passports/missing.pdf" is not in storage`, exitOK},
 		{"../etc/passwd", "", "suspicious", exitUsage},
 	}
 	for _, tt := range tests {

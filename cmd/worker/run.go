@@ -248,7 +248,10 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		SoftStopTimeout:      w.SoftStopTimeout,
 		// Outputs live in the job rows: how long an app can still read them.
 		CompletedJobRetentionPeriod: w.CompletedJobRetention,
-		WorkerMiddleware:            []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}},
+		// The error middleware judges what a worker returned (cancel, retry,
+		// back to the queue); the metrics and the log, outside it, see its
+		// verdict.
+		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds)},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)

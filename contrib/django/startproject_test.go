@@ -28,6 +28,17 @@ import (
 // the app's model.
 func TestFreshProjectThroughTheREADME(t *testing.T) {
 	requirePython(t)
+	// What installs the kit; each alone, as setuptools refuses to load
+	// after pip has imported distutils.
+	for _, m := range []string{"venv", "pip", "setuptools"} {
+		if out, err := exec.Command(python, "-c", "import "+m).CombinedOutput(); err != nil {
+			msg := python + " cannot import " + m + " (run scripts/deps.sh): " + strings.TrimSpace(string(out))
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +141,8 @@ func TestFreshProjectThroughTheREADME(t *testing.T) {
 			Preview   string `json:"preview_url"`
 		} `json:"uploads"`
 		Kept struct {
-			Text    string `json:"text"`
-			Preview string `json:"preview_url"`
+			Text    string            `json:"text"`
+			Preview string            `json:"preview_url"`
 			Stored  map[string]string `json:"stored_preview"`
 		} `json:"kept"`
 	}

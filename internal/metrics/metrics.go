@@ -11,16 +11,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/revisbali/worker/jobs"
 )
 
 // queryTimeout bounds the queue queries of one scrape, so that a slow
@@ -142,72 +142,22 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, ok)
 }
 
-// unfinishedStates are the states worker_queue_jobs counts. Counting them
-// reads River's fetching index (state, queue, ...) only; counting finished
-// jobs too read the whole table, the completed ones River keeps for a day.
-var unfinishedStates = []string{"available", "scheduled", "running", "retryable", "pending"}
-
-// depthQuery names the states as literals: a parameter, or a cast of a
-// text array, hides from the planner how few rows they select, and it then
-// scans the whole table.
-var depthQuery = `SELECT queue, state::text, count(*) FROM river_job
-	WHERE state IN ('` + strings.Join(unfinishedStates, "', '") + `') GROUP BY 1, 2`
-
 func (c *queueCollector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
-	depths := map[string]map[string]int64{} // queue, state: jobs
-	rows, err := c.pool.Query(ctx, depthQuery)
+	depths, err := jobs.QueueDepths(ctx, c.pool)
 	if err != nil {
 		return err
-	}
-	for rows.Next() {
-		var queue, state string
-		var n int64
-		if err := rows.Scan(&queue, &state, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		if depths[queue] == nil {
-			depths[queue] = map[string]int64{}
-		}
-		depths[queue][state] = n
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// An idle queue that River knows counts 0 rather than vanishing.
-	rows, err = c.pool.Query(ctx, `SELECT name FROM river_queue`)
-	if err != nil {
-		return err
-	}
-	known, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	for _, queue := range known {
-		if depths[queue] == nil {
-			depths[queue] = map[string]int64{}
-		}
 	}
 	for queue, byState := range depths {
-		for _, state := range unfinishedStates {
-			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(byState[state]), queue, state)
+		for _, state := range jobs.UnfinishedStates {
+			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(byState[state]), queue, string(state))
 		}
 	}
-
-	rows, err = c.pool.Query(ctx, `
-		SELECT queue, extract(epoch FROM now() - min(scheduled_at))::float8
-		FROM river_job WHERE state = 'available' GROUP BY queue`)
+	ages, err := jobs.OldestAvailable(ctx, c.pool)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var queue string
-		var age float64
-		if err := rows.Scan(&queue, &age); err != nil {
-			rows.Close()
-			return err
-		}
-		ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, max(age, 0), queue)
+	for queue, age := range ages {
+		ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, age.Seconds(), queue)
 	}
-	return rows.Err()
+	return nil
 }

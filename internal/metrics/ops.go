@@ -2,11 +2,11 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/revisbali/worker/jobs"
 )
 
 // The operators' questions, answered from river_job at each scrape. Like the
@@ -39,9 +39,6 @@ var (
 			"pending (dry run), missing (no file under MEDIA_ROOT), refused, failed.", []string{"outcome"}, nil)
 )
 
-// migrationOutcomes are the counters of a migrate_files_batch output.
-var migrationOutcomes = []string{"uploaded", "skipped", "pending", "missing", "refused", "failed"}
-
 func describeOps(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{backupAgeDesc, discardedDesc, planIDDesc, dryRunDesc, migRowsDesc, migBatchesDesc, migBytesDesc, migProgressBytesDesc, migFilesDesc} {
 		ch <- d
@@ -49,105 +46,60 @@ func describeOps(ch chan<- *prometheus.Desc) {
 }
 
 func (c *queueCollector) collectOps(ctx context.Context, ch chan<- prometheus.Metric) error {
-	var age *float64
-	err := c.pool.QueryRow(ctx, `
-		SELECT extract(epoch FROM now() - max(finalized_at))::float8
-		FROM river_job
-		WHERE kind = 'backup_db' AND state = 'completed'
-		  AND metadata->'output' ? 'name'
-		  AND NOT coalesce((args->>'verify')::boolean, false)`).Scan(&age)
+	age, ok, err := jobs.NewestBackupAge(ctx, c.pool)
 	if err != nil {
 		return err
 	}
-	if age != nil {
-		ch <- prometheus.MustNewConstMetric(backupAgeDesc, prometheus.GaugeValue, max(*age, 0))
+	if ok {
+		ch <- prometheus.MustNewConstMetric(backupAgeDesc, prometheus.GaugeValue, age.Seconds())
 	}
-
-	rows, err := c.pool.Query(ctx, `SELECT kind, count(*) FROM river_job WHERE state = 'discarded' GROUP BY kind`)
+	discarded, err := jobs.Discarded(ctx, c.pool)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var kind string
-		var n int64
-		if err := rows.Scan(&kind, &n); err != nil {
-			rows.Close()
-			return err
-		}
+	for kind, n := range discarded {
 		ch <- prometheus.MustNewConstMetric(discardedDesc, prometheus.GaugeValue, float64(n), kind)
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	return c.collectMigration(ctx, ch)
 }
 
-// collectMigration sums the outputs of the newest plan's completed batches
-// (their args carry the plan's id). A batch that an earlier, unfinished plan
-// had already queued counts for that plan, not this one.
+// collectMigration describes the newest plan and its completed batches.
 func (c *queueCollector) collectMigration(ctx context.Context, ch chan<- prometheus.Metric) error {
-	var (
-		planID                       *int64
-		dryRun                       bool
-		rowsPlanned, batchesPlanned  int64
-		bytesPlanned, skippedBytes   int64
-		rowsDone, batchesDone, bytes int64
-		uploaded, skipped, pending   int64
-		missing, refused, failed     int64
-	)
-	// The batches are summed before meeting the plan's row: grouping them
-	// by the plan's output instead sorted every batch with it.
-	err := c.pool.QueryRow(ctx, `
-		WITH plan AS (
-			SELECT id, coalesce(metadata->'output', '{}') AS out
-			FROM river_job WHERE kind = 'migrate_files' ORDER BY id DESC LIMIT 1
-		), done AS (
-			SELECT coalesce(sum((b.out->>'rows')::bigint), 0)::bigint AS rows,
-			       count(b.out) AS batches,
-			       coalesce(sum((b.out->>'bytes')::bigint), 0)::bigint AS bytes,
-			       coalesce(sum((b.out->>'skipped_bytes')::bigint), 0)::bigint AS skipped_bytes,
-			       coalesce(sum((b.out->>'uploaded')::bigint), 0)::bigint AS uploaded,
-			       coalesce(sum((b.out->>'skipped')::bigint), 0)::bigint AS skipped,
-			       coalesce(sum((b.out->>'pending')::bigint), 0)::bigint AS pending,
-			       coalesce(sum((b.out->>'missing')::bigint), 0)::bigint AS missing,
-			       coalesce(sum((b.out->>'refused')::bigint), 0)::bigint AS refused,
-			       coalesce(sum((b.out->>'failed')::bigint), 0)::bigint AS failed
-			FROM (
-				SELECT metadata->'output' AS out FROM river_job, plan
-				WHERE kind = 'migrate_files_batch' AND state = 'completed' AND args->>'plan_id' = plan.id::text
-			) b
-		)
-		SELECT plan.id,
-		       coalesce((plan.out->>'dry_run')::boolean, false),
-		       coalesce((SELECT sum((f->>'rows')::bigint) FROM jsonb_array_elements(
-		           CASE jsonb_typeof(plan.out->'fields') WHEN 'array' THEN plan.out->'fields' ELSE '[]' END) f), 0)::bigint,
-		       coalesce((plan.out->>'batches')::bigint, 0),
-		       coalesce((plan.out->>'planned_bytes')::bigint, 0),
-		       done.rows, done.batches, done.bytes, done.skipped_bytes, done.uploaded, done.skipped,
-		       done.pending, done.missing, done.refused, done.failed
-		FROM plan, done`).Scan(&planID, &dryRun, &rowsPlanned, &batchesPlanned, &bytesPlanned,
-		&rowsDone, &batchesDone, &bytes, &skippedBytes, &uploaded, &skipped, &pending, &missing, &refused, &failed)
+	plan, err := jobs.NewestPlan(ctx, c.pool)
+	if err != nil || plan == nil {
+		return err // nil and nil: no migration yet
+	}
+	out, err := jobs.PlanOutput(plan)
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // no migration yet
-		}
 		return err
+	}
+	p, err := jobs.Progress(ctx, c.pool, plan.ID)
+	if err != nil {
+		return err
+	}
+	var rowsPlanned int64
+	for _, f := range out.Fields {
+		rowsPlanned += f.Rows
 	}
 	gauge := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
 	}
-	gauge(planIDDesc, *planID)
-	gauge(dryRunDesc, b2i(dryRun))
+	done := p.Done
+	gauge(planIDDesc, plan.ID)
+	gauge(dryRunDesc, b2i(out.DryRun))
 	gauge(migRowsDesc, rowsPlanned, "planned")
-	gauge(migRowsDesc, rowsDone, "done")
-	gauge(migBatchesDesc, batchesPlanned, "planned")
-	gauge(migBatchesDesc, batchesDone, "done")
-	gauge(migBytesDesc, bytes)
-	gauge(migProgressBytesDesc, bytesPlanned, "planned")
-	gauge(migProgressBytesDesc, bytes+skippedBytes, "done")
-	for i, n := range []int64{uploaded, skipped, pending, missing, refused, failed} {
-		gauge(migFilesDesc, n, migrationOutcomes[i])
-	}
+	gauge(migRowsDesc, int64(done.Rows), "done")
+	gauge(migBatchesDesc, int64(out.Batches), "planned")
+	gauge(migBatchesDesc, int64(p.Completed), "done")
+	gauge(migBytesDesc, done.Bytes)
+	gauge(migProgressBytesDesc, out.PlannedBytes, "planned")
+	gauge(migProgressBytesDesc, done.Bytes+done.SkippedBytes, "done")
+	gauge(migFilesDesc, int64(done.Uploaded), "uploaded")
+	gauge(migFilesDesc, int64(done.Skipped), "skipped")
+	gauge(migFilesDesc, int64(done.Pending), "pending")
+	gauge(migFilesDesc, int64(done.Missing), "missing")
+	gauge(migFilesDesc, int64(done.Refused), "refused")
+	gauge(migFilesDesc, int64(done.Failed), "failed")
 	return nil
 }
 

@@ -223,18 +223,22 @@ func read(args []string) error {
 		if *scenes != "" && !slices.Contains(strings.Split(*scenes, ","), string(s.Scene)) {
 			continue
 		}
-		path := filepath.Join(dir, s.File)
+		f, err := os.Open(filepath.Join(dir, s.File))
+		if err != nil {
+			return err
+		}
 		var res *passport.Result
 		t0, cpu0 := time.Now(), cpuTime()
 		if *shrink > 0 {
 			var img image.Image
-			if img, err = imgutil.Decode(path, imgutil.Options{}); err == nil {
+			if img, err = imgutil.Decode(f, imgutil.Options{}); err == nil {
 				res, err = rd.ReadImage(context.Background(), thumbnail(img, *shrink))
 			}
 		} else {
-			res, err = rd.ReadFile(context.Background(), path)
+			res, err = rd.ReadFile(context.Background(), f)
 		}
 		dt, dcpu := time.Since(t0).Seconds(), cpuTime()-cpu0
+		f.Close()
 		if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
 			return fmt.Errorf("%s: %w", s.File, err)
 		}

@@ -127,8 +127,13 @@ func run(args []string) error {
 		return err
 	}
 	defer pool.Close()
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	start := time.Now()
-	res, err := pool.Document(context.Background(), fs.Arg(0), ocr.Options{ForceOCR: *force, MaxPages: *maxPages})
+	res, err := pool.Document(context.Background(), f, ocr.Options{ForceOCR: *force, MaxPages: *maxPages})
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,13 @@ KINDS = {
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
-        {"name": Arg(str, False, True), "latest": Arg(bool, False, True), "yes": Arg(bool, False, True)},
+        {
+            "name": Arg(str, False, True),
+            "latest": Arg(bool, False, True),
+            "yes": Arg(bool, False, True),
+            # Skip the full check of the backup before anything is restored.
+            "unverified": Arg(bool, False, True),
+        },
         (),
         None,
         None,

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
+from django.contrib import admin
 from django.urls import path
 from django.views.static import serve
 
@@ -7,6 +8,7 @@ from .documents.views import DocumentDetail
 
 urlpatterns = [
     path("api/documents/<int:pk>/", DocumentDetail.as_view()),
+    path("admin/", admin.site.urls),
 ]
 if not settings.USE_CLOUD_STORAGE:
     # What the web server does in production (and runserver in development):

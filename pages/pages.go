@@ -1,0 +1,222 @@
+// Package pages opens an untrusted document, a PDF or an image, from a file
+// already open, and yields its pages one at a time within limits of pages
+// and pixels: the one owner of those refusals for OCR and for passports.
+//
+// The format is sniffed from the content, never the name. A PDF is opened
+// by MuPDF through /proc/self/fd/N, which names the open file itself, so
+// no name is resolved a second time; images are decoded by imgutil from
+// the file as an io.ReaderAt.
+package pages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/gen2brain/go-fitz"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/imgutil"
+)
+
+// DefaultMaxPages bounds a document when Options.MaxPages is zero.
+const DefaultMaxPages = 200
+
+// Options bound what Open accepts. Zero fields take defaults.
+type Options struct {
+	// MaxPages refuses longer documents before any page is read.
+	MaxPages int
+	// MaxPixels bounds one page: an image's, checked from its header
+	// before decoding; a PDF page's, by lowering the resolution it is
+	// rendered at, or refusing it when even 1 DPI is too much.
+	MaxPixels int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxPages <= 0 {
+		o.MaxPages = DefaultMaxPages
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = imgutil.DefaultMaxPixels
+	}
+	return o
+}
+
+// Document is an opened PDF or image. Its methods may be called from
+// several goroutines (MuPDF serialises its own work).
+type Document struct {
+	format    imgutil.Format
+	pdf       *fitz.Document  // when format is PDF
+	img       *imgutil.Source // otherwise
+	maxPixels int64
+}
+
+// Open sniffs f's content and opens it as a PDF or an image. Content that
+// cannot be read (empty, not a PDF or a supported image, damaged,
+// encrypted, too many pages, an image above the pixel limit) is an error
+// matching fault.ErrBadInput. The caller keeps f open while it uses the
+// Document, and closes both.
+func Open(f *os.File, opts Options) (*Document, error) {
+	opts = opts.withDefaults()
+	format, size, err := sniff(f)
+	if err != nil {
+		return nil, err
+	}
+	d := &Document{format: format, maxPixels: opts.MaxPixels}
+	if format != imgutil.PDF {
+		d.img, err = imgutil.NewSource(f, size, imgutil.Options{MaxPixels: opts.MaxPixels, MaxPages: opts.MaxPages})
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	if d.pdf, err = openPDF(f); err != nil {
+		return nil, err
+	}
+	n := d.pdf.NumPage()
+	switch {
+	case n <= 0:
+		d.pdf.Close()
+		return nil, fault.BadInput("the PDF has no pages: it is damaged or truncated")
+	case n > opts.MaxPages:
+		d.pdf.Close()
+		return nil, fault.BadInput("the PDF has %d pages, more than the limit of %d", n, opts.MaxPages)
+	}
+	return d, nil
+}
+
+// sniff returns the format and size of f, or why it cannot be read.
+func sniff(f *os.File) (imgutil.Format, int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, fmt.Errorf("stat the document: %w", err)
+	}
+	head := make([]byte, min(st.Size(), imgutil.SniffLen))
+	if _, err := f.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return "", 0, fmt.Errorf("read the document: %w", err)
+	}
+	if len(head) == 0 {
+		return "", 0, fault.BadInput("the file is empty (0 bytes)")
+	}
+	format := imgutil.Sniff(head)
+	if format == "" {
+		return "", 0, fault.BadInput("not a PDF or a supported image: the content is %s", imgutil.Describe(head))
+	}
+	return format, st.Size(), nil
+}
+
+// openPDF opens f with MuPDF through the path of f's descriptor, turning
+// MuPDF's refusals into bad input.
+func openPDF(f *os.File) (*fitz.Document, error) {
+	doc, err := fitz.New("/proc/self/fd/" + strconv.Itoa(int(f.Fd())))
+	// MuPDF has opened its own descriptor by now; f must not be closed
+	// (and its number reused) before.
+	runtime.KeepAlive(f)
+	switch {
+	case err == nil:
+		return doc, nil
+	case errors.Is(err, fitz.ErrNoSuchFile):
+		return nil, fmt.Errorf("open the PDF through /proc/self/fd: %w", err)
+	case errors.Is(err, fitz.ErrNeedsPassword):
+		doc.Close()
+		return nil, fault.BadInput("the PDF is encrypted and needs a password")
+	default:
+		if doc != nil {
+			doc.Close()
+		}
+		return nil, fault.BadInput("the PDF cannot be opened, even after repair: it is damaged or truncated")
+	}
+}
+
+// Format is the sniffed format.
+func (d *Document) Format() imgutil.Format { return d.format }
+
+// Len is the number of pages.
+func (d *Document) Len() int {
+	if d.pdf != nil {
+		return d.pdf.NumPage()
+	}
+	return d.img.Len()
+}
+
+// Text returns page i's own text layer as MuPDF extracts it: "" for an
+// image. A page that cannot be read is bad input.
+func (d *Document) Text(i int) (string, error) {
+	if d.pdf == nil {
+		return "", nil
+	}
+	t, err := d.pdf.Text(i)
+	if err != nil {
+		return "", fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
+	}
+	return t, nil
+}
+
+// Render returns page i (from 0) as an image and the resolution it has: an
+// image's page decoded upright by its EXIF orientation (resolution 0,
+// unknown); a PDF page rendered at dpi, or lower when dpi would exceed
+// the pixel limit. A PDF page too large to render even at 1 DPI is
+// refused as bad input.
+func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image, float64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if d.pdf == nil {
+		img, err := d.img.Page(i)
+		return img, 0, err
+	}
+	b, err := d.pdf.Bound(i)
+	if err != nil {
+		return nil, 0, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
+	}
+	wPt, hPt := float64(b.Dx()), float64(b.Dy())
+	if wPt < 1 || hPt < 1 {
+		return nil, 0, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
+	}
+	// MuPDF would otherwise allocate whatever the page's size asks.
+	if px := wPt * hPt * (dpi / 72) * (dpi / 72); px > float64(d.maxPixels) {
+		dpi = math.Floor(dpi * math.Sqrt(float64(d.maxPixels)/px))
+		if dpi < 1 {
+			return nil, 0, fault.BadInput("page %d of the PDF is %.0f x %.0f points, too large to render", i+1, wPt, hPt)
+		}
+	}
+	img, err := d.pdf.ImageDPI(i, dpi)
+	if err != nil {
+		return nil, 0, fault.BadInput("page %d of the PDF cannot be rendered: %v", i+1, err)
+	}
+	return img, dpi, nil
+}
+
+// RenderEdge returns page i with its long edge about edge pixels: a PDF
+// page rendered straight at that size, within the pixel limit; an image's
+// page decoded upright at its own size (the caller shrinks it).
+func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, error) {
+	if d.pdf == nil {
+		img, _, err := d.Render(ctx, i, 0)
+		return img, err
+	}
+	b, err := d.pdf.Bound(i)
+	if err != nil {
+		return nil, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
+	}
+	long := float64(max(b.Dx(), b.Dy()))
+	if long < 1 {
+		return nil, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
+	}
+	img, _, err := d.Render(ctx, i, 72*float64(edge)/long)
+	return img, err
+}
+
+// Close releases MuPDF's document; the file stays open.
+func (d *Document) Close() error {
+	if d.pdf != nil {
+		return d.pdf.Close()
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package pages_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/imgutil"
+	"github.com/revisbali/worker/internal/docgen"
+	"github.com/revisbali/worker/pages"
+)
+
+// open writes data to a new file and returns it open, closed at the end.
+func open(t *testing.T, name string, data []byte) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func pngOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// poster is a one-page PDF of 14400 x 14400 points (200 x 200 inches, the
+// largest PDF allows): 3.6 gigapixels at 300 DPI.
+func poster() []byte {
+	return bytes.ReplaceAll(docgen.TextPDF([]string{"x"}), []byte("/MediaBox [0 0 595 842]"), []byte("/MediaBox [0 0 14400 14400]"))
+}
+
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		data   []byte
+		opts   pages.Options
+		format imgutil.Format
+		pages  int
+		text   string // of page 1
+		bad    string // when refused, what the error says
+	}{
+		{name: "letter.pdf", data: docgen.TextPDF([]string{"Dear Sir", "Yours"}), format: imgutil.PDF, pages: 2, text: "Dear Sir"},
+		{name: "scan.pdf.png", data: pngOf(t, 40, 30), format: imgutil.PNG, pages: 1},
+		{name: "empty.pdf", bad: "empty"},
+		{name: "login.pdf", data: []byte("<!DOCTYPE html><html><body>Session expired</body></html>"), bad: "HTML"},
+		{name: "cut.pdf", data: docgen.TextPDF([]string{"Dear Sir"})[:100], bad: "damaged or truncated"},
+		{name: "blank.pdf", data: docgen.BlankPDF(21), opts: pages.Options{MaxPages: 20}, bad: "21 pages, more than the limit of 20"},
+		{name: "big.png", data: pngOf(t, 40, 30), opts: pages.Options{MaxPixels: 1000}, bad: "40 x 30 pixels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc, err := pages.Open(open(t, tt.name, tt.data), tt.opts)
+			if tt.bad != "" {
+				if !fault.IsBadInput(err) || !strings.Contains(err.Error(), tt.bad) {
+					t.Fatalf("Open = %v, want bad input saying %q", err, tt.bad)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer doc.Close()
+			if doc.Format() != tt.format || doc.Len() != tt.pages {
+				t.Errorf("opened as %s of %d pages, want %s of %d", doc.Format(), doc.Len(), tt.format, tt.pages)
+			}
+			text, err := doc.Text(0)
+			if err != nil || !strings.Contains(text, tt.text) {
+				t.Errorf("Text(0) = %q, %v; want it to hold %q", text, err, tt.text)
+			}
+		})
+	}
+}
+
+// The PDF read is the open file's, whatever its name now leads to: the
+// name was replaced by another PDF after it was opened.
+func TestOpenReadsTheOpenFileNotItsName(t *testing.T) {
+	t.Parallel()
+	f := open(t, "scan.pdf", docgen.TextPDF([]string{"Opened file"}))
+	if err := os.WriteFile(f.Name()+".new", docgen.TextPDF([]string{"Swapped in"}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(f.Name()+".new", f.Name()); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pages.Open(f, pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	if text, _ := doc.Text(0); !strings.Contains(text, "Opened file") {
+		t.Errorf("read %q, want the text of the file that was opened", text)
+	}
+}
+
+// A page too large for the pixel limit at the asked resolution is rendered
+// at the resolution that fits; one too large even at 1 DPI is refused.
+func TestRenderKeepsToThePixelLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 4_000_000
+	doc, err := pages.Open(open(t, "poster.pdf", poster()), pages.Options{MaxPixels: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	img, dpi, err := doc.Render(context.Background(), 0, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := img.Bounds().Size()
+	if px := size.X * size.Y; px > limit || px < limit*9/10 || dpi >= 300 {
+		t.Errorf("rendered %v (%d pixels) at %v DPI, want just under %d pixels", size, px, dpi, limit)
+	}
+	if img, err := doc.RenderEdge(context.Background(), 0, 4000); err != nil || img.Bounds().Dx()*img.Bounds().Dy() > limit {
+		t.Errorf("RenderEdge at 4000 pixels = %v, %v; want within %d pixels", img.Bounds(), err, limit)
+	}
+
+	tiny, err := pages.Open(open(t, "poster.pdf", poster()), pages.Options{MaxPixels: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tiny.Close()
+	_, _, err = tiny.Render(context.Background(), 0, 300)
+	if !fault.IsBadInput(err) || !strings.Contains(err.Error(), "too large to render") {
+		t.Errorf("Render of a 200-inch page under 10,000 pixels = %v, want bad input: too large to render", err)
+	}
+}
