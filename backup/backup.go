@@ -76,12 +76,20 @@ type Options struct {
 	TempDir string
 }
 
-// FromConfig builds Options from the worker's configuration.
+// FromConfig builds Options from the worker's configuration, and refuses
+// a DBBACKUP_GPG_PUBLIC_KEY that backups could not be encrypted to. The
+// worker calls it at start, so such a key stops it there rather than
+// cancelling the first backup.
 func FromConfig(cfg config.Config) (Options, error) {
 	b := cfg.Backup
 	loc, err := time.LoadLocation(b.TimeZone)
 	if err != nil {
 		return Options{}, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	if b.GPGPublicKey != "" {
+		if _, err := readRecipients(b.GPGPublicKey); err != nil {
+			return Options{}, err
+		}
 	}
 	return Options{
 		DatabaseURL:   cfg.BackupDatabaseURL(),

@@ -65,6 +65,10 @@ type Command struct {
 	// Positional is the argument after the verb, if the verb takes one.
 	Positional *Positional
 	Flags      []Flag
+	// Usage, when set, replaces the synopsis made from Positional and
+	// Flags (before --wait and --json), for a verb whose arguments depend
+	// on each other.
+	Usage string
 	// Check refuses what the flags allow but the kind does not; its
 	// message names flags, not arguments.
 	Check func(river.JobArgs) error

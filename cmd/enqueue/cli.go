@@ -150,6 +150,10 @@ func kindVerb(k jobs.Kind) *verb {
 		bind:    bindKind(k),
 		execute: enqueueJob,
 	}
+	types := map[string]string{}
+	for _, a := range k.Args() {
+		types[a.Name] = a.Type
+	}
 	var usage []string
 	if p := cmd.Positional; p != nil {
 		v.args = append(v.args, [2]string{p.Placeholder, p.Usage})
@@ -165,9 +169,16 @@ func kindVerb(k jobs.Kind) *verb {
 			name += " " + f.Placeholder
 		}
 		v.flags = append(v.flags, [2]string{name, f.Usage})
-		usage = append(usage, "["+name+"]")
+		if types[f.Arg] == "array" {
+			usage = append(usage, "["+name+"]...")
+		} else {
+			usage = append(usage, "["+name+"]")
+		}
 	}
 	v.flags = append(v.flags, waitFlags...)
+	if cmd.Usage != "" {
+		usage = []string{cmd.Usage}
+	}
 	v.usage = strings.Join(append(usage, "[--wait] [--json]"), " ")
 	return v
 }
@@ -258,11 +269,7 @@ func (c *cli) help(w io.Writer, name string) error {
 			return
 		}
 		fmt.Fprintf(w, "\n%s:\n", title)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, r := range rows {
-			fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])
-		}
-		_ = tw.Flush()
+		printRows(w, rows)
 	}
 	list("arguments", v.args)
 	list("flags", append(v.flags, [2]string{"-h, --help", "print this help"}))
@@ -277,11 +284,9 @@ func (c *cli) help(w io.Writer, name string) error {
 
 func (c *cli) overview(w io.Writer) {
 	fmt.Fprint(w, "enqueue puts jobs on the worker's queue and follows them.\n\nusage:\n")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, v := range c.verbs {
-		fmt.Fprintf(tw, "  enqueue %s %s\t%s\n", v.name, v.usage, v.summary)
+		fmt.Fprintf(w, "  enqueue %s %s\n%s\n", v.name, v.usage, indent(wrap(v.summary, 70), "      "))
 	}
-	_ = tw.Flush()
 	fmt.Fprint(w, `
 Without --wait a job's verb prints the job's id and returns. An equal job
 already queued is not enqueued twice: its id is printed.
@@ -294,6 +299,24 @@ working directory when there is one, or the file given by --env-file PATH
 exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
 completing, 2 usage error, 3 configuration, database or storage error
 `)
+}
+
+// printRows prints names and their descriptions in two columns, the
+// descriptions wrapped to the terminal's usual 80 columns.
+func printRows(w io.Writer, rows [][2]string) {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	pad := strings.Repeat(" ", width+4)
+	for _, r := range rows {
+		text := wrap(r[1], max(78-len(pad), 30))
+		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], strings.ReplaceAll(text, "\n", "\n"+pad))
+	}
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
 // wrap breaks s into lines of at most width characters.
@@ -329,7 +352,7 @@ func printKinds(w io.Writer, kinds []jobs.Kind, asJSON bool) error {
 		if k.Command != nil {
 			verb = k.Command.Verb
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", k.Name, verb, k.Queue, k.MaxAttempts, k.Timeout, k.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", k.Name, verb, k.Queue, k.MaxAttempts, formatDuration(k.Timeout), k.Description)
 	}
 	return tw.Flush()
 }

@@ -33,7 +33,7 @@ const helperEnv = "WORKER_TEST_RUN_DAEMON"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
-		os.Exit(run(os.Args[1:], registerTestKinds, os.Stderr))
+		os.Exit(run(os.Args[1:], registerTestKinds, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	worker "github.com/revisbali/worker"
+	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
@@ -45,34 +46,39 @@ const hardStopGrace = 5 * time.Second
 // registerFunc returns the job kinds this binary works; tests pass their own.
 type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
-func run(args []string, register registerFunc, stderr io.Writer) int {
+func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	envFile, args, err := config.EnvFileFlag(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "usage: worker [--env-file PATH] [migrate]\n  %v\n", err)
+		fmt.Fprintf(stderr, "worker: %v\n`worker --help` lists the commands\n", err)
 		return exitUsage
 	}
-	migrateOnly := false
+	sub, help, err := parseArgs(args)
 	switch {
-	case len(args) == 0:
-	case len(args) == 1 && args[0] == "migrate":
-		migrateOnly = true
-	default:
-		fmt.Fprintf(stderr, "usage: worker [--env-file PATH] [migrate]\n  unexpected arguments: %q\n", args)
+	case err != nil:
+		fmt.Fprintf(stderr, "worker: %v\n`worker --help` lists the commands\n", err)
 		return exitUsage
+	case help:
+		printHelp(stdout, sub)
+		return exitOK
 	}
-
 	env, err := config.ReadEnvFile(envFile, config.Environ())
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
 	}
+	switch sub {
+	case "migrate":
+		return migrateOnly(logger, env)
+	case "health":
+		return health(stdout, stderr, env)
+	}
+
 	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
 	}
-
 	// Signals are caught from the start so that a stop during migrations or
 	// start-up is orderly too.
 	signals := make(chan os.Signal, 2)
@@ -105,13 +111,10 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 	}
 	defer pool.Close()
 
-	if migrateOnly || cfg.Worker.Migrate {
+	if cfg.Worker.Migrate {
 		if err := migrate(ctx, pool, logger); err != nil {
 			logger.Error("river migrations", slog.String("error", err.Error()))
 			return exitError
-		}
-		if migrateOnly {
-			return exitOK
 		}
 	}
 
@@ -122,6 +125,29 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		return exitError
 	}
 	return d.wait(ctx, signals)
+}
+
+// migrateOnly is `worker migrate`: River's migrations, with DATABASE_URL
+// the only setting read.
+func migrateOnly(logger *slog.Logger, env map[string]string) int {
+	dbURL, err := config.LoadDatabaseURL(env)
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		logger.Error("database: DATABASE_URL cannot be parsed") // it may hold a password
+		return exitError
+	}
+	defer pool.Close()
+	if err := migrate(ctx, pool, logger); err != nil {
+		logger.Error("river migrations", slog.String("error", err.Error()))
+		return exitError
+	}
+	return exitOK
 }
 
 // migrate applies River's migrations. An advisory lock makes workers that
@@ -168,6 +194,7 @@ type daemon struct {
 	ui       *uiServer
 	temp     *tempfile.Dir
 	ocr      *ocr.Pool
+	storage  *storage.Health
 
 	started  atomic.Bool
 	stopping atomic.Bool
@@ -193,6 +220,23 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
+	// A wrong key or a missing bucket stops the worker here, in one line,
+	// rather than failing every job later.
+	host, _ := os.Hostname()
+	if d.storage, err = storage.NewHealth(store, host); err != nil {
+		return err
+	}
+	if err := d.storage.Err(ctx); err != nil {
+		return fmt.Errorf("storage check: %w", err)
+	}
+	d.logger.Info("storage check passed", storageFields(d.cfg.Storage)...)
+	// pg_dump refuses a newer server: a mismatched image would fail every
+	// backup, so it fails here instead.
+	client, server, err := backup.CheckClient(ctx, d.cfg.BackupDatabaseURL())
+	if err != nil {
+		return fmt.Errorf("backup client check: %w", err)
+	}
+	d.logger.Info("backup client check passed", slog.String("pg_dump", client), slog.String("server_major", server))
 	// One engine per OCR slot: the pool, shared with the passport queue,
 	// is what bounds how many Tesseract threads compete for the CPUs.
 	d.ocr, err = ocr.NewPool(ocr.PoolConfig{
@@ -283,6 +327,15 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
+}
+
+// storageFields says which storage the worker checked, without secrets.
+func storageFields(cfg config.Storage) []any {
+	if cfg.UseCloudStorage {
+		return []any{slog.String("backend", "s3"), slog.String("bucket", cfg.Bucket),
+			slog.String("location", cfg.Location), slog.String("endpoint", cfg.EndpointURL)}
+	}
+	return []any{slog.String("backend", "local"), slog.String("media_root", cfg.MediaRoot)}
 }
 
 // rescueAfter leaves a quarter of the longest timeout, at least a second,

@@ -28,6 +28,12 @@ from collections import namedtuple
 from datetime import datetime, timezone
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.dispatch import Signal
+
+# Sent after each enqueue() with sender=kind, job_id, args, using (the
+# database alias) and duplicate. The job exists only if the caller's transaction commits.
+# revisbali_worker.testing records jobs through it.
+job_enqueued = Signal()
 
 # An argument: its Python type, whether the app must give it, and whether
 # Go omits it from the JSON when it is the zero value (`json:",omitempty"`).
@@ -87,7 +93,7 @@ KINDS = {
             "name": Arg(str, False, True),
             "latest": Arg(bool, False, True),
             "yes": Arg(bool, False, True),
-            # Skip the full check of the backup before anything is restored.
+            # Restore an uncompressed backup that has no digest to check.
             "unverified": Arg(bool, False, True),
         },
         (),
@@ -238,7 +244,9 @@ def enqueue(kind, args, *, using=None):
             # commits, so a rolled-back job wakes nobody.
             if not duplicate:
                 cursor.execute(_NOTIFY, [json.dumps({"queue": spec.queue})])
-    return Enqueued(job_id, duplicate)
+    job = Enqueued(job_id, duplicate)
+    job_enqueued.send(sender=kind, job_id=job.id, args=args, using=alias, duplicate=job.duplicate)
+    return job
 
 
 def job_result(job_id, *, using=None, request=None):
