@@ -68,7 +68,7 @@ import (
 	"github.com/revisbali/worker/tempfile"
 )
 
-// The queues of design.md. Each has its own concurrency in config.Worker.
+// The queues of docs/river.md. Each has its own concurrency in config.Worker.
 const (
 	QueueOCR         = "ocr"
 	QueuePassport    = "passport"
@@ -176,7 +176,7 @@ func recordOutput(ctx context.Context, output any) error {
 // name makes a new job: the file may have been uploaded again with new
 // content under the same name (AWS_S3_FILE_OVERWRITE=True), and a
 // completed job would answer with the old content's result. Django's side
-// of the key is compat.md section 5, with unique_states = B'11110001'.
+// of the key is docs/river.md, with unique_states = B'11110001'.
 func uniqueByName() river.UniqueOpts {
 	return whileUnfinished()
 }

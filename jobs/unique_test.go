@@ -34,7 +34,7 @@ func setupDB(t *testing.T) *dbBundle {
 	return &dbBundle{pool: pool, client: client}
 }
 
-// djangoKey is compat.md section 5's recipe, computed in Python exactly as
+// djangoKey is docs/river.md's recipe, computed in Python exactly as
 // the Django side should: json.dumps with sorted keys, no spaces, non-ASCII
 // kept, and <, >, &, U+2028, U+2029 escaped as Go's encoding/json escapes
 // them (River hashes the JSON Go wrote).
@@ -64,7 +64,7 @@ func pythonKey(t *testing.T, kind string, uniqueArgs map[string]any) []byte {
 	return key
 }
 
-// insertSQL is the raw-SQL route Django takes (compat.md section 5).
+// insertSQL is the raw-SQL route Django takes (docs/river.md).
 func insertSQL(t *testing.T, pool *pgxpool.Pool, kind, queue string, args any, key []byte) int64 {
 	t.Helper()
 	encoded, err := json.Marshal(args)

@@ -167,7 +167,7 @@ print(json.dumps(out))
 
 // TestEnqueueFromDjangoWorkedByRiver enqueues from Django, has a River
 // client work the jobs, and reads the results back from Django: the
-// protocol of compat.md section 5 against River itself.
+// protocol of docs/river.md against River itself.
 func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 	requirePython(t)
 	db := riverDatabase(t)

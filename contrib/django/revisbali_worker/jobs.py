@@ -58,7 +58,7 @@ UNIQUE_STATES = "11110101"
 # can run again.
 UNFINISHED_STATES = "11110001"
 
-# The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
+# The kinds the app may enqueue (docs/river.md). migrate_files_batch is enqueued
 # by the worker itself.
 KINDS = {
     # files: the keys of the output holding a stored file's {"name"}; a
@@ -172,7 +172,8 @@ def _queue_missing(alias, err):
     if code in ("42P01", "42883") or "river_job" in str(err):
         return QueueMissing(
             "River's tables are missing from the %r database: run `worker migrate` "
-            "(or start the worker once) against it" % alias
+            "(or start the worker once) against it; in tests, set TEST_RUNNER = "
+            "'revisbali_worker.testing.WorkerTestRunner'" % alias
         )
     return None
 
