@@ -34,6 +34,12 @@ func TestUISettings(t *testing.T) {
 		{"public address", map[string]string{"WORKER_UI_ADDR": "0.0.0.0:8080", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password}, []string{"WORKER_UI_ADDR"}},
 		{"host name", map[string]string{"WORKER_UI_ADDR": "worker1.example.com:8080", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password}, []string{"WORKER_UI_ADDR"}},
 		{"no port", map[string]string{"WORKER_UI_ADDR": "127.0.0.1", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password}, []string{"WORKER_UI_ADDR"}},
+		// A container publishes the UI when told so, never without a password.
+		{"public when meant", map[string]string{"WORKER_UI_ADDR": "0.0.0.0:8080", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password, "WORKER_UI_PUBLIC": "True"}, nil},
+		{"public every interface", map[string]string{"WORKER_UI_ADDR": ":8080", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password, "WORKER_UI_PUBLIC": "True"}, nil},
+		{"public without password", map[string]string{"WORKER_UI_ADDR": "0.0.0.0:8080", "WORKER_UI_USER": "ops", "WORKER_UI_PUBLIC": "True"}, []string{"WORKER_UI_PASSWORD"}},
+		{"public spelled true", map[string]string{"WORKER_UI_ADDR": "0.0.0.0:8080", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password, "WORKER_UI_PUBLIC": "true"}, []string{"WORKER_UI_PUBLIC"}},
+		{"public false", map[string]string{"WORKER_UI_ADDR": "0.0.0.0:8080", "WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password, "WORKER_UI_PUBLIC": "False"}, []string{"WORKER_UI_ADDR"}},
 		// Credentials alone do not turn the UI on.
 		{"credentials only", map[string]string{"WORKER_UI_USER": "ops", "WORKER_UI_PASSWORD": password}, nil},
 	}

@@ -36,6 +36,7 @@ var restoreDB = declare(Define(Kind{
 	Description: "restore a backup over the Django database (it replaces the database)",
 	Command: &Command{
 		Verb:       "restore",
+		Usage:      "(NAME | --latest) --yes [--unverified]",
 		Positional: &Positional{Placeholder: "NAME", Arg: "name", Optional: true, Usage: "the backup to restore, e.g. backups/default-web1-2026-11-28-020000.psql.bin.gz"},
 		Flags: []Flag{
 			{Name: "latest", Arg: "latest", Usage: "restore the latest backup instead of a named one"},

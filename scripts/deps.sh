@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the tests, the demo and the benchmarks need on a fresh
-# machine: Debian packages, and versitygw into the project's bin/ folder.
+# machine: Debian packages, versitygw into the project's bin/ folder, and
+# playwright-core (which drives Debian's chromium in the UI's browser test)
+# into bin/playwright.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
   python3-django python3-django-storages python3-django-storages-boto3 python3-boto3 python3-psycopg2
   python3-djangorestframework python3-pil
-  fonts-ocr-b gnupg rclone curl iso-codes time fonts-dejavu-core qpdf)
+  fonts-ocr-b gnupg rclone curl iso-codes time fonts-dejavu-core qpdf
+  chromium)
+# node and npm may come from elsewhere (NodeSource's nodejs carries npm).
+command -v node >/dev/null || debs+=(nodejs)
+command -v npm >/dev/null || debs+=(npm)
 if [[ "${WITH_BENCH_TOOLS:-}" == 1 ]]; then debs+=(ocrmypdf jq bc); fi
 
 missing=()
@@ -25,6 +31,14 @@ VERSITYGW_VERSION=v1.8.0
 if [[ ! -x bin/versitygw ]]; then
   echo "deps: building versitygw $VERSITYGW_VERSION into bin/"
   GOBIN="$PWD/bin" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
+
+PLAYWRIGHT_VERSION=1.65.2
+pw=bin/playwright/node_modules/playwright-core/package.json
+if [[ ! -f $pw ]] || ! grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$pw"; then
+  echo "deps: installing playwright-core $PLAYWRIGHT_VERSION into bin/playwright"
+  mkdir -p bin/playwright
+  npm install --silent --no-audit --no-fund --prefix bin/playwright "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
 fi
 
 # promtool checks and unit-tests deploy/alerts.yml. Only the binary is taken

@@ -61,9 +61,10 @@ func newCLI(kinds []jobs.Kind) *cli {
 		env:   [][2]string{databaseEnv},
 		exits: [][2]string{
 			{"0", "the job exists (with --wait: it completed)"},
-			{"1", "with --wait: the job ended without completing (cancelled, discarded)"},
+			{"1", "with --wait: the job ended without completing (cancelled, discarded); a migration: a file failed"},
 			{"2", "usage error, or no job has this id (River deletes finished jobs after a while)"},
 			{"3", "DATABASE_URL is not set or wrong, or the database failed"},
+			{"4", "with --wait, a migration: a batch did not complete, so planned files are not known to be in the bucket"},
 		},
 		bind: func(fs *flag.FlagSet, cmd *command) func([]string) error {
 			waitable(fs, cmd)
@@ -150,6 +151,19 @@ func kindVerb(k jobs.Kind) *verb {
 		bind:    bindKind(k),
 		execute: enqueueJob,
 	}
+	if k.Name == jobs.KindMigrateFiles {
+		v.exits = [][2]string{
+			{"0", "the plan is enqueued (with --wait: every planned file is in the bucket; missing and refused names are reported)"},
+			{"1", "with --wait: a file failed (failed_names), or the plan ended without completing"},
+			{"2", "usage error"},
+			{"3", "DATABASE_URL is not set or wrong, or the database failed"},
+			{"4", "with --wait: incomplete, a batch did not complete: \"incomplete: N files pending in batches ...\"; run it again"},
+		}
+	}
+	types := map[string]string{}
+	for _, a := range k.Args() {
+		types[a.Name] = a.Type
+	}
 	var usage []string
 	if p := cmd.Positional; p != nil {
 		v.args = append(v.args, [2]string{p.Placeholder, p.Usage})
@@ -165,9 +179,16 @@ func kindVerb(k jobs.Kind) *verb {
 			name += " " + f.Placeholder
 		}
 		v.flags = append(v.flags, [2]string{name, f.Usage})
-		usage = append(usage, "["+name+"]")
+		if types[f.Arg] == "array" {
+			usage = append(usage, "["+name+"]...")
+		} else {
+			usage = append(usage, "["+name+"]")
+		}
 	}
 	v.flags = append(v.flags, waitFlags...)
+	if cmd.Usage != "" {
+		usage = []string{cmd.Usage}
+	}
 	v.usage = strings.Join(append(usage, "[--wait] [--json]"), " ")
 	return v
 }
@@ -258,11 +279,7 @@ func (c *cli) help(w io.Writer, name string) error {
 			return
 		}
 		fmt.Fprintf(w, "\n%s:\n", title)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		for _, r := range rows {
-			fmt.Fprintf(tw, "  %s\t%s\n", r[0], r[1])
-		}
-		_ = tw.Flush()
+		printRows(w, rows)
 	}
 	list("arguments", v.args)
 	list("flags", append(v.flags, [2]string{"-h, --help", "print this help"}))
@@ -277,11 +294,9 @@ func (c *cli) help(w io.Writer, name string) error {
 
 func (c *cli) overview(w io.Writer) {
 	fmt.Fprint(w, "enqueue puts jobs on the worker's queue and follows them.\n\nusage:\n")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, v := range c.verbs {
-		fmt.Fprintf(tw, "  enqueue %s %s\t%s\n", v.name, v.usage, v.summary)
+		fmt.Fprintf(w, "  enqueue %s %s\n%s\n", v.name, v.usage, indent(wrap(v.summary, 70), "      "))
 	}
-	_ = tw.Flush()
 	fmt.Fprint(w, `
 Without --wait a job's verb prints the job's id and returns. An equal job
 already queued is not enqueued twice: its id is printed.
@@ -290,8 +305,28 @@ already queued is not enqueued twice: its id is printed.
 variables it reads and its exit codes.
 
 exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
-completing, 2 usage error, 3 configuration, database or storage error
+completing (a migration: a file failed), 2 usage error, 3 configuration,
+database or storage error, 4 a migration ended with planned files not in
+the bucket (incomplete: N files pending in batches ...)
 `)
+}
+
+// printRows prints names and their descriptions in two columns, the
+// descriptions wrapped to the terminal's usual 80 columns.
+func printRows(w io.Writer, rows [][2]string) {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	pad := strings.Repeat(" ", width+4)
+	for _, r := range rows {
+		text := wrap(r[1], max(78-len(pad), 30))
+		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], strings.ReplaceAll(text, "\n", "\n"+pad))
+	}
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
 // wrap breaks s into lines of at most width characters.
@@ -327,7 +362,7 @@ func printKinds(w io.Writer, kinds []jobs.Kind, asJSON bool) error {
 		if k.Command != nil {
 			verb = k.Command.Verb
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", k.Name, verb, k.Queue, k.MaxAttempts, k.Timeout, k.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", k.Name, verb, k.Queue, k.MaxAttempts, formatDuration(k.Timeout), k.Description)
 	}
 	return tw.Flush()
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -26,6 +27,7 @@ const (
 	exitNotComplete = 1
 	exitUsage       = 2
 	exitInfra       = 3
+	exitIncomplete  = 4
 )
 
 // streams is where the command writes; tty says whether stderr is a
@@ -92,11 +94,15 @@ func runKinds(ctx context.Context, kinds []jobs.Kind, argv []string, env map[str
 	err = cmd.verb.execute(ctx, cmd, env, s)
 	var nc *notCompleteError
 	var ue *usageError
+	var me *migrationError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &nc):
 		return exitNotComplete
+	case errors.As(err, &me):
+		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
+		return me.code
 	case errors.As(err, &ue):
 		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
 		return exitUsage
@@ -272,6 +278,17 @@ func enqueueJob(ctx context.Context, cmd *command, env map[string]string, s *str
 	if res.UniqueSkippedAsDuplicate {
 		fmt.Fprintf(s.stderr, "enqueue: %s is already queued as job %d (%s)\n", job.Kind, job.ID, job.State)
 	}
+	if job.Kind == jobs.KindMigrateFiles {
+		// The plan will leave the ranges of these batches to them.
+		others, err := q.otherPlans(ctx, job.ID)
+		if err != nil {
+			return err
+		}
+		if others != "" {
+			fmt.Fprintf(s.stderr, "enqueue: batches of an earlier migration are unfinished (%s): "+
+				"this run does not enqueue their rows again, and --wait waits for them\n", others)
+		}
+	}
 	if !cmd.wait && !cmd.json {
 		fmt.Fprintln(s.stdout, job.ID)
 		return nil
@@ -322,7 +339,7 @@ func report(ctx context.Context, q *queue, cmd *command, job *rivertype.JobRow, 
 	if !cmd.wait {
 		return printJSON(s.stdout, q.view(ctx, job))
 	}
-	v, err := q.follow(ctx, job, newProgress(s))
+	v, plan, err := q.follow(ctx, job, newProgress(s))
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
 	}
@@ -335,6 +352,11 @@ func report(ctx context.Context, q *queue, cmd *command, job *rivertype.JobRow, 
 		}
 	} else {
 		printResult(s, v)
+	}
+	if plan != nil {
+		if err := verdict(plan); err != nil {
+			return err
+		}
 	}
 	if v.State != rivertype.JobStateCompleted {
 		return &notCompleteError{state: v.State}
@@ -408,9 +430,20 @@ func printResult(s *streams, v *jobView) {
 	}
 	fmt.Fprintf(s.stderr, "job %d %s", v.ID, v.State)
 	if n := len(v.Errors); n > 0 {
-		fmt.Fprintf(s.stderr, " after %d attempt(s): %s", v.Errors[n-1].Attempt, v.Errors[n-1].Error)
+		fmt.Fprintf(s.stderr, " after %d attempt(s): %s", v.Errors[n-1].Attempt, oneLine(v.Errors[n-1].Error))
 	}
 	fmt.Fprintln(s.stderr)
+}
+
+// oneLine is text as it may be printed on a line meant for people: as it
+// is when it holds no control character, else quoted (%q), so that a name
+// with a line feed or carriage return inside an error cannot print a line
+// of its own ("job 999 ocr_document: completed").
+func oneLine(text string) string {
+	if strings.IndexFunc(text, unicode.IsControl) < 0 {
+		return text
+	}
+	return strconv.Quote(text)
 }
 
 // sleep waits d or until ctx is done.

@@ -9,8 +9,10 @@ import (
 // routes serves the probes and the metrics.
 //
 //	/livez   200 while the process runs
-//	/readyz  200 when the database answers, the client has started, and the
-//	         worker is not stopping; 503 with the reason otherwise
+//	/readyz  200 when the database answers, the storage passes its check
+//	         (storage.Health: at most one every 30 s), the client has
+//	         started, and the worker is not stopping; 503 with the reason
+//	         otherwise
 //	/metrics Prometheus text format
 func (d *daemon) routes(metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
@@ -39,6 +41,9 @@ func (d *daemon) notReady(ctx context.Context) string {
 	defer cancel()
 	if err := d.pool.Ping(ctx); err != nil {
 		return "database unreachable"
+	}
+	if err := d.storage.Err(ctx); err != nil {
+		return "storage: " + err.Error()
 	}
 	return ""
 }

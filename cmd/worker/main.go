@@ -2,6 +2,8 @@
 //
 //	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
 //	worker migrate   apply River's migrations and exit
+//	worker health    ask the running worker's /readyz (WORKER_HTTP_ADDR); exit 0 when ready, 1 otherwise
+//	worker --help    what each command does, the variables it reads, its exit codes
 //
 // SIGTERM or SIGINT stops fetching and lets running jobs finish for up to
 // WORKER_SOFT_STOP_TIMEOUT, then cancels them; a cancelled job goes back to
@@ -26,5 +28,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(exitError)
 	}
-	os.Exit(run(os.Args[1:], jobs.Register, os.Stderr))
+	os.Exit(run(os.Args[1:], jobs.Register, os.Stdout, os.Stderr))
 }

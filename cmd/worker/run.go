@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -21,9 +22,10 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
-	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/metrics"
 	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"
@@ -44,16 +46,20 @@ const hardStopGrace = 5 * time.Second
 // registerFunc returns the job kinds this binary works; tests pass their own.
 type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
-func run(args []string, register registerFunc, stderr io.Writer) int {
+func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	migrateOnly := false
+	sub, help, err := parseArgs(args)
 	switch {
-	case len(args) == 0:
-	case len(args) == 1 && args[0] == "migrate":
-		migrateOnly = true
-	default:
-		fmt.Fprintf(stderr, "usage: worker [migrate]\n  unexpected arguments: %q\n", args)
+	case err != nil:
+		fmt.Fprintf(stderr, "worker: %v\n`worker --help` lists the commands\n", err)
 		return exitUsage
+	case help:
+		printHelp(stdout, sub)
+		return exitOK
+	case sub == "migrate":
+		return migrateOnly(logger)
+	case sub == "health":
+		return health(stdout, stderr)
 	}
 
 	cfg, err := config.Load()
@@ -61,7 +67,6 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
 	}
-
 	// Signals are caught from the start so that a stop during migrations or
 	// start-up is orderly too.
 	signals := make(chan os.Signal, 2)
@@ -94,13 +99,10 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 	}
 	defer pool.Close()
 
-	if migrateOnly || cfg.Worker.Migrate {
+	if cfg.Worker.Migrate {
 		if err := migrate(ctx, pool, logger); err != nil {
 			logger.Error("river migrations", slog.String("error", err.Error()))
 			return exitError
-		}
-		if migrateOnly {
-			return exitOK
 		}
 	}
 
@@ -111,6 +113,40 @@ func run(args []string, register registerFunc, stderr io.Writer) int {
 		return exitError
 	}
 	return d.wait(ctx, signals)
+}
+
+// migrateOnly is `worker migrate`: River's migrations, with DATABASE_URL
+// the only setting read.
+func migrateOnly(logger *slog.Logger) int {
+	dbURL, err := config.LoadDatabaseURL(environ())
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		logger.Error("database: DATABASE_URL cannot be parsed") // it may hold a password
+		return exitError
+	}
+	defer pool.Close()
+	if err := migrate(ctx, pool, logger); err != nil {
+		logger.Error("river migrations", slog.String("error", err.Error()))
+		return exitError
+	}
+	return exitOK
+}
+
+// environ is the process environment as a map.
+func environ() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // migrate applies River's migrations. An advisory lock makes workers that
@@ -157,6 +193,7 @@ type daemon struct {
 	ui       *uiServer
 	temp     *tempfile.Dir
 	ocr      *ocr.Pool
+	storage  *storage.Health
 
 	started  atomic.Bool
 	stopping atomic.Bool
@@ -182,6 +219,23 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
+	// A wrong key or a missing bucket stops the worker here, in one line,
+	// rather than failing every job later.
+	host, _ := os.Hostname()
+	if d.storage, err = storage.NewHealth(store, host); err != nil {
+		return err
+	}
+	if err := d.storage.Err(ctx); err != nil {
+		return fmt.Errorf("storage check: %w", err)
+	}
+	d.logger.Info("storage check passed", storageFields(d.cfg.Storage)...)
+	// pg_dump refuses a newer server: a mismatched image would fail every
+	// backup, so it fails here instead.
+	client, server, err := backup.CheckClient(ctx, d.cfg.BackupDatabaseURL())
+	if err != nil {
+		return fmt.Errorf("backup client check: %w", err)
+	}
+	d.logger.Info("backup client check passed", slog.String("pg_dump", client), slog.String("server_major", server))
 	// One engine per OCR slot: the pool, shared with the passport queue,
 	// is what bounds how many Tesseract threads compete for the CPUs.
 	d.ocr, err = ocr.NewPool(ocr.PoolConfig{
@@ -208,7 +262,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if len(kinds) == 0 {
 		return errors.New("no job kind has a worker yet: nothing to do")
 	}
-	longest := jobs.LongestTimeout(kinds)
+	shortest := jobs.ShortestTimeout(kinds)
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = k.Name
@@ -231,14 +285,18 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		// Jobs of kinds this binary cannot work stay in the queue for one
 		// that can, instead of failing.
 		FetchOnlyKnownKinds: true,
-		// Each worker sets its own timeout; this covers any that does not.
-		JobTimeout:           longest,
-		RescueStuckJobsAfter: rescueAfter(longest),
+		// Every worker sets its own timeout, and River's rescuer leaves a
+		// running job alone until that has passed: the rescuer may look from
+		// the shortest one on, so that a job whose worker died is worked
+		// again once its own timeout is over (RELIABILITY.md).
+		JobTimeout:           shortest,
+		RescueStuckJobsAfter: shortest,
 		SoftStopTimeout:      w.SoftStopTimeout,
 		// The error middleware judges what a worker returned (cancel, retry,
 		// back to the queue); the metrics and the log, outside it, see its
-		// verdict.
-		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds)},
+		// verdict. Inside it, the storage middleware turns a failure of the
+		// storage as a whole into a snooze.
+		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds), jobs.StorageMiddleware(d.storage)},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
@@ -264,17 +322,19 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	d.logger.Info("worker started",
 		slog.Any("kinds", names),
 		slog.String("http", ln.Addr().String()),
-		slog.Duration("rescue_stuck_jobs_after", rescueAfter(longest)),
+		slog.Duration("rescue_stuck_jobs_after", shortest),
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
 }
 
-// rescueAfter leaves a quarter of the longest timeout, at least a second,
-// between a job's deadline and River's rescue of it, so that a job still
-// running within its timeout is never worked twice.
-func rescueAfter(longest time.Duration) time.Duration {
-	return longest + max(longest/4, time.Second)
+// storageFields says which storage the worker checked, without secrets.
+func storageFields(cfg config.Storage) []any {
+	if cfg.UseCloudStorage {
+		return []any{slog.String("backend", "s3"), slog.String("bucket", cfg.Bucket),
+			slog.String("location", cfg.Location), slog.String("endpoint", cfg.EndpointURL)}
+	}
+	return []any{slog.String("backend", "local"), slog.String("media_root", cfg.MediaRoot)}
 }
 
 // wait blocks until a signal (ctx is cancelled by the first) or a failed

@@ -39,12 +39,16 @@ func (d *daemon) serveUI(ctx context.Context) error {
 	}
 	d.ui = ui
 	d.logger.Info("river ui started", slog.String("addr", ui.addr), slog.String("user", d.cfg.UI.User))
+	if !d.cfg.UI.Loopback() {
+		d.logger.Warn("river ui listens beyond loopback (WORKER_UI_PUBLIC=True): its password crosses the network in clear unless a TLS proxy is the only way in")
+	}
 	return nil
 }
 
 // startUI serves the UI on cfg.Addr behind basic auth. config.UI.validate
-// has checked that the address is loopback and that both credentials are
-// set; the check is repeated here so that no code path serves it open.
+// has checked that the address is loopback (or WORKER_UI_PUBLIC=True) and
+// that both credentials are set; the credentials are checked again here so
+// that no code path serves it open.
 func startUI(ctx context.Context, client *river.Client[pgx.Tx], cfg config.UI, logger *slog.Logger) (*uiServer, error) {
 	if cfg.User == "" || cfg.Password == "" {
 		return nil, errors.New("WORKER_UI_USER and WORKER_UI_PASSWORD must be set to serve the UI")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -106,8 +107,28 @@ func TestSecretsNeverLogged(t *testing.T) {
 		cli(t, c.env, "status", "1", "--json")
 	}
 	// Give the worker a job whose storage request is refused, where a
-	// worker could log its request signing: wait for its end.
-	p := spawnWorker(t, base)
+	// worker could log its request signing: wait for its end. A worker
+	// refused at start does not start, so it starts on a bucket of its own
+	// (a folder of versitygw's root) that is removed under it.
+	srv := testbed.S3Server(t)
+	bucket := strings.ToLower(randomSecret("bucket")[:30])
+	if srv.Dir == "" {
+		t.Fatal("TEST_S3_DIR is not set: the test removes a bucket under a running worker")
+	}
+	if err := os.Mkdir(filepath.Join(srv.Dir, bucket), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(filepath.Join(srv.Dir, bucket)) })
+	vanishing := base.clone()
+	vanishing["AWS_SECRET_ACCESS_KEY"] = srv.SecretKey
+	vanishing["AWS_STORAGE_BUCKET_NAME"] = bucket
+	p := spawnWorker(t, vanishing)
+	if _, ok := p.awaitLog("worker started"); !ok {
+		t.Fatalf("the worker did not start on bucket %s:\n%s", bucket, strings.Join(p.log(), "\n"))
+	}
+	if err := os.RemoveAll(filepath.Join(srv.Dir, bucket)); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := p.awaitLog("worker started"); ok {
 		// The backup hands DATABASE_URL, password included, to pg_dump.
 		for _, c := range []struct{ kind, command, name string }{
@@ -122,7 +143,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 			if c.name != "" {
 				args = append(args, c.name)
 			}
-			code, stdout, _ := cli(t, base, args...)
+			code, stdout, _ := cli(t, vanishing, args...)
 			if code == 0 {
 				waitAttempted(t, st, strings.TrimSpace(stdout))
 			}
@@ -134,17 +155,19 @@ func TestSecretsNeverLogged(t *testing.T) {
 	}
 }
 
-// waitAttempted waits until the job has been attempted at least once, or
+// waitAttempted waits until the job has been attempted (or snoozed) at least once, or
 // for a minute (a kind without a worker in this build is never attempted).
 func waitAttempted(t *testing.T, st *stack, id string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		var attempt int
-		if err := st.pool.QueryRow(context.Background(), "SELECT attempt FROM river_job WHERE id = $1", id).Scan(&attempt); err != nil {
+		// A job the storage refused is snoozed: worked, but its attempt
+		// given back.
+		var attempted bool
+		if err := st.pool.QueryRow(context.Background(), "SELECT attempt > 0 OR metadata ? 'snoozes' FROM river_job WHERE id = $1", id).Scan(&attempted); err != nil {
 			t.Fatal(err)
 		}
-		if attempt > 0 {
+		if attempted {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)

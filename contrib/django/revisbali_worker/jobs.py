@@ -22,6 +22,12 @@ from collections import namedtuple
 from datetime import datetime, timezone
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.dispatch import Signal
+
+# Sent after each enqueue() with sender=kind, job_id, args and using (the
+# database alias). The job exists only if the caller's transaction commits.
+# revisbali_worker.testing records jobs through it.
+job_enqueued = Signal()
 
 # An argument: its Python type, whether the app must give it, and whether
 # Go omits it from the JSON when it is the zero value (`json:",omitempty"`).
@@ -44,7 +50,7 @@ UNIQUE_STATES = "11110101"
 # so a migration can run again.
 UNFINISHED_STATES = "11110001"
 
-# The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
+# The kinds the app may enqueue (docs/river.md). migrate_files_batch is enqueued
 # by the worker itself.
 KINDS = {
     "ocr_document": Kind(
@@ -67,7 +73,13 @@ KINDS = {
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
-        {"name": Arg(str, False, True), "latest": Arg(bool, False, True), "yes": Arg(bool, False, True)},
+        {
+            "name": Arg(str, False, True),
+            "latest": Arg(bool, False, True),
+            "yes": Arg(bool, False, True),
+            # Restore an uncompressed backup that has no digest to check.
+            "unverified": Arg(bool, False, True),
+        },
         (),
         None,
         None,
@@ -144,7 +156,8 @@ def _queue_missing(alias, err):
     if code in ("42P01", "42883") or "river_job" in str(err):
         return QueueMissing(
             "River's tables are missing from the %r database: run `worker migrate` "
-            "(or start the worker once) against it" % alias
+            "(or start the worker once) against it; in tests, set TEST_RUNNER = "
+            "'revisbali_worker.testing.WorkerTestRunner'" % alias
         )
     return None
 
@@ -192,6 +205,7 @@ def enqueue(kind, args, *, using=None):
             # Postgres delivers the notification only when the transaction
             # commits, so a rolled-back job wakes nobody.
             cursor.execute(_NOTIFY, [json.dumps({"queue": spec.queue})])
+    job_enqueued.send(sender=kind, job_id=job_id, args=args, using=alias)
     return job_id
 
 
