@@ -252,6 +252,7 @@ type zone struct {
 	delta  float64 // the lines' angle in the frame, degrees
 	lineH  float64 // glyph height, working pixels
 	lines  int
+	chars  float64 // glyphs counted per line
 	score  float64
 	upside bool // the zone looks upside down in this frame
 }
@@ -405,6 +406,7 @@ func (f *frame) group(lines []line, i int) []zone {
 		z.h = bottom - top + lh
 		// Each format's characters per line: 30 on three lines, 36 or 44 on two.
 		c := float64(chars) / float64(len(run))
+		z.chars = c
 		want := 30.0
 		if len(run) != 3 {
 			want = 36
