@@ -292,7 +292,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		// The error middleware judges what a worker returned (cancel, retry,
 		// back to the queue); the metrics and the log, outside it, see its
 		// verdict.
-		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds)},
+		Middleware: []rivertype.Middleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds)},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
