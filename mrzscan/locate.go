@@ -122,14 +122,13 @@ func countInk(g *image.Gray) int {
 // frame is the working image seen along a text direction: u runs along the
 // lines, v across them (down), both in working pixels from the centre.
 type frame struct {
-	deg        float64
-	cx, cy     float64
-	cos, sin   float64
-	size       int // the rotated mask is size x size, centred
-	mask       *image.Gray
-	workW      int
-	workH      int
-	scaleToOrg float64
+	deg      float64
+	cx, cy   float64
+	cos, sin float64
+	size     int // the rotated mask is size x size, centred
+	mask     *image.Gray
+	workW    int
+	workH    int
 }
 
 func (p *page) frame(deg float64) *frame {
