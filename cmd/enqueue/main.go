@@ -12,8 +12,8 @@
 // to its end, with a progress bar when stderr is a terminal and plain lines
 // otherwise. --json prints one object on stdout:
 // {"id", "kind", "state", "errors", "output"}. The same ocr or passport name
-// enqueued while its first job is not finished is that job; backup runs at
-// most once a day.
+// enqueued while its first job is not finished is that job; backup makes a
+// new backup every time, after any backup already running.
 //
 // Exit codes: 0 the job was enqueued (or, with --wait, completed); 1 the job
 // ended without completing (cancelled, discarded); 2 usage error; 3 the

@@ -66,10 +66,12 @@ KINDS = {
         UNFINISHED_STATES,
         5,
     ),
-    # At most one backup per UTC day, as the worker's nightly schedule;
-    # verify=True restores the newest backup into a scratch database and
-    # compares it with the source instead (see insert_options).
-    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), 24 * 3600, UNIQUE_STATES, 3),
+    # A new backup every time, as manage.py dbbackup makes one (the worker
+    # runs it after any backup already running); only the worker's nightly
+    # schedule is one per night. verify=True restores the newest backup into
+    # a scratch database and compares it with the source instead (see
+    # insert_options).
+    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), None, None, 3),
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
@@ -168,8 +170,9 @@ def enqueue(kind, args, *, using=None):
     Runs inside the caller's transaction on the ``using`` database (a
     savepoint when one is open): the job exists only if that transaction
     commits, and the worker is woken when it does. For a unique kind
-    (ocr_document and passport_mrz by name, backup_db once a UTC day,
-    migrate_files by all its arguments until it finishes) an equal job that
+    (ocr_document and passport_mrz by name, migrate_files by all its
+    arguments until it finishes; backup_db is a new backup every time) an
+    equal job that
     is waiting, running or (except migrate_files) completed is not
     duplicated: its id is returned.
     Raises ``ValueError`` for an unknown kind or arguments the kind does not
