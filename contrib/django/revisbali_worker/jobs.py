@@ -50,7 +50,7 @@ UNIQUE_STATES = "11110101"
 # so a migration can run again.
 UNFINISHED_STATES = "11110001"
 
-# The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
+# The kinds the app may enqueue (docs/river.md). migrate_files_batch is enqueued
 # by the worker itself.
 KINDS = {
     "ocr_document": Kind(
