@@ -17,6 +17,7 @@ never existed, and the worker never sees a job for a row that was not saved.
 
 import hashlib
 import json
+import os
 import time
 from collections import namedtuple
 from datetime import datetime, timezone
@@ -28,63 +29,66 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 Arg = namedtuple("Arg", "type required omitempty")
 
 # A kind's queue, its arguments in the order of the Go struct's fields, what
-# makes two jobs the same (River's UniqueOpts: the `river:"unique"` argument
-# names, ALL_ARGS for every argument, or one job per period of seconds; and
-# the states in which a job blocks an equal one) and its attempts: the args
-# types and InsertOpts of the worker's jobs package.
-Kind = namedtuple("Kind", "queue args unique_args unique_period unique_states max_attempts")
+# makes two jobs the same (River's UniqueOpts: the argument names hashed into
+# the key, empty for none; one job per period of seconds, or None; and the
+# states in which a job blocks an equal one, as River's bit(8) mask, or None
+# for a kind that is never merged), its attempts, and its variants.
+Kind = namedtuple("Kind", "queue args unique_args unique_period unique_states max_attempts variants")
 
-ALL_ARGS = "*"
+# Other attempts and uniqueness for the jobs whose boolean argument `when`
+# is true (a verification backup runs once and is never merged with a
+# backup).
+Variant = namedtuple("Variant", "when max_attempts unique_args unique_period unique_states")
 
-# River's default unique states (available, completed, pending, retryable,
-# running, scheduled) as its bit(8) mask: a job in one of them blocks a
-# duplicate; a cancelled or discarded one does not.
-UNIQUE_STATES = "11110101"
-# The same without completed: a finished job no longer blocks an equal one,
-# so a migration can run again.
-UNFINISHED_STATES = "11110001"
+# kinds.json is the worker's `enqueue kinds --json`, the contract generated
+# from its jobs package; a Go test fails when this copy differs from it.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "kinds.json"), encoding="utf-8") as _f:
+    CONTRACT = json.load(_f)
 
-# The kinds the app may enqueue (design.md). migrate_files_batch is enqueued
-# by the worker itself.
-KINDS = {
-    "ocr_document": Kind(
-        "ocr", {"name": Arg(str, True, False), "lang": Arg(str, False, True)}, ("name",), None, UNIQUE_STATES, 5
-    ),
-    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNIQUE_STATES, 5),
-    # The same plan enqueued again while the first is unfinished is that job.
-    "migrate_files": Kind(
-        "storage",
-        {"fields": Arg(list, False, True), "dry_run": Arg(bool, False, False), "batch_size": Arg(int, False, True)},
-        ALL_ARGS,
-        None,
-        UNFINISHED_STATES,
-        5,
-    ),
-    # At most one backup per UTC day, as the worker's nightly schedule;
-    # verify=True restores the newest backup into a scratch database and
-    # compares it with the source instead (see insert_options).
-    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), 24 * 3600, UNIQUE_STATES, 3),
-    # One attempt: a restore replaces the database, so yes=True must confirm it.
-    "restore_db": Kind(
-        "maintenance",
-        {"name": Arg(str, False, True), "latest": Arg(bool, False, True), "yes": Arg(bool, False, True)},
-        (),
-        None,
-        None,
-        1,
-    ),
-}
+_TYPES = {"string": str, "boolean": bool, "integer": int, "array": list}
+
+
+def _unique(opts):
+    if opts is None:
+        return (), None, None
+    return tuple(opts["args"]), opts["period_seconds"] or None, opts["states_bitmask"]
+
+
+def _kind(spec):
+    args = {}
+    for arg in spec["args"]:
+        if arg.get("internal"):
+            # The worker's own argument (the leader's catch-up check): never
+            # the app's. Left out of the JSON, as Go leaves it when zero.
+            if not arg["omitempty"]:
+                raise RuntimeError("%s: internal argument %s is always encoded" % (spec["name"], arg["name"]))
+            continue
+        args[arg["name"]] = Arg(_TYPES[arg["type"]], arg["required"], arg["omitempty"])
+    variants = tuple(
+        Variant(v["when"], v["max_attempts"], *_unique(v["unique"]))
+        for v in spec.get("variants") or ()
+        if v["when"] in args
+    )
+    return Kind(spec["queue"], args, *_unique(spec["unique"]), spec["max_attempts"], variants)
+
+
+# The kinds the app may enqueue; the worker enqueues the others (a
+# migration's batches) itself.
+KINDS = {spec["name"]: _kind(spec) for spec in CONTRACT["kinds"] if spec["app"]}
+
+# Every kind the worker runs, the app's and its own.
+ALL_KINDS = tuple(sorted(spec["name"] for spec in CONTRACT["kinds"]))
 
 InsertOptions = namedtuple("InsertOptions", "queue max_attempts unique_args unique_period unique_states")
 
 
 def insert_options(kind, args):
-    """The queue, attempts and uniqueness of one job: the kind's, except for
-    a verification backup, which runs once and is never merged with a
-    backup (the worker's BackupDBArgs.InsertOpts)."""
+    """The queue, attempts and uniqueness of one job: the kind's, or its
+    variant's when the variant's argument is true."""
     spec = KINDS[kind]
-    if kind == "backup_db" and args.get("verify"):
-        return InsertOptions(spec.queue, 1, (), None, None)
+    for v in spec.variants:
+        if args.get(v.when) is True:
+            return InsertOptions(spec.queue, v.max_attempts, v.unique_args, v.unique_period, v.unique_states)
     return InsertOptions(spec.queue, spec.max_attempts, spec.unique_args, spec.unique_period, spec.unique_states)
 
 
@@ -200,7 +204,8 @@ def job_result(job_id, *, using=None):
 
     Keys: ``id``, ``kind``, ``state`` (River's: available, running,
     retryable, completed, cancelled, discarded, ...), ``errors`` (one entry
-    per failed attempt, each with ``error`` and ``at``), ``output`` (the
+    per failed attempt, each with ``error``, what happened and to which
+    file, and ``at``), ``output`` (the
     worker's result, None until it completes), ``attempt``,
     ``max_attempts``, ``queue``, ``created_at``, ``finalized_at``.
     Raises ``JobNotFound``.
@@ -215,7 +220,7 @@ def job_result(job_id, *, using=None):
         "id": id_,
         "kind": kind,
         "state": state,
-        "errors": json.loads(errors) if errors else [],
+        "errors": [readable_error(e) for e in json.loads(errors)] if errors else [],
         "output": json.loads(output) if output else None,
         "attempt": attempt,
         "max_attempts": max_attempts,
@@ -223,6 +228,20 @@ def job_result(job_id, *, using=None):
         "created_at": created_at,
         "finalized_at": finalized_at,
     }
+
+
+# River stores a cancelled attempt's error behind its Go type's name.
+_RIVER_CANCEL_PREFIX = "JobCancelError: "
+
+
+def readable_error(attempt):
+    """An attempt's error (``river_job.errors``) as people should read it:
+    what happened and to which file, without River's Go type names."""
+    attempt = dict(attempt)
+    message = attempt.get("error")
+    if isinstance(message, str) and message.startswith(_RIVER_CANCEL_PREFIX):
+        attempt["error"] = message[len(_RIVER_CANCEL_PREFIX) :]
+    return attempt
 
 
 def wait_for_job(job_id, *, timeout=60.0, interval=0.2, using=None):
@@ -284,8 +303,7 @@ def unique_key_for(kind, encoded, unique_args=(), period=None, now=None):
     the same job."""
     key = "&kind=" + kind
     if unique_args:
-        names = encoded if unique_args == ALL_ARGS else unique_args
-        present = {k: encoded[k] for k in sorted(names) if k in encoded}
+        present = {k: encoded[k] for k in sorted(unique_args) if k in encoded}
         key += "&args=" + go_json(present)
     if period:
         now = time.time() if now is None else now
