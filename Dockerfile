@@ -46,4 +46,6 @@ COPY tessdata/ /usr/local/share/revisbali-worker/tessdata/
 USER worker
 ENV WORKER_HTTP_ADDR=0.0.0.0:9090 OMP_THREAD_LIMIT=1
 EXPOSE 9090
+# The image has no curl: the worker asks its own /readyz (storage, database).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["/usr/local/bin/worker", "health"]
 ENTRYPOINT ["/usr/local/bin/worker"]

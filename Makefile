@@ -18,6 +18,8 @@ vet:
 test: deps vet
 	OMP_THREAD_LIMIT=1 PASSPORT_TESSDATA_DIR=$(CURDIR)/tessdata scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParseText -fuzztime=$(FUZZTIME) ./passport/
+	# The MRZ evaluation set, idle then with every core busy; too slow under -race.
+	OMP_THREAD_LIMIT=1 $(GO) test -count=1 -run='^TestEvaluationIdleAndLoaded$$' ./mrzscan/
 
 testbed-up: deps
 	scripts/testbed.sh up

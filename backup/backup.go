@@ -76,12 +76,20 @@ type Options struct {
 	TempDir string
 }
 
-// FromConfig builds Options from the worker's configuration.
+// FromConfig builds Options from the worker's configuration, and refuses
+// a DBBACKUP_GPG_PUBLIC_KEY that backups could not be encrypted to. The
+// worker calls it at start, so such a key stops it there rather than
+// cancelling the first backup.
 func FromConfig(cfg config.Config) (Options, error) {
 	b := cfg.Backup
 	loc, err := time.LoadLocation(b.TimeZone)
 	if err != nil {
 		return Options{}, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	if b.GPGPublicKey != "" {
+		if _, err := readRecipients(b.GPGPublicKey); err != nil {
+			return Options{}, err
+		}
 	}
 	return Options{
 		DatabaseURL:   cfg.BackupDatabaseURL(),
@@ -204,19 +212,19 @@ func Run(ctx context.Context, store Store, opts Options) (Result, error) {
 		select {
 		case err := <-done:
 			if err != nil {
-				return res, fmt.Errorf("backup %s: %w", name, err)
+				return res, fmt.Errorf("backup %q: %w", name, err)
 			}
 		default:
 			cancel()
 			pr.CloseWithError(saveErr)
 			<-done
 		}
-		return res, fmt.Errorf("backup %s: save: %w", name, saveErr)
+		return res, fmt.Errorf("backup %q: save: %w", name, saveErr)
 	}
 	if err := <-done; err != nil {
 		// Save should have failed too; never report success over a bad dump.
 		_ = store.Delete(context.WithoutCancel(ctx), saved)
-		return res, fmt.Errorf("backup %s: %w", name, err)
+		return res, fmt.Errorf("backup %q: %w", name, err)
 	}
 	res.Name = saved
 	res.Bytes, res.SHA256 = sink.n, sink.sum()
@@ -224,11 +232,11 @@ func Run(ctx context.Context, store Store, opts Options) (Result, error) {
 	info, err := store.Stat(ctx, saved)
 	switch {
 	case err != nil:
-		return res, fmt.Errorf("backup %s: check stored object: %w", saved, err)
+		return res, fmt.Errorf("backup %q: check stored object: %w", saved, err)
 	case info.Size != res.Bytes:
-		return res, fmt.Errorf("backup %s: stored %d bytes, wrote %d", saved, info.Size, res.Bytes)
+		return res, fmt.Errorf("backup %q: stored %d bytes, wrote %d", saved, info.Size, res.Bytes)
 	case info.Digest != "" && info.Digest != res.SHA256:
-		return res, fmt.Errorf("backup %s: stored sha256 %s, wrote %s", saved, info.Digest, res.SHA256)
+		return res, fmt.Errorf("backup %q: stored sha256 %s, wrote %s", saved, info.Digest, res.SHA256)
 	}
 	opts.Logger.InfoContext(ctx, "backup stored", "name", saved, "bytes", res.Bytes,
 		"sha256", res.SHA256, "seconds", opts.Now().Sub(started).Seconds())

@@ -25,10 +25,20 @@ type recipientList = openpgp.EntityList
 // is gzipped already).
 var pgpConfig = &packet.Config{DefaultCipher: packet.CipherAES256}
 
+// readRecipients reads DBBACKUP_GPG_PUBLIC_KEY and checks that every key
+// in it can be encrypted to now: a key with no valid encryption-capable
+// (sub)key, or an expired or revoked one, would otherwise be found only
+// when the first backup is written.
 func readRecipients(armored string) (recipientList, error) {
 	keys, err := openpgp.ReadArmoredKeyRing(strings.NewReader(armored))
 	if err != nil {
 		return nil, fault.BadInput("DBBACKUP_GPG_PUBLIC_KEY: not a readable OpenPGP public key: %v", err)
+	}
+	now := pgpConfig.Now()
+	for _, e := range keys {
+		if _, ok := e.EncryptionKey(now); !ok {
+			return nil, fault.BadInput("DBBACKUP_GPG_PUBLIC_KEY: key %X has no subkey that can encrypt today (none marked for encryption, or expired or revoked): add one (gpg --quick-add-key FINGERPRINT default encr) and export the key again", e.PrimaryKey.Fingerprint)
+		}
 	}
 	return keys, nil
 }

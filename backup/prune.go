@@ -95,7 +95,7 @@ func Prune(ctx context.Context, store Store, opts Options) ([]string, error) {
 	pruned := []string{}
 	for _, f := range matching[min(opts.Keep, len(matching)):] {
 		if err := store.Delete(ctx, f.Name); err != nil {
-			return pruned, fmt.Errorf("prune %s: %w", path.Base(f.Name), err)
+			return pruned, fmt.Errorf("prune %q: %w", path.Base(f.Name), err)
 		}
 		pruned = append(pruned, f.Name)
 	}

@@ -147,7 +147,7 @@ func restoreInto(ctx context.Context, store Store, opts Options, name string, co
 
 	before, err := tablesWithRows(ctx, conn)
 	if err != nil {
-		return res, fmt.Errorf("restore %s: read the target database's tables: %w", name, err)
+		return res, fmt.Errorf("restore %q: read the target database's tables: %w", name, err)
 	}
 	var cmdErr error
 	switch res.Format {
@@ -181,9 +181,9 @@ func restoreInto(ctx context.Context, store Store, opts Options, name string, co
 			return res, classify(name, src.stored, se.Err)
 		}
 		if res.Verified == VerifiedNone {
-			return res, fmt.Errorf("restore %s: nothing restored; the backup could not be verified, so it may be corrupt: %w", name, cmdErr)
+			return res, fmt.Errorf("restore %q: nothing restored; the backup could not be verified, so it may be corrupt: %w", name, cmdErr)
 		}
-		return res, fmt.Errorf("restore %s: nothing restored: %w", name, cmdErr)
+		return res, fmt.Errorf("restore %q: nothing restored: %w", name, cmdErr)
 	}
 	opts.Logger.InfoContext(ctx, "backup restored", "name", name, "database", conn.dbname, "bytes", res.Bytes,
 		"verified", res.Verified, "replaced_tables", res.ReplacedTables)
@@ -208,39 +208,39 @@ func fetch(ctx context.Context, store Store, opts Options, name string, res *Res
 	info, err := store.Stat(ctx, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("restore %s: %w: %w", name, err, fault.BadInput("no such backup"))
+			return nil, fmt.Errorf("restore %q: %w: %w", name, err, fault.BadInput("no such backup"))
 		}
-		return nil, fmt.Errorf("restore %s: stat: %w", name, err)
+		return nil, fmt.Errorf("restore %q: stat: %w", name, err)
 	}
 	rc, err := store.Open(ctx, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("restore %s: %w: %w", name, err, fault.BadInput("no such backup"))
+			return nil, fmt.Errorf("restore %q: %w: %w", name, err, fault.BadInput("no such backup"))
 		}
-		return nil, fmt.Errorf("restore %s: open: %w", name, err)
+		return nil, fmt.Errorf("restore %q: open: %w", name, err)
 	}
 	defer rc.Close()
 	f, err := os.CreateTemp(opts.TempDir, "restore-*.spool")
 	if err != nil {
-		return nil, fmt.Errorf("restore %s: spool file: %w", name, err)
+		return nil, fmt.Errorf("restore %q: spool file: %w", name, err)
 	}
 	// Unlinked at once: the descriptor is the only way to it.
 	if err := os.Remove(f.Name()); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("restore %s: spool file: %w", name, err)
+		return nil, fmt.Errorf("restore %q: spool file: %w", name, err)
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, rc})
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("restore %s: copy the stored backup to the temp folder: %w", name, err)
+		return nil, fmt.Errorf("restore %q: copy the stored backup to the temp folder: %w", name, err)
 	}
 	res.Bytes = n
 	if info.DigestStored {
 		got := hex.EncodeToString(h.Sum(nil))
 		if got != info.Digest || n != info.Size {
 			f.Close()
-			return nil, fmt.Errorf("restore %s: %w: digest mismatch: stored sha256 %s (%d bytes), read %s (%d bytes); nothing restored",
+			return nil, fmt.Errorf("restore %q: %w: digest mismatch: stored sha256 %s (%d bytes), read %s (%d bytes); nothing restored",
 				name, ErrCorrupt, info.Digest, info.Size, got, n)
 		}
 		res.Verified = VerifiedDigest
@@ -267,7 +267,7 @@ func check(ctx context.Context, spool *spoolFile, opts Options, name string, res
 	}
 	if len(checks) == 0 {
 		if !unverified {
-			return fmt.Errorf("restore %s: %w", name, ErrUnverifiable)
+			return fmt.Errorf("restore %q: %w", name, ErrUnverifiable)
 		}
 		res.Verified = VerifiedNone
 		res.Warning = "could not be verified: no stored SHA-256, not gzipped, not encrypted"
@@ -282,7 +282,7 @@ func check(ctx context.Context, spool *spoolFile, opts Options, name string, res
 	defer d.Close()
 	if _, err := io.Copy(io.Discard, ctxReader{ctx, d}); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("restore %s: %w", name, ctx.Err())
+			return fmt.Errorf("restore %q: %w", name, ctx.Err())
 		}
 		return classify(name, d.stored, err)
 	}
@@ -336,7 +336,7 @@ func openDecoded(stored io.Reader, opts Options, name string, res *Restored) (*d
 		base, res.Encrypted = rest, true
 		keys, err := readPrivateKeys(opts.PrivateKey, opts.Passphrase)
 		if err != nil {
-			return fail(fmt.Errorf("restore %s: %w", name, err))
+			return fail(fmt.Errorf("restore %q: %w", name, err))
 		}
 		if r, err = decrypt(r, keys); err != nil {
 			return fail(classify(name, d.stored, err))
@@ -362,7 +362,7 @@ func openDecoded(stored io.Reader, opts Options, name string, res *Restored) (*d
 	case strings.HasSuffix(base, "."+ExtPlain):
 		res.Format = "plain"
 	default:
-		return fail(fmt.Errorf("restore %s: %w", name, fault.BadInput("not a pg_dump custom archive (no PGDMP header) and not named .%s", ExtPlain)))
+		return fail(fmt.Errorf("restore %q: %w", name, fault.BadInput("not a pg_dump custom archive (no PGDMP header) and not named .%s", ExtPlain)))
 	}
 	return d, nil
 }
@@ -399,9 +399,9 @@ func restoreList(ctx context.Context, spool *spoolFile, opts Options, name strin
 		if errors.As(err, &te) {
 			// The bytes passed their check, so an archive pg_restore cannot
 			// list is damaged in a way only it sees.
-			return nil, fmt.Errorf("restore %s: %w: pg_restore cannot read its table of contents: %v", name, ErrCorrupt, err)
+			return nil, fmt.Errorf("restore %q: %w: pg_restore cannot read its table of contents: %v", name, ErrCorrupt, err)
 		}
-		return nil, fmt.Errorf("restore %s: list its contents: %w", name, err)
+		return nil, fmt.Errorf("restore %q: list its contents: %w", name, err)
 	}
 	return withoutRiver(out.Bytes()), nil
 }
@@ -482,9 +482,9 @@ func isRiverEntry(line string) bool {
 // does not decode (bad input: a retry reads the same bytes).
 func classify(name string, stored *countingReader, err error) error {
 	if stored.err != nil || fault.IsBadInput(err) {
-		return fmt.Errorf("restore %s: %w", name, err)
+		return fmt.Errorf("restore %q: %w", name, err)
 	}
-	return fmt.Errorf("restore %s: %w: %v; nothing restored", name, ErrCorrupt, err)
+	return fmt.Errorf("restore %q: %w: %v; nothing restored", name, ErrCorrupt, err)
 }
 
 // countingReader counts bytes and remembers the first read error.

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -257,8 +259,8 @@ func (s *Storage) validate() []error {
 	if s.URLProtocol != "http:" && s.URLProtocol != "https:" {
 		add("AWS_S3_URL_PROTOCOL: %q is not http: or https:", s.URLProtocol)
 	}
-	if strings.HasPrefix(s.Location, "/") {
-		add("AWS_LOCATION: %q may not start with a slash", s.Location)
+	if problem := locationProblem(s.Location); problem != "" {
+		add("AWS_LOCATION: %q %s", s.Location, problem)
 	}
 	if s.UseCloudStorage {
 		if s.AccessKeyID == "" {
@@ -274,4 +276,26 @@ func (s *Storage) validate() []error {
 		}
 	}
 	return problems
+}
+
+// locationProblem says why AWS_LOCATION is not a clean relative path, or
+// returns "". django-storages' safe_join refuses every name under a
+// location that normalising changes ("media/..", "./media", "a//b"), so
+// Django could store nothing there, while a bare join would make keys that
+// S3 servers resolve elsewhere ("media/../secret/x" reaching the bucket
+// root). A leading slash is refused too; trailing slashes are dropped, as
+// safe_join drops them.
+func locationProblem(location string) string {
+	loc := strings.TrimRight(location, "/")
+	switch {
+	case loc == "":
+		return ""
+	case strings.HasPrefix(loc, "/"):
+		return "may not start with a slash"
+	case strings.ContainsRune(loc, 0):
+		return "contains a NUL byte"
+	case slices.Contains(strings.Split(loc, "/"), ".."), loc == ".", path.Clean(loc) != loc:
+		return "is not a clean relative path (no \"..\", \".\" or empty components): django-storages refuses every name under it"
+	}
+	return ""
 }

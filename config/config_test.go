@@ -148,6 +148,37 @@ func TestUnparsableNumberNamesVariable(t *testing.T) {
 	}
 }
 
+// AWS_LOCATION must be a clean relative path, as django-storages'
+// safe_join needs: "media/.." made keys that reached the bucket root.
+func TestLocationMustBeCleanAndRelative(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		location string
+		ok       bool
+	}{
+		{"", true},
+		{"media", true},
+		{"media/", true},
+		{"site/media", true},
+		{"media/..", false},
+		{"..", false},
+		{"media/../secret", false},
+		{"./media", false},
+		{".", false},
+		{"a//b", false},
+		{"a/./b", false},
+		{"/media", false},
+		{"me\x00dia", false},
+	}
+	for _, tt := range tests {
+		_, err := LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@db/app", "AWS_LOCATION": tt.location})
+		refused := err != nil && strings.Contains(err.Error(), "AWS_LOCATION")
+		if refused == tt.ok {
+			t.Errorf("AWS_LOCATION=%q: %v, want accepted %v", tt.location, err, tt.ok)
+		}
+	}
+}
+
 // A command that reads only the storage or the database gets the same
 // settings as the daemon, without being asked for the rest.
 func TestLoadParts(t *testing.T) {

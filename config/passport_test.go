@@ -3,7 +3,6 @@ package config
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestPassportSettings(t *testing.T) {
@@ -12,19 +11,17 @@ func TestPassportSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := cfg.Passport; p.TessdataDir != "" || p.TimeBudget != 8*time.Second || p.MaxPages != 20 {
+	if p := cfg.Passport; p.TessdataDir != "" || p.MaxPages != 20 {
 		t.Errorf("defaults: %+v", p)
 	}
-	cfg, err = LoadFrom(with(map[string]string{"PASSPORT_TIME_BUDGET": "3s", "PASSPORT_TESSDATA_DIR": "/opt/tessdata"}))
-	if err != nil || cfg.Passport.TimeBudget != 3*time.Second || cfg.Passport.TessdataDir != "/opt/tessdata" {
+	cfg, err = LoadFrom(with(map[string]string{"PASSPORT_MAX_PAGES": "3", "PASSPORT_TESSDATA_DIR": "/opt/tessdata"}))
+	if err != nil || cfg.Passport.MaxPages != 3 || cfg.Passport.TessdataDir != "/opt/tessdata" {
 		t.Errorf("set: %+v %v", cfg.Passport, err)
 	}
 	tests := []struct {
 		name, value, want string
 	}{
-		{"PASSPORT_TIME_BUDGET", "100ms", "PASSPORT_TIME_BUDGET: 100ms is outside 1s..1m30s"},
-		{"PASSPORT_TIME_BUDGET", "10m", "PASSPORT_TIME_BUDGET: 10m0s is outside"},
-		{"PASSPORT_TIME_BUDGET", "soon", "PASSPORT_TIME_BUDGET"},
+		{"PASSPORT_MAX_PAGES", "many", "PASSPORT_MAX_PAGES"},
 		{"PASSPORT_MAX_PAGES", "0", "PASSPORT_MAX_PAGES: 0 must be at least 1"},
 	}
 	for _, tt := range tests {

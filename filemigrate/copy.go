@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -148,7 +147,6 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	if c.Root == nil || c.Target == nil {
 		return Report{Field: field}, errors.New("filemigrate: Copier needs a Root and a Target")
 	}
-	escape := escapeError(c.Root)
 	limit := max(c.MaxNames, 0)
 	if limit == 0 {
 		limit = DefaultMaxNames
@@ -199,7 +197,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		wg.Go(func() {
 			var scratch []byte // holds one small file at a time
 			for name := range work {
-				o, n, err := c.safeCopyFile(ctx, escape, known, name, &scratch)
+				o, n, err := c.safeCopyFile(ctx, known, name, &scratch)
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = result{o, n}
@@ -274,14 +272,14 @@ func (c *Copier) logOutcome(name string, o outcome, err error) {
 // safeCopyFile is copyFile, with a panic (a bug here or in a backend)
 // turned into a failed file: it happens on a goroutine of our own, where
 // River's recovery of panics in Work cannot reach, and would stop the worker.
-func (c *Copier) safeCopyFile(ctx context.Context, escape error, known *presence, name string, scratch *[]byte) (o outcome, n int64, err error) {
+func (c *Copier) safeCopyFile(ctx context.Context, known *presence, name string, scratch *[]byte) (o outcome, n int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.logger().Error("migrate: panic while copying a file", "name", name, "panic", p, "stack", string(debug.Stack()))
 			o, n, err = failed, 0, fmt.Errorf("copy %q: panic: %v", name, p)
 		}
 	}()
-	return c.copyFile(ctx, escape, known, name, scratch)
+	return c.copyFile(ctx, known, name, scratch)
 }
 
 // errChanged reports a file that changed while it was read.
@@ -289,7 +287,7 @@ var errChanged = errors.New("file changed while it was copied")
 
 // copyFile copies one name, trying again when the file changes under it or
 // a passing fault interrupts it.
-func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
+func (c *Copier) copyFile(ctx context.Context, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
 	attempts := c.Attempts
 	if attempts <= 0 {
 		attempts = DefaultAttempts
@@ -305,7 +303,7 @@ func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, na
 		}
 		var o outcome
 		var n int64
-		o, n, err = c.copyOnce(ctx, escape, known, name, scratch)
+		o, n, err = c.copyOnce(ctx, known, name, scratch)
 		known = nil // a retry asks the bucket afresh
 		if o != failed || fault.IsBadInput(err) || ctx.Err() != nil {
 			return o, n, err
@@ -314,20 +312,15 @@ func (c *Copier) copyFile(ctx context.Context, escape error, known *presence, na
 	return failed, 0, err
 }
 
-func (c *Copier) copyOnce(ctx context.Context, escape error, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
-	if _, err := storage.CleanName(name); err != nil {
+func (c *Copier) copyOnce(ctx context.Context, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
+	if _, err := storage.LocalFileName(name); err != nil {
 		return refused, 0, err
-	}
-	// Django's FileSystemStorage joins the name to MEDIA_ROOT and refuses
-	// what lands outside: an absolute name always does.
-	if strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
-		return refused, 0, fault.BadInput("%q is absolute or names a folder", name)
 	}
 	f, err := c.Root.Open(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return missing, 0, nil
-	case escape != nil && errors.Is(err, escape):
+	case storage.Escapes(err):
 		return refused, 0, fault.BadInput("%q leads outside MEDIA_ROOT", name)
 	case err != nil:
 		return failed, 0, fault.BadInput("open %q: %v", name, err)
@@ -465,17 +458,6 @@ func unchanged(f *os.File, before fs.FileInfo) error {
 	}
 	if now.Size() != before.Size() || !now.ModTime().Equal(before.ModTime()) {
 		return fmt.Errorf("%q: %w", f.Name(), errChanged)
-	}
-	return nil
-}
-
-// escapeError returns the error os.Root gives for a path leading outside it.
-// The standard library does not export it; asking for ".." obtains it.
-func escapeError(root *os.Root) error {
-	_, err := root.Stat("..")
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
 	}
 	return nil
 }

@@ -142,7 +142,7 @@ func sampleColumn(ctx context.Context, tx pgx.Tx, root *os.Root, f Field, sample
 
 // isFile reports whether name is a regular file inside root.
 func isFile(root *os.Root, name string) bool {
-	clean, err := storage.CleanName(name)
+	clean, err := storage.LocalFileName(name)
 	if err != nil {
 		return false
 	}

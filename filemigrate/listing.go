@@ -94,8 +94,8 @@ func (p *presence) known(name string) (size int64, exists, ok bool) {
 // listable reports whether name is a clean, relative file name: one that a
 // listing shows as it is. Other names are left to copyOnce to judge.
 func listable(name string) bool {
-	clean, err := storage.CleanName(name)
-	return err == nil && clean == name && !strings.HasPrefix(name, "/") && !strings.HasSuffix(name, "/")
+	clean, err := storage.LocalFileName(name)
+	return err == nil && clean == name
 }
 
 func folder(name string) string {

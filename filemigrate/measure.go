@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -135,7 +134,7 @@ func (s *statter) sizes(names []string) int64 {
 // a symlink, or absolute), or not a regular file. These are copyOnce's
 // rules, applied with a stat.
 func (s *statter) size(name string) int64 {
-	if _, err := storage.CleanName(name); err != nil || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
+	if _, err := storage.LocalFileName(name); err != nil {
 		return 0
 	}
 	var info fs.FileInfo

@@ -51,6 +51,11 @@ var backupDB = declare(Define(Kind{
 	},
 	Periodic: PeriodicJobs,
 }, func(deps Deps) (river.Worker[BackupDBArgs], error) {
+	// Checked at start, not when the first backup runs: a GPG key nothing
+	// can be encrypted to would otherwise cancel it hours later.
+	if _, err := backup.FromConfig(deps.Config); err != nil {
+		return nil, err
+	}
 	return &backupDBWorker{deps: deps}, nil
 }))
 

@@ -120,7 +120,7 @@ func TestPassportMRZJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Passport = config.Passport{TessdataDir: "../tessdata", TimeBudget: 90 * time.Second, MaxPages: 5}
+	cfg.Passport = config.Passport{TessdataDir: "../tessdata", MaxPages: 5}
 	reg, err := Register(Deps{Config: cfg, Storage: store, Pool: db, Temp: temp, OCR: engines})
 	if err != nil {
 		t.Fatal(err)

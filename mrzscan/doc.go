@@ -29,12 +29,14 @@
 //     up; then the zones that gave a reading, background flattened (glare,
 //     colour), line by line (page segmentation 7), with smaller and larger
 //     glyphs; then lines combined across attempts; finally the whole page,
-//     as the simplest readers do. Config.TimeBudget bounds it all: when it
-//     is spent, the best reading so far (most checks passed) is returned.
+//     as the simplest readers do.
 //
-// A budget spent before every candidate zone of a page was read once
-// (engines busy with other jobs, a slow machine) is reported as a retryable
-// error wrapping context.DeadlineExceeded, never as "no zone".
+// The search is bounded by work, never by time: at most MaxRecognitions
+// Tesseract runs per document, spent in the fixed order above, so a file
+// gets the same answer (fields, warnings, "no zone") on an idle machine and
+// on one whose cores are all busy. Waiting for an engine or for the CPU
+// costs nothing. Only the caller's context ends a read early, and then with
+// its error, never with a partial answer.
 //
 // A zone whose glyphs are under 14 pixels high in the original (a
 // thumbnail) counts as valid only when two attempts read it the same: at

@@ -32,9 +32,7 @@ func ExampleReader_ReadFile() {
 		return
 	}
 	defer pool.Close()
-	// The worker uses PASSPORT_TIME_BUDGET (8 s); here the output must not
-	// depend on how busy the machine is.
-	reader, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: "../tessdata", TimeBudget: time.Hour, Now: now})
+	reader, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: "../tessdata", Now: now})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -28,10 +28,16 @@ const Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 // Defaults of Config.
 const (
-	DefaultTimeBudget = 8 * time.Second
-	DefaultMaxPages   = 20
-	DefaultDPI        = 300
+	DefaultMaxPages = 20
+	DefaultDPI      = 300
 )
+
+// MaxRecognitions bounds the Tesseract runs spent on one document, over all
+// its pages. It is a bound on work, not time: the same file gets the same
+// attempts, and so the same answer, on an idle machine and on a busy one.
+// The search of one page needs at most maxPageRecognitions; the document
+// bound keeps a long PDF without a zone from costing 20 pages of searching.
+const MaxRecognitions = 160
 
 // Recognizer reads text off an image; *ocr.Pool is one.
 type Recognizer interface {
@@ -42,9 +48,6 @@ type Recognizer interface {
 type Config struct {
 	// TessdataDir holds mrz.traineddata; "" means FindTessdata("").
 	TessdataDir string
-	// TimeBudget bounds the recognition attempts of one document: when it
-	// is spent, the best reading so far is returned.
-	TimeBudget time.Duration
 	// MaxPages refuses longer PDFs before any page is rendered.
 	MaxPages int
 	// DPI is the resolution PDF pages are rendered at.
@@ -73,9 +76,6 @@ func New(rec Recognizer, cfg Config) (*Reader, error) {
 		return nil, err
 	}
 	cfg.TessdataDir = dir
-	if cfg.TimeBudget <= 0 {
-		cfg.TimeBudget = DefaultTimeBudget
-	}
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = DefaultMaxPages
 	}
@@ -120,35 +120,32 @@ func FindTessdata(dir string) (string, error) {
 
 // ReadFile reads the zone of the image or PDF in the open file f (format
 // sniffed from the content; every page of a PDF and of a multi-page TIFF
-// is tried until one holds a valid zone). It returns the best reading:
-// valid if any page gave a valid one. A file with no zone gives an error
-// matching both passport.ErrNoMRZ and fault.ErrBadInput; unreadable
-// content matches fault.ErrBadInput.
+// is tried until one holds a valid zone, within MaxRecognitions). It
+// returns the best reading: valid if any page gave a valid one. A file with
+// no zone gives an error matching both passport.ErrNoMRZ and
+// fault.ErrBadInput; unreadable content matches fault.ErrBadInput. Only ctx
+// ends a read early, with ctx's error.
 func (r *Reader) ReadFile(ctx context.Context, f *os.File) (*passport.Result, error) {
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
-	defer cancel()
 	pages, err := r.open(f)
 	if err != nil {
 		return nil, err
 	}
 	defer pages.Close()
+	w := &work{left: MaxRecognitions}
 	var best *passport.Result
-	for i := range pages.Len() {
-		if best != nil && ctx.Err() != nil {
+	n := pages.Len()
+	for i := range n {
+		if w.left <= 0 {
+			if best == nil {
+				return nil, noZoneIn{searched: i, pages: n}
+			}
 			break
 		}
-		res, err := r.readPage(ctx, pages, i)
+		res, err := r.readPage(ctx, pages, i, w)
+		if errors.Is(err, passport.ErrNoMRZ) {
+			continue
+		}
 		if err != nil {
-			if errors.Is(err, passport.ErrNoMRZ) {
-				continue
-			}
-			if best == nil && errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
-				return nil, r.incomplete(err)
-			}
-			if best != nil && ctx.Err() != nil {
-				break
-			}
 			return nil, err
 		}
 		if better(res, best) {
@@ -161,29 +158,29 @@ func (r *Reader) ReadFile(ctx context.Context, f *os.File) (*passport.Result, er
 	return finish(best)
 }
 
-// errIncomplete means the time budget ran out before every candidate zone
-// of a page was read once: "no zone" cannot be claimed, since the engines
-// may just have been busy. It is not bad input, so the job is retried.
-var errIncomplete = errors.New("the time budget ran out before the page was searched")
-
-func (r *Reader) incomplete(err error) error {
-	return fmt.Errorf("%w (PASSPORT_TIME_BUDGET %s): %w", errIncomplete, r.cfg.TimeBudget, err)
-}
-
 // ReadImage reads the zone of one decoded, upright image.
 func (r *Reader) ReadImage(ctx context.Context, img image.Image) (*passport.Result, error) {
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.TimeBudget)
-	defer cancel()
-	res, err := r.read(ctx, imgutil.Gray(img))
-	switch {
-	case errors.Is(err, passport.ErrNoMRZ):
-	case errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil:
-		return nil, r.incomplete(err)
-	case err != nil:
+	res, err := r.read(ctx, imgutil.Gray(img), &work{left: MaxRecognitions})
+	if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
 		return nil, err
 	}
 	return finish(res)
+}
+
+// work counts what a document may still spend.
+type work struct{ left int }
+
+// noZoneIn is "no zone" when the recognitions ran out before the last
+// pages of a long document were searched: it says which were.
+type noZoneIn struct{ searched, pages int }
+
+func (e noZoneIn) Error() string {
+	return fmt.Sprintf("%s in pages 1-%d of %d (the search stops after %d recognitions per document)",
+		passport.ErrNoMRZ, e.searched, e.pages, MaxRecognitions)
+}
+
+func (noZoneIn) Is(target error) bool {
+	return target == passport.ErrNoMRZ || target == fault.ErrBadInput
 }
 
 func finish(best *passport.Result) (*passport.Result, error) {
@@ -205,7 +202,7 @@ func (noZone) Is(target error) bool {
 	return target == passport.ErrNoMRZ || target == fault.ErrBadInput
 }
 
-func (r *Reader) readPage(ctx context.Context, pages pageSource, i int) (*passport.Result, error) {
+func (r *Reader) readPage(ctx context.Context, pages pageSource, i int, w *work) (*passport.Result, error) {
 	if text := pages.Text(i); text != "" {
 		// A PDF made by software may carry the zone in its text layer.
 		if res, err := passport.ParseText(text, r.parseOptions()); err == nil && res.Valid {
@@ -216,7 +213,7 @@ func (r *Reader) readPage(ctx context.Context, pages pageSource, i int) (*passpo
 	if err != nil {
 		return nil, err
 	}
-	return r.read(ctx, g)
+	return r.read(ctx, g, w)
 }
 
 func (r *Reader) parseOptions() passport.ParseOptions {
@@ -228,11 +225,11 @@ var glyphHeights = []float64{34, 26, 44}
 
 // read locates and reads the zone of one upright gray image. It returns
 // passport.ErrNoMRZ (unwrapped by fault) when nothing zone-like was read.
-func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, error) {
+func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Result, error) {
 	if g.Rect.Dx() < 16 || g.Rect.Dy() < 16 {
 		return nil, passport.ErrNoMRZ
 	}
-	s := &session{r: r, ctx: ctx, found: map[zoneKey]*bool{}}
+	s := &session{r: r, ctx: ctx, work: w, found: map[zoneKey]*bool{}}
 	defer func(start time.Time) {
 		r.cfg.Logger.DebugContext(ctx, "mrz page read", slog.Int("attempts", s.tries),
 			slog.Duration("took", time.Since(start)), slog.Bool("zone", s.best != nil), slog.Bool("valid", s.best != nil && s.best.Valid))
@@ -263,7 +260,6 @@ func (r *Reader) read(ctx context.Context, g *image.Gray) (*passport.Result, err
 			}
 			s.first(p, z)
 		}
-		s.searched = true
 		// Second pass: other renderings of the zones that gave something.
 		for _, z := range zones {
 			if s.done() {
@@ -322,6 +318,7 @@ func overlap(a, b box) float64 {
 type session struct {
 	r     *Reader
 	ctx   context.Context
+	work  *work
 	best  *passport.Result
 	err   error
 	tries int
@@ -339,9 +336,6 @@ type session struct {
 	needConfirm bool
 	valids      []*passport.Result
 	confirmed   *passport.Result
-	// searched is set once every candidate zone was read once, after which
-	// finding nothing means there is no zone.
-	searched bool
 }
 
 // minSureGlyph is the glyph height, in original pixels, under which one
@@ -349,7 +343,7 @@ type session struct {
 const minSureGlyph = 14
 
 func (s *session) done() bool {
-	if s.err != nil || s.ctx.Err() != nil {
+	if s.err != nil || s.work.left <= 0 {
 		return true
 	}
 	if s.needConfirm {
@@ -370,13 +364,12 @@ func (s *session) result() (*passport.Result, error) {
 		s.best.Confidence *= 0.5
 		s.best.Warnings = append(s.best.Warnings, "small print: the zone read valid once, but no second attempt read it the same")
 	}
-	if s.err != nil && s.best == nil {
+	if s.err != nil {
+		// ctx ended or the engine failed: an unfinished search is no
+		// answer, since the same file must always give the same one.
 		return nil, s.err
 	}
 	if s.best == nil {
-		if !s.searched && s.ctx.Err() != nil {
-			return nil, s.ctx.Err()
-		}
 		return nil, passport.ErrNoMRZ
 	}
 	return s.best, nil
@@ -455,13 +448,9 @@ func (s *session) lines(b *image.Gray) {
 	}
 	text := ""
 	for _, rc := range rects {
-		if s.ctx.Err() != nil {
-			return
-		}
 		line := pad(b.SubImage(rc).(*image.Gray), 0)
-		rec, err := s.r.rec.Recognize(s.ctx, pad(line, 16), s.request(ocr.SegSingleLine))
-		if err != nil {
-			s.fail(err)
+		rec, ok := s.run(pad(line, 16), ocr.SegSingleLine)
+		if !ok {
 			return
 		}
 		text += rec.Text + "\n"
@@ -482,16 +471,28 @@ func (s *session) whole(p *page, deg float64, flip bool) {
 // recognise runs Tesseract on img and keeps the reading if it is the best
 // so far. It reports whether the text held anything zone-like.
 func (s *session) recognise(img *image.Gray, psm ocr.PageSegMode) bool {
-	if s.ctx.Err() != nil {
-		return false
+	rec, ok := s.run(pad(img, 20), psm)
+	return ok && s.consider(rec.Text)
+}
+
+// run spends one recognition of the document's bound on img; false when
+// none is left or it failed.
+func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bool) {
+	if s.err != nil || s.work.left <= 0 {
+		return ocr.Recognition{}, false
 	}
+	if err := s.ctx.Err(); err != nil {
+		s.err = err
+		return ocr.Recognition{}, false
+	}
+	s.work.left--
 	s.tries++
-	rec, err := s.r.rec.Recognize(s.ctx, pad(img, 20), s.request(psm))
+	rec, err := s.r.rec.Recognize(s.ctx, img, s.request(psm))
 	if err != nil {
-		s.fail(err)
-		return false
+		s.err = err
+		return ocr.Recognition{}, false
 	}
-	return s.consider(rec.Text)
+	return rec, true
 }
 
 func (s *session) consider(text string) bool {
@@ -558,13 +559,6 @@ func (s *session) vote() {
 			}
 		}
 	}
-}
-
-func (s *session) fail(err error) {
-	if s.ctx.Err() != nil {
-		return // the budget is spent: keep what was read
-	}
-	s.err = err
 }
 
 func (s *session) request(psm ocr.PageSegMode) ocr.Request {

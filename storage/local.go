@@ -60,6 +60,22 @@ func NewLocal(root, mediaURL string) (*Local, error) {
 	return &Local{root: abs, mediaURL: mediaURL}, nil
 }
 
+// LocalFileName checks a name of a file under MEDIA_ROOT as Django's
+// FileSystemStorage does, and returns it cleaned: CleanName's rules, and
+// neither absolute nor naming a folder. Callers that reach MEDIA_ROOT
+// through their own os.Root (the migration) check names with it.
+func LocalFileName(name string) (string, error) {
+	return fileName(localName, name)
+}
+
+// Escapes reports whether err is os.Root's refusal of a path that leads
+// outside its root, through ".." or a symbolic link (absolute links
+// included). The standard library does not export that error; its text is
+// pinned by TestLocalSymlinksStayInside.
+func Escapes(err error) bool {
+	return err != nil && strings.HasSuffix(err.Error(), "path escapes from parent")
+}
+
 // localName cleans name for the local backend. Unlike S3 without a
 // location, an absolute name is refused: Django's FileSystemStorage
 // refuses it too (validate_file_name).
@@ -100,9 +116,7 @@ func (l *Local) openRoot() (*os.Root, error) {
 // absolute link) is a suspicious name; anything else is returned wrapped
 // with the operation, and still matches fs.ErrNotExist and friends.
 func (l *Local) classify(op, name string, err error) error {
-	// os.Root's error for this is not exported; its text is pinned by
-	// TestLocalSymlinksStayInside.
-	if strings.HasSuffix(err.Error(), ": path escapes from parent") {
+	if Escapes(err) {
 		return fmt.Errorf("%w: %q leads outside MEDIA_ROOT through a symbolic link", ErrSuspiciousName, name)
 	}
 	// No file can have such a name (a component over NAME_MAX): retrying
@@ -113,18 +127,21 @@ func (l *Local) classify(op, name string, err error) error {
 	return fmt.Errorf("storage: %s %q: %w", op, name, err)
 }
 
-// Open implements Storage.
+// Open implements Storage. Reading stops once ctx is done.
 func (l *Local) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	f, _, err := l.openFile(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return struct {
+		io.Reader
+		io.Closer
+	}{contextReader{ctx, f}, f}, nil
 }
 
 // openFile opens the regular file name and returns it with the cleaned name.
 func (l *Local) openFile(ctx context.Context, name string) (*os.File, string, error) {
-	cleaned, err := fileName(localName, name)
+	cleaned, err := LocalFileName(name)
 	if err != nil {
 		return nil, "", err
 	}
@@ -164,7 +181,7 @@ func regularFile(f *os.File, name string) error {
 // renamed over the name with Replace), so a reader never sees half a file
 // and a failed Save leaves nothing.
 func (l *Local) Save(ctx context.Context, name string, src io.Reader, opts SaveOptions) (string, error) {
-	cleaned, err := fileName(localName, name)
+	cleaned, err := LocalFileName(name)
 	if err != nil {
 		return "", err
 	}

@@ -225,3 +225,31 @@ func TestLocalListSkipsPartialFiles(t *testing.T) {
 		t.Errorf("List = %v, want only d/done.txt", names)
 	}
 }
+
+// LocalFileName is the rule the migration applies to names it opens
+// through its own os.Root: the local backend's.
+func TestLocalFileName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, want string
+		ok         bool
+	}{
+		{"scans/a b.jpg", "scans/a b.jpg", true},
+		{`scans\a.jpg`, "scans/a.jpg", true},
+		{"scans//./a.jpg", "scans/a.jpg", true},
+		{"/etc/passwd", "", false},
+		{"scans/", "", false},
+		{"scans/../../etc/passwd", "", false},
+		{"", "", false},
+		{"a\x00b", "", false},
+	}
+	for _, tt := range tests {
+		got, err := storage.LocalFileName(tt.name)
+		if tt.ok && (err != nil || got != tt.want) {
+			t.Errorf("LocalFileName(%q) = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+		if !tt.ok && !errors.Is(err, storage.ErrSuspiciousName) {
+			t.Errorf("LocalFileName(%q) = %q, %v; want ErrSuspiciousName", tt.name, got, err)
+		}
+	}
+}

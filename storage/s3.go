@@ -190,7 +190,10 @@ func (s *S3) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, wrap("open", cleaned, err)
 	}
-	return out.Body, nil
+	return struct {
+		io.Reader
+		io.Closer
+	}{contextReader{ctx, out.Body}, out.Body}, nil
 }
 
 // Stat implements Storage.

@@ -19,7 +19,8 @@ import (
 // suspicious name with ErrSuspiciousName before any I/O, and reports a
 // missing file with an error that matches fs.ErrNotExist.
 type Storage interface {
-	// Open streams the named file. The caller closes it.
+	// Open streams the named file; reading stops with ctx's error once
+	// ctx is done. The caller closes it.
 	Open(ctx context.Context, name string) (io.ReadCloser, error)
 	// Save stores r under name and returns the name actually used, which
 	// differs from name when the backend does not overwrite and the name is

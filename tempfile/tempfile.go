@@ -183,7 +183,7 @@ func (d *Dir) download(ctx context.Context, store storage.Storage, name string) 
 	if err != nil {
 		return nil, fmt.Errorf("tempfile: create local copy of %q: %w", name, err)
 	}
-	_, err = io.Copy(f, contextReader{ctx, r})
+	_, err = io.Copy(f, r) // r stops once ctx is done (storage.Storage.Open)
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
 	}
@@ -207,17 +207,4 @@ func (d *Dir) WithDir(ctx context.Context, fn func(dir string) error) error {
 	}
 	defer os.RemoveAll(dir)
 	return fn(dir)
-}
-
-// contextReader stops a copy as soon as ctx is done.
-type contextReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c contextReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

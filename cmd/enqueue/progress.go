@@ -44,7 +44,7 @@ func firstLine(s string) string {
 	if len(s) > 120 {
 		s = s[:117] + "..."
 	}
-	return s
+	return oneLine(s)
 }
 
 // lines prints a line whenever what it would say changes.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -408,9 +409,20 @@ func printResult(s *streams, v *jobView) {
 	}
 	fmt.Fprintf(s.stderr, "job %d %s", v.ID, v.State)
 	if n := len(v.Errors); n > 0 {
-		fmt.Fprintf(s.stderr, " after %d attempt(s): %s", v.Errors[n-1].Attempt, v.Errors[n-1].Error)
+		fmt.Fprintf(s.stderr, " after %d attempt(s): %s", v.Errors[n-1].Attempt, oneLine(v.Errors[n-1].Error))
 	}
 	fmt.Fprintln(s.stderr)
+}
+
+// oneLine is text as it may be printed on a line meant for people: as it
+// is when it holds no control character, else quoted (%q), so that a name
+// with a line feed or carriage return inside an error cannot print a line
+// of its own ("job 999 ocr_document: completed").
+func oneLine(text string) string {
+	if strings.IndexFunc(text, unicode.IsControl) < 0 {
+		return text
+	}
+	return strconv.Quote(text)
 }
 
 // sleep waits d or until ctx is done.

@@ -44,6 +44,19 @@ var subcommands = []subcommand{{
 		{"1", "DATABASE_URL is not set or wrong, or a migration failed"},
 		{"2", "usage error"},
 	},
+}, {
+	name:    "health",
+	summary: "ask the running worker's /readyz; the image's HEALTHCHECK",
+	about: "Asks GET /readyz on WORKER_HTTP_ADDR (on loopback when the worker listens on every " +
+		"interface) and prints the answer: ok, or why the worker is not ready (starting, stopping, " +
+		"database unreachable, storage: ...). Reads nothing else, so it runs where the rest of the " +
+		"configuration is missing.",
+	env: []string{"WORKER_HTTP_ADDR"},
+	exits: [][2]string{
+		{"0", "the worker is ready"},
+		{"1", "the worker is not ready or not answering (the reason on stderr)"},
+		{"2", "usage error, or WORKER_HTTP_ADDR is not host:port"},
+	},
 }}
 
 func isHelp(arg string) bool {

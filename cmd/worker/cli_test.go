@@ -22,6 +22,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"migrate", "--help"}, []string{"usage: worker migrate", "DATABASE_URL", "exit codes:"}},
 		{[]string{"migrate", "-h"}, []string{"usage: worker migrate"}},
 		{[]string{"help", "migrate"}, []string{"usage: worker migrate"}},
+		{[]string{"health", "--help"}, []string{"usage: worker health", "WORKER_HTTP_ADDR", "exit codes:"}},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(tt.args, nil, &stdout, &stderr)

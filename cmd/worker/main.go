@@ -2,6 +2,7 @@
 //
 //	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
 //	worker migrate   apply River's migrations and exit
+//	worker health    ask the running worker's /readyz (WORKER_HTTP_ADDR); exit 0 when ready, 1 otherwise
 //	worker --help    what each command does, the variables it reads, its exit codes
 //
 // SIGTERM or SIGINT stops fetching and lets running jobs finish for up to

@@ -58,6 +58,8 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 		return exitOK
 	case sub == "migrate":
 		return migrateOnly(logger)
+	case sub == "health":
+		return health(stdout, stderr)
 	}
 
 	cfg, err := config.Load()

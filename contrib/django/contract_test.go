@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/revisbali/worker/jobs"
@@ -28,7 +29,20 @@ func TestKindsFileIsTheContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want.Bytes()) {
-		t.Errorf("%s differs from the jobs package's contract; regenerate it with\n\tgo run ./cmd/enqueue kinds --json > contrib/django/%s\nwant:\n%s", kindsFile, kindsFile, want.Bytes())
+	if bytes.Equal(got, want.Bytes()) {
+		return
 	}
+	g, w := strings.Split(string(got), "\n"), strings.Split(want.String(), "\n")
+	line := 0
+	for line < min(len(g), len(w)) && g[line] == w[line] {
+		line++
+	}
+	at := func(l []string) string {
+		if line < len(l) {
+			return strings.TrimSpace(l[line])
+		}
+		return "(end of file)"
+	}
+	t.Errorf("%s differs from the jobs package's contract at line %d: %q, the contract says %q; regenerate it with\n\tgo run ./cmd/enqueue kinds --json > contrib/django/%s",
+		kindsFile, line+1, at(g), at(w), kindsFile)
 }

@@ -123,6 +123,8 @@ func TestSettingsAgreeWithWorker(t *testing.T) {
 		{name: "media url without slash", env: with(local, "MEDIA_URL", "/media"), refused: []string{"MEDIA_URL"}},
 		{name: "signature v2", env: with(cloud, "AWS_S3_SIGNATURE_VERSION", "s3"), refused: []string{"AWS_S3_SIGNATURE_VERSION"}},
 		{name: "absolute location", env: with(cloud, "AWS_LOCATION", "/media"), refused: []string{"AWS_LOCATION"}},
+		{name: "location climbing out", env: with(cloud, "AWS_LOCATION", "media/.."), refused: []string{"AWS_LOCATION"}},
+		{name: "location not normalised", env: with(cloud, "AWS_LOCATION", "./crm//media/"), refused: []string{"AWS_LOCATION"}},
 		{name: "endpoint without scheme", env: with(cloud, "AWS_S3_ENDPOINT_URL", "0123abc.r2.cloudflarestorage.com"), refused: []string{"AWS_S3_ENDPOINT_URL"}},
 		{name: "addressing style", env: with(cloud, "AWS_S3_ADDRESSING_STYLE", "host"), refused: []string{"AWS_S3_ADDRESSING_STYLE"}},
 		{name: "url protocol", env: with(cloud, "AWS_S3_URL_PROTOCOL", "ftp:"), refused: []string{"AWS_S3_URL_PROTOCOL"}},

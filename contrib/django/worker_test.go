@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,15 +21,49 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// buildWorker builds ./cmd/worker into a temp folder.
+// buildWorker builds ./cmd/worker, once for the whole package.
 func buildWorker(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "worker")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/worker")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the worker: %v\n%s", err, out)
+	return goBuild(t, "worker")
+}
+
+// builds holds the programs built for this package's tests, in a folder
+// TestMain removes: each is linked once, not once per test.
+var builds struct {
+	sync.Mutex
+	dir  string
+	bins map[string]string
+}
+
+// goBuild builds ../../cmd/NAME and returns the binary's path.
+func goBuild(t *testing.T, name string) string {
+	t.Helper()
+	builds.Lock()
+	defer builds.Unlock()
+	if bin, ok := builds.bins[name]; ok {
+		return bin
 	}
+	if builds.dir == "" {
+		dir, err := os.MkdirTemp("", "djangokit-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds.dir, builds.bins = dir, map[string]string{}
+	}
+	bin := filepath.Join(builds.dir, name)
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/"+name).CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, out)
+	}
+	builds.bins[name] = bin
 	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builds.dir != "" {
+		_ = os.RemoveAll(builds.dir)
+	}
+	os.Exit(code)
 }
 
 // startWorker runs the worker binary with env until the test ends. It

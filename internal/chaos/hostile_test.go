@@ -142,8 +142,7 @@ type outcome struct {
 
 // Every hostile file and name, sent through every job that takes a name by
 // the enqueue CLI to a real worker on the S3 test bed, ends at its first
-// attempt (or, when a reader's time budget ran out on a busy machine, a
-// passing fault, at a later one): cancelled with an error that names the
+// attempt: cancelled with an error that names the
 // file (or, for files a reader may cope with, completed without a trace of
 // what the file carried). The worker stays up and ready, its temp folder is empty, and the
 // bucket holds nothing but the corpus and the previews of completed jobs.
@@ -187,13 +186,10 @@ func TestHostileInputThroughWorker(t *testing.T) {
 			close(next)
 			wg.Wait()
 			counts := map[string]int{}
-			var completed, retried []string
+			var completed []string
 			for _, o := range items {
 				if o.res.State == "completed" {
 					completed = append(completed, strings.TrimPrefix(o.name, hostile.Folder))
-				}
-				if len(o.res.Errors) > 0 && o.res.Errors[len(o.res.Errors)-1].Attempt > 1 {
-					retried = append(retried, strings.TrimPrefix(o.name, hostile.Folder))
 				}
 				checkOutcome(t, o)
 				switch {
@@ -214,12 +210,8 @@ func TestHostileInputThroughWorker(t *testing.T) {
 				if len(completed) > 0 {
 					done = "completed (the page's text or none, no payload): " + strings.Join(completed, ", ")
 				}
-				attempts := "all at attempt 1"
-				if len(retried) > 0 {
-					attempts = fmt.Sprintf("all at attempt 1 but %s, retried after the time budget ran out on the busy machine", strings.Join(retried, ", "))
-				}
 				report(t, "hostile", fmt.Sprintf("%d files and names through %s", len(items), k.kind),
-					fmt.Sprintf("%s; %s; no panic, temp empty, ready after; %s", strings.Join(tally, ", "), attempts, done))
+					fmt.Sprintf("%s; all at attempt 1; no panic, temp empty, ready after; %s", strings.Join(tally, ", "), done))
 			}
 		})
 	}
@@ -294,18 +286,12 @@ func checkOutcome(t *testing.T, o outcome) {
 	}
 	switch r.State {
 	case "cancelled":
-		if len(r.Errors) == 0 || len(r.Errors) != r.Errors[len(r.Errors)-1].Attempt {
-			t.Errorf("%s: cancelled after %d errors, want one per attempt: %+v", what, len(r.Errors), r.Errors)
+		// A retry of hostile input is a retry storm in the making; the
+		// passport reader's search is bounded by work, so load cannot make
+		// it give up and retry either.
+		if len(r.Errors) != 1 || r.Errors[0].Attempt != 1 {
+			t.Errorf("%s: cancelled after %d errors, want one, at attempt 1: %+v", what, len(r.Errors), r.Errors)
 			return
-		}
-		// Only a time budget that ran out on a busy machine is retried:
-		// it is a passing fault by design. Any other retry of hostile
-		// input is a retry storm in the making.
-		for _, e := range r.Errors[:len(r.Errors)-1] {
-			if !strings.Contains(e.Error, "TIME_BUDGET") {
-				t.Errorf("%s: retried after %q, want it cancelled at attempt 1", what, e.Error)
-				return
-			}
 		}
 		msg := r.Errors[len(r.Errors)-1].Error
 		if strings.ContainsAny(msg, "\r\n") && !strings.ContainsAny(o.name, "\r\n") {

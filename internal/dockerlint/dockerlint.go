@@ -1,7 +1,7 @@
 // Package dockerlint checks the project's Dockerfile and compose file for
 // what a Docker engine would not: base images pinned to a version (never
 // latest, never untagged), build arguments with defaults and documented in
-// the README. No Docker engine runs where the tests
+// the README, and a health check. No Docker engine runs where the tests
 // run, so this and an apt-get simulation of the runtime packages are what
 // is checked of the image (README, "The container").
 package dockerlint
@@ -82,6 +82,7 @@ func Dockerfile(dockerfile, readme string) []string {
 		problems = append(problems, fmt.Sprintf("Dockerfile:%d: %s", line, fmt.Sprintf(format, args...)))
 	}
 	stages := map[string]bool{}
+	healthcheck := false
 	froms := 0
 	for _, in := range Parse(dockerfile) {
 		switch in.Cmd {
@@ -107,6 +108,8 @@ func Dockerfile(dockerfile, readme string) []string {
 			if len(fields) >= 3 && strings.EqualFold(fields[len(fields)-2], "AS") {
 				stages[fields[len(fields)-1]] = true
 			}
+		case "HEALTHCHECK":
+			healthcheck = !strings.HasPrefix(strings.ToUpper(in.Args), "NONE")
 		case "ARG":
 			m := argDecl.FindStringSubmatch(in.Args)
 			if m == nil {
@@ -123,6 +126,9 @@ func Dockerfile(dockerfile, readme string) []string {
 	}
 	if froms == 0 {
 		problems = append(problems, "Dockerfile: no FROM")
+	}
+	if !healthcheck {
+		problems = append(problems, "Dockerfile: no HEALTHCHECK: an orchestrator cannot tell a worker that is not ready")
 	}
 	return problems
 }

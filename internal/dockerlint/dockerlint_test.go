@@ -72,6 +72,8 @@ func TestDockerfileProblems(t *testing.T) {
 		{"stage reused", ok + "FROM build AS test\n", nil},
 		{"undocumented argument", strings.Replace(ok, "ARG PG_MAJOR=15\n", "ARG PG_MAJOR=15\nARG OCR_LANGS=ind\n", 1), []string{"OCR_LANGS is not in the README"}},
 		{"argument without default", strings.Replace(ok, "PG_MAJOR=15", "PG_MAJOR", 1), []string{"no default"}},
+		{"no health check", strings.Replace(ok, "HEALTHCHECK CMD [\"worker\", \"health\"]\n", "", 1), []string{"no HEALTHCHECK"}},
+		{"health check off", strings.Replace(ok, "HEALTHCHECK CMD [\"worker\", \"health\"]", "HEALTHCHECK NONE", 1), []string{"no HEALTHCHECK"}},
 		{"continued lines", "FROM \\\n  debian:latest\nARG PG_MAJOR=15\nHEALTHCHECK CMD true\n", []string{"Dockerfile:1: debian:latest"}},
 	}
 	for _, tt := range tests {

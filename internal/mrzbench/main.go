@@ -2,6 +2,7 @@
 // scores readers on them; scripts/bench/passport.sh drives it.
 //
 //	mrzbench gen -n 150 -negatives 20 -seed 1 DIR    write DIR/*.jpg|png and DIR/truth.json
+//	mrzbench evalset [-digests FILE] DIR              write the versioned evaluation set (mrzgen.EvalSet) likewise
 //	mrzbench read [-shrink PX] [-scenes card,photo] DIR   read with mrzscan, print rows and a JSON summary
 //	mrzbench baseline DIR                             score DIR/<file>.txt (tesseract CLI output) with the strict parser
 package main
@@ -46,6 +47,8 @@ func main() {
 	switch os.Args[1] {
 	case "gen":
 		err = gen(os.Args[2:])
+	case "evalset":
+		err = evalset(os.Args[2:])
 	case "read":
 		err = read(os.Args[2:])
 	case "baseline":
@@ -94,6 +97,46 @@ func gen(args []string) error {
 			return err
 		}
 		samples = append(samples, s)
+	}
+	raw, err := json.MarshalIndent(samples, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "truth.json"), raw, 0o644)
+}
+
+// evalset writes the evaluation set and, with -digests, the digest file
+// that pins it (internal/mrzgen/evalset.sha256).
+func evalset(args []string) error {
+	fl := flag.NewFlagSet("evalset", flag.ExitOnError)
+	digests := fl.String("digests", "", "also write the set's digest file here")
+	fl.Parse(args)
+	if fl.NArg() != 1 {
+		return errors.New("evalset: one output folder")
+	}
+	dir := fl.Arg(0)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	fonts, err := mrzgen.LoadFonts()
+	if err != nil {
+		return err
+	}
+	cases, err := fonts.EvalSet()
+	if err != nil {
+		return err
+	}
+	var samples []mrzgen.Sample
+	for _, c := range cases {
+		if err := os.WriteFile(filepath.Join(dir, c.File), c.Data, 0o644); err != nil {
+			return err
+		}
+		samples = append(samples, c.Sample)
+	}
+	if *digests != "" {
+		if err := os.WriteFile(*digests, []byte(mrzgen.EvalDigests(cases)), 0o644); err != nil {
+			return err
+		}
 	}
 	raw, err := json.MarshalIndent(samples, "", " ")
 	if err != nil {
@@ -192,7 +235,6 @@ func (sc *score) summary() map[string]any {
 
 func read(args []string) error {
 	fl := flag.NewFlagSet("read", flag.ExitOnError)
-	budget := fl.Duration("budget", mrzscan.DefaultTimeBudget, "time budget per document")
 	only := fl.String("only", "", "read only this file")
 	shrink := fl.Int("shrink", 0, "shrink each image to this long edge first, as a thumbnail (images only)")
 	scenes := fl.String("scenes", "", "comma-separated scenes to read (card, photo, scan); empty for all")
@@ -211,7 +253,7 @@ func read(args []string) error {
 		return err
 	}
 	defer pool.Close()
-	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, TimeBudget: *budget, Now: now})
+	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, Now: now})
 	if err != nil {
 		return err
 	}

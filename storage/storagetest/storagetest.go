@@ -39,6 +39,7 @@ const MiB = 1 << 20
 func Run(t *testing.T, b Backend) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, b) })
 	t.Run("Missing", func(t *testing.T) { testMissing(t, b) })
+	t.Run("OpenStopsWithContext", func(t *testing.T) { testOpenStops(t, b) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, b) })
 	t.Run("List", func(t *testing.T) { testList(t, b) })
 	t.Run("Overwrite", func(t *testing.T) { testOverwrite(t, b) })
@@ -166,6 +167,26 @@ func testRoundTrip(t *testing.T, b Backend) {
 				}
 			})
 		}
+	}
+}
+
+// testOpenStops checks that reading an opened file stops once its context
+// is done: a cancelled job stops copying a large file.
+func testOpenStops(t *testing.T, b Backend) {
+	s := b.New(t)
+	name := SaveString(t, s, "big.bin", strings.Repeat("x", 64<<10), storage.SaveOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := s.Open(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Read(make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := io.Copy(io.Discard, r); !errors.Is(err, context.Canceled) {
+		t.Errorf("reading on after the context was cancelled: %v, want context.Canceled", err)
 	}
 }
 

@@ -23,6 +23,12 @@ from collections import namedtuple
 from datetime import datetime, timezone
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.dispatch import Signal
+
+# Sent after each enqueue() with sender=kind, job_id, args and using (the
+# database alias). The job exists only if the caller's transaction commits.
+# revisbali_worker.testing records jobs through it.
+job_enqueued = Signal()
 
 # An argument: its Python type, whether the app must give it, and whether
 # Go omits it from the JSON when it is the zero value (`json:",omitempty"`).
@@ -196,6 +202,7 @@ def enqueue(kind, args, *, using=None):
             # Postgres delivers the notification only when the transaction
             # commits, so a rolled-back job wakes nobody.
             cursor.execute(_NOTIFY, [json.dumps({"queue": spec.queue})])
+    job_enqueued.send(sender=kind, job_id=job_id, args=args, using=alias)
     return job_id
 
 

@@ -13,6 +13,7 @@ the worker's configuration.
 """
 
 import os
+import posixpath
 import sys
 from urllib.parse import urlsplit
 
@@ -72,6 +73,25 @@ def _django_bool(environ, name, default, problems):
         "string 'True', so %s would mean False to Django" % (name, _quote(raw), _quote(raw))
     )
     return False
+
+
+def _location_problem(location):
+    """Why AWS_LOCATION is not a clean relative path, or "" (the worker's
+    config.locationProblem): django-storages' safe_join refuses every name
+    under a location that normalising changes, such as "media/.."."""
+    loc = location.rstrip("/")
+    if not loc:
+        return ""
+    if loc.startswith("/"):
+        return "may not start with a slash"
+    if "\0" in loc:
+        return "contains a NUL byte"
+    if loc == "." or ".." in loc.split("/") or posixpath.normpath(loc) != loc:
+        return (
+            'is not a clean relative path (no "..", "." or empty components): '
+            "django-storages refuses every name under it"
+        )
+    return ""
 
 
 def _quote(s):
@@ -158,8 +178,9 @@ def storage_settings(environ=None, base=None, django_version=None):
         problems.append("AWS_S3_ADDRESSING_STYLE: %s is not path, virtual or auto" % _quote(addressing))
     if url_protocol not in ("http:", "https:"):
         problems.append("AWS_S3_URL_PROTOCOL: %s is not http: or https:" % _quote(url_protocol))
-    if location.startswith("/"):
-        problems.append("AWS_LOCATION: %s may not start with a slash" % _quote(location))
+    location_problem = _location_problem(location)
+    if location_problem:
+        problems.append("AWS_LOCATION: %s %s" % (_quote(location), location_problem))
     if backup_folder.startswith("/") or "/../" in "/" + backup_folder + "/":
         problems.append("DBBACKUP_LOCATION: %s must be a relative folder inside the storage" % _quote(backup_folder))
     try:
