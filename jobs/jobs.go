@@ -68,7 +68,7 @@ import (
 	"github.com/revisbali/worker/tempfile"
 )
 
-// The queues of design.md. Each has its own concurrency in config.Worker.
+// The queues of docs/river.md. Each has its own concurrency in config.Worker.
 const (
 	QueueOCR         = "ocr"
 	QueuePassport    = "passport"
@@ -172,7 +172,7 @@ func recordOutput(ctx context.Context, output any) error {
 
 // uniqueByName makes the args' fields tagged river:"unique" (the file name)
 // the job's identity while a job is pending, scheduled, available, running,
-// retryable or completed: River's default states, which compat.md section 5
+// retryable or completed: River's default states, which docs/river.md
 // gives Django as unique_states = B'11110101'.
 func uniqueByName() river.UniqueOpts {
 	return river.UniqueOpts{ByArgs: true}

@@ -20,7 +20,7 @@ type Kind struct {
 	// Name is the kind Django inserts; it never changes (a rename needs
 	// River's KindAliases).
 	Name string
-	// Queue is one of the queues of design.md, each with its own
+	// Queue is one of the queues of docs/river.md, each with its own
 	// concurrency in config.Worker.
 	Queue string
 	// Timeout is how long one attempt may take before its context is

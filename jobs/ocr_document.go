@@ -29,7 +29,7 @@ const KindOCRDocument = "ocr_document"
 
 // ocrDocument makes one name one job: a second request returns the first
 // job while it waits, runs, or has completed (until River deletes completed
-// jobs, after a day). compat.md section 5 gives Django's side of the key.
+// jobs, after a day). docs/river.md gives Django's side of the key.
 var ocrDocument = declare(Define(Kind{
 	Name:        KindOCRDocument,
 	Queue:       QueueOCR,
@@ -52,7 +52,7 @@ func (OCRDocumentArgs) Kind() string { return KindOCRDocument }
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (a OCRDocumentArgs) InsertOpts() river.InsertOpts { return ocrDocument.InsertOpts(a) }
 
-// OCRDocumentOutput is the ocr_document contract of design.md.
+// OCRDocumentOutput is the ocr_document contract of docs/river.md.
 type OCRDocumentOutput struct {
 	Name string `json:"name"`
 	ocr.Result

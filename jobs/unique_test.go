@@ -34,7 +34,7 @@ func setupDB(t *testing.T) *dbBundle {
 	return &dbBundle{pool: pool, client: client}
 }
 
-// djangoKey is compat.md section 5's recipe, computed in Python exactly as
+// djangoKey is docs/river.md's recipe, computed in Python exactly as
 // the Django side should: json.dumps with sorted keys, no spaces, non-ASCII
 // kept, and <, >, &, U+2028, U+2029 escaped as Go's encoding/json escapes
 // them (River hashes the JSON Go wrote).
@@ -64,7 +64,7 @@ func pythonKey(t *testing.T, kind string, uniqueArgs map[string]any) []byte {
 	return key
 }
 
-// insertSQL is the raw-SQL route Django takes (compat.md section 5).
+// insertSQL is the raw-SQL route Django takes (docs/river.md).
 func insertSQL(t *testing.T, pool *pgxpool.Pool, kind, queue string, args any, key []byte) int64 {
 	t.Helper()
 	encoded, err := json.Marshal(args)
@@ -167,7 +167,7 @@ func TestUniqueStates(t *testing.T) {
 	if second.Job.State != rivertype.JobStateAvailable {
 		t.Errorf("new job is %s", second.Job.State)
 	}
-	// A completed job still answers for its name (compat.md's B'11110101').
+	// A completed job still answers for its name (docs/river.md's B'11110101').
 	if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, second.Job.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ import (
 )
 
 // S3 stores files in a bucket as django-storages' S3Boto3Storage does
-// (compat.md sections 1-3), in the subset of S3 that Cloudflare R2
+// (docs/django.md sections 1-3), in the subset of S3 that Cloudflare R2 (docs/r2.md)
 // implements: no ACL, tagging, SSE or checksum headers are ever sent.
 //
 // Save streams with bounded memory: a body of at most one part goes up in a

@@ -202,7 +202,7 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	}
 }
 
-// A job inserted by Django's raw SQL (compat.md section 5), woken by its
+// A job inserted by Django's raw SQL (docs/river.md), woken by its
 // pg_notify, is worked, and its output is where Django reads it.
 func TestDjangoRawSQLRoute(t *testing.T) {
 	t.Parallel()

@@ -24,8 +24,8 @@ import (
 
 	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
-	"github.com/revisbali/worker/internal/metrics"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/metrics"
 	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/storage"
 	"github.com/revisbali/worker/tempfile"

@@ -188,7 +188,7 @@ func fieldNames(v any, keep func(reflect.StructField) bool) []string {
 
 // TestEnqueueFromDjangoWorkedByRiver enqueues from Django, has a River
 // client work the jobs, and reads the results back from Django: the
-// protocol of compat.md section 5 against River itself.
+// protocol of docs/river.md against River itself.
 func TestEnqueueFromDjangoWorkedByRiver(t *testing.T) {
 	requirePython(t)
 	db := riverDatabase(t)

@@ -192,6 +192,12 @@ print(json.dumps([a.file.name, b.file.name, c.image.name]))`)
 		t.Errorf("an unknown model: exit %d, %s", exitCode(t, err), stderr)
 	}
 
+	noEnqueue := maps.Clone(p.env)
+	noEnqueue["REVISBALI_ENQUEUE_BIN"] = filepath.Join(t.TempDir(), "enqueue")
+	if _, stderr, err := p.tryManageIn(t, noEnqueue, "migrate_files_to_s3", "--wait"); exitCode(t, err) != 3 || !strings.Contains(stderr, "REVISBALI_ENQUEUE_BIN") {
+		t.Errorf("--wait without the enqueue program: exit %d, %s", exitCode(t, err), stderr)
+	}
+
 	cloud := maps.Clone(p.env)
 	cloud["USE_CLOUD_STORAGE"] = "True"
 	if kinds := startWorker(t, worker, cloud); !slices.Contains(kinds, "migrate_files") {

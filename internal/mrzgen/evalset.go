@@ -15,7 +15,7 @@ import (
 // generated, not committed: the same version gives the same bytes, which
 // evalset.sha256 pins (CheckEvalDigests). A change to the generator that
 // changes any image must bump the version and rewrite the digests
-// (`go run ./internal/mrzbench evalset -digests internal/mrzgen/evalset.sha256 DIR`),
+// (`go run ./internal/bench/mrzbench evalset -digests internal/mrzgen/evalset.sha256 DIR`),
 // so that figures quoted for one version are never compared with another's.
 const EvalVersion = 1
 

@@ -44,13 +44,13 @@ SQL
 dbsize=$(psql -At "$base/$src" -c "SELECT pg_database_size('$src')")
 note "database is $(mb "$dbsize")"
 
-go build -o "$work/benchcmd" ./backup/internal/benchcmd
+go build -o "$work/backupbench" ./internal/bench/backupbench
 export USE_CLOUD_STORAGE=True AWS_ACCESS_KEY_ID="$TEST_S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$TEST_S3_SECRET_KEY" \
   AWS_STORAGE_BUCKET_NAME="$TEST_S3_BUCKET" AWS_S3_ENDPOINT_URL="$TEST_S3_ENDPOINT" AWS_S3_REGION_NAME=auto \
   DBBACKUP_LOCATION=bench-backups/ DBBACKUP_HOSTNAME=bench
 
 # Ours: pg_dump straight into the bucket.
-DATABASE_URL="$base/$src" "$work/benchcmd" backup >"$work/ours.json"
+DATABASE_URL="$base/$src" "$work/backupbench" backup >"$work/ours.json"
 ours_s=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])' <"$work/ours.json")
 ours_bytes=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["bytes"])' <"$work/ours.json")
 ours_rss=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["rss_kb"])' <"$work/ours.json")
@@ -61,7 +61,7 @@ t0=$(now)
 pg_dump --dbname="$base/$src" --format=custom --file="$work/dump.fc"
 t1=$(now)
 fc_bytes=$(stat -c %s "$work/dump.fc")
-# rclone 1.60 cannot start with AWS_CA_BUNDLE set (compat.md section 3).
+# rclone 1.60 cannot start with AWS_CA_BUNDLE set (docs/r2.md).
 env -u AWS_CA_BUNDLE RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
   RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$TEST_S3_ACCESS_KEY" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$TEST_S3_SECRET_KEY" \
   RCLONE_CONFIG_BENCH_ENDPOINT="$TEST_S3_ENDPOINT" RCLONE_CONFIG_BENCH_REGION=auto RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
@@ -71,7 +71,7 @@ fc_s=$(secs "$t0" "$t1")
 fc_up_s=$(secs "$t0" "$t2")
 
 # Restore: ours streams from the bucket; pg_restore reads the local file.
-DATABASE_URL="$base/$ours_db" "$work/benchcmd" restore "$name" >"$work/restore.json"
+DATABASE_URL="$base/$ours_db" "$work/backupbench" restore "$name" >"$work/restore.json"
 rs_s=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])' <"$work/restore.json")
 rs_rss=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["rss_kb"])' <"$work/restore.json")
 t0=$(now)

@@ -18,7 +18,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-go build -o "$work/migratebench" ./internal/migratebench
+go build -o "$work/migratebench" ./internal/bench/migratebench
 psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
 dburl="${TEST_DATABASE_URL%/*}/$db?sslmode=disable"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# OCR benchmarks, on documents generated here (internal/ocrbench):
+# OCR benchmarks, on documents generated here (internal/bench/ocrbench):
 #  1. an 8-page image-only 300 DPI PDF: the worker's OCR (one engine per core)
 #     beside the sum of single-threaded `tesseract` CLI runs on the same
 #     pages, and beside `ocrmypdf --sidecar` on the same PDF;
@@ -17,7 +17,7 @@ done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/ocrbench" ./internal/ocrbench
+go build -o "$work/ocrbench" ./internal/bench/ocrbench
 bench="$work/ocrbench"
 cores=$(nproc --all) # plain nproc obeys OMP_THREAD_LIMIT
 

@@ -56,7 +56,7 @@ FROM generate_series(0, 30) g;
 VACUUM ANALYZE river_job;
 SQL
 
-OPS_BENCH_DATABASE_URL=$url go test -run '^$' -bench '^BenchmarkScrape$' -benchtime 20x ./internal/metrics/ >"$work/bench.txt"
+OPS_BENCH_DATABASE_URL=$url go test -run '^$' -bench '^BenchmarkScrape$' -benchtime 20x ./metrics/ >"$work/bench.txt"
 ours_ms=$(awk '/^BenchmarkScrape/ {printf "%.0f", $3 / 1e6}' "$work/bench.txt")
 [[ -n "$ours_ms" ]] || { cat "$work/bench.txt" >&2; exit 1; }
 

@@ -18,7 +18,7 @@ docs=${PASSPORT_BENCH_DOCS:-100}
 negatives=${PASSPORT_BENCH_NEGATIVES:-15}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/mrzbench" ./internal/mrzbench
+go build -o "$work/mrzbench" ./internal/bench/mrzbench
 "$work/mrzbench" gen -n "$docs" -negatives "$negatives" -seed 20261128 "$work/set"
 
 ours=$("$work/mrzbench" read "$work/set" 2>"$work/ours.log")

@@ -4,7 +4,7 @@
 #    to the start of Work in a River client configured as the daemon, p50 and
 #    p95 over QUEUE_BENCH_JOBS jobs (default 1,000), inserted 105-125 ms apart;
 #    baseline: the same insert without pg_notify, found by River's 1 s poll.
-#  - insert rate of Django's raw-SQL route (compat.md section 5), run as
+#  - insert rate of Django's raw-SQL route (docs/river.md), run as
 #    Django would run it: Python, psycopg2, one job per transaction with its
 #    unique key and pg_notify; beside River's InsertMany (Go, 1,000 per
 #    batch) and River's Insert (Go, one job per transaction).
@@ -25,7 +25,7 @@ psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$TEST_DATABASE_URL" "$db")
 
 go build -o "$work/worker" ./cmd/worker
-go build -o "$work/queuebench" ./internal/queuebench
+go build -o "$work/queuebench" ./internal/bench/queuebench
 DATABASE_URL=$url MEDIA_ROOT=$work "$work/worker" migrate 2>"$work/migrate.log" ||
   { echo "queue bench: worker migrate failed" >&2; cat "$work/migrate.log" >&2; exit 1; }
 

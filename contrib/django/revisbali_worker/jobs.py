@@ -154,7 +154,8 @@ def _queue_missing(alias, err):
     if code in ("42P01", "42883") or "river_job" in str(err):
         return QueueMissing(
             "River's tables are missing from the %r database: run `worker migrate` "
-            "(or start the worker once) against it" % alias
+            "(or start the worker once) against it; in tests, set TEST_RUNNER = "
+            "'revisbali_worker.testing.WorkerTestRunner'" % alias
         )
     return None
 

@@ -143,7 +143,7 @@ func pickup(ctx context.Context, pool *pgxpool.Pool, n int, spacing time.Duratio
 	return nil
 }
 
-// insertDjango is compat.md section 5's route, one transaction per job.
+// insertDjango is docs/river.md's route, one transaction per job.
 func insertDjango(ctx context.Context, pool *pgxpool.Pool, seq int, notify bool) (int64, error) {
 	var id int64
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {

@@ -1,9 +1,9 @@
-// Command benchcmd runs one backup or restore for scripts/bench/backup.sh,
+// Command backupbench runs one backup or restore for scripts/bench/backup.sh,
 // configured from the environment like the worker, and prints its wall
 // time and peak memory as JSON.
 //
-//	benchcmd backup
-//	benchcmd restore NAME
+//	backupbench backup
+//	backupbench restore NAME
 package main
 
 import (
@@ -23,14 +23,14 @@ import (
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "benchcmd:", err)
+		fmt.Fprintln(os.Stderr, "backupbench:", err)
 		os.Exit(1)
 	}
 }
 
 func run(args []string) error {
 	if len(args) == 0 || (args[0] == "restore" && len(args) != 2) {
-		return fmt.Errorf("usage: benchcmd backup | benchcmd restore NAME")
+		return fmt.Errorf("usage: backupbench backup | backupbench restore NAME")
 	}
 	ctx := context.Background()
 	cfg, err := config.Load()
