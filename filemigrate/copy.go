@@ -87,8 +87,10 @@ type Report struct {
 
 	MissingNames []string `json:"missing_names"`
 	RefusedNames []string `json:"refused_names,omitempty"`
-	// Failures are "name: error" lines.
-	Failures []string `json:"failures,omitempty"`
+	// FailedNames are the names of the failed files; Failures say why, as
+	// "name: error" lines.
+	FailedNames []string `json:"failed_names,omitempty"`
+	Failures    []string `json:"failures,omitempty"`
 	// Truncated is set when a list of names reached the cap.
 	Truncated bool `json:"truncated,omitempty"`
 }
@@ -107,6 +109,7 @@ func (r *Report) Add(o Report, limit int) {
 	r.Truncated = r.Truncated || o.Truncated
 	r.MissingNames = r.appendCapped(r.MissingNames, o.MissingNames, limit)
 	r.RefusedNames = r.appendCapped(r.RefusedNames, o.RefusedNames, limit)
+	r.FailedNames = r.appendCapped(r.FailedNames, o.FailedNames, limit)
 	r.Failures = r.appendCapped(r.Failures, o.Failures, limit)
 }
 
@@ -170,7 +173,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		case refused:
 			one.Refused, one.RefusedNames = 1, []string{name}
 		case failed:
-			one.Failed, one.Failures = 1, []string{name + ": " + err.Error()}
+			one.Failed, one.FailedNames, one.Failures = 1, []string{name}, []string{name + ": " + err.Error()}
 			if !fault.IsBadInput(err) {
 				retryable = append(retryable, err)
 			}

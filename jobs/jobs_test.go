@@ -187,13 +187,37 @@ func TestInsertOptsVariants(t *testing.T) {
 	}
 }
 
-func TestLongestTimeoutBelowRescue(t *testing.T) {
+// The rescuer's horizon is the shortest timeout, and the batch's is the
+// operator's MIGRATE_BATCH_TIMEOUT, so that a batch whose worker died is
+// worked again after it.
+func TestShortestTimeoutAndBatchTimeout(t *testing.T) {
 	t.Parallel()
-	if got := LongestTimeout(Kinds()); got != backupDB.Timeout {
-		t.Errorf("LongestTimeout(Kinds()) = %s, want backup's %s", got, backupDB.Timeout)
+	for _, tt := range []struct {
+		timeouts []time.Duration
+		want     time.Duration
+	}{
+		{nil, 0},
+		{[]time.Duration{2 * time.Hour, 5 * time.Minute, 10 * time.Minute}, 5 * time.Minute},
+		{[]time.Duration{time.Second}, time.Second},
+	} {
+		var kinds []Kind
+		for _, d := range tt.timeouts {
+			kinds = append(kinds, Kind{Timeout: d})
+		}
+		if got := ShortestTimeout(kinds); got != tt.want {
+			t.Errorf("ShortestTimeout(%v) = %s, want %s", tt.timeouts, got, tt.want)
+		}
 	}
-	if LongestTimeout(nil) != 0 {
-		t.Error("LongestTimeout(nil) is not 0")
+	cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": t.TempDir(), "MIGRATE_BATCH_TIMEOUT": "7s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RegisterKinds(Deps{Config: cfg}, []Kind{migrateFilesBatch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Kinds) != 1 || r.Kinds[0].Timeout != 7*time.Second || ShortestTimeout(r.Kinds) != 7*time.Second {
+		t.Errorf("with MIGRATE_BATCH_TIMEOUT=7s the registered batch kind is %+v", r.Kinds)
 	}
 }
 

@@ -26,6 +26,9 @@ type Kind struct {
 	// Timeout is how long one attempt may take before its context is
 	// cancelled.
 	Timeout time.Duration
+	// TimeoutFrom, when set, reads the operator's Timeout from the
+	// configuration (zero keeps Timeout); Register applies it.
+	TimeoutFrom func(config.Config) time.Duration
 	// MaxAttempts counts the first attempt.
 	MaxAttempts int
 	// Unique is what makes two inserts one job; zero makes every insert a
@@ -175,14 +178,19 @@ func (k Kind) NewArgs(data []byte) (river.JobArgs, error) {
 	return p.Elem().Interface().(river.JobArgs), nil
 }
 
-// LongestTimeout is the longest Timeout among kinds; the daemon sets River's
-// RescueStuckJobsAfter above it so that no running job is rescued.
-func LongestTimeout(kinds []Kind) time.Duration {
-	var longest time.Duration
-	for _, k := range kinds {
-		longest = max(longest, k.Timeout)
+// ShortestTimeout is the shortest Timeout among kinds. River's rescuer
+// (0.51) leaves a running job alone until its own worker's Timeout has
+// passed, so the daemon sets RescueStuckJobsAfter to this: a job whose
+// worker died is worked again once its own timeout is over, not after the
+// longest kind's.
+func ShortestTimeout(kinds []Kind) time.Duration {
+	var shortest time.Duration
+	for i, k := range kinds {
+		if i == 0 || k.Timeout < shortest {
+			shortest = k.Timeout
+		}
 	}
-	return longest
+	return shortest
 }
 
 // Registry is what the daemon works: the workers, their kinds, and the
@@ -205,6 +213,11 @@ func RegisterKinds(deps Deps, kinds []Kind) (*Registry, error) {
 	for _, k := range kinds {
 		if k.newWorker == nil {
 			return nil, fmt.Errorf("jobs: register %s: not made by Define", k.Name)
+		}
+		if k.TimeoutFrom != nil {
+			if t := k.TimeoutFrom(deps.Config); t > 0 {
+				k.Timeout = t
+			}
 		}
 		add, err := k.newWorker(deps, k)
 		if err != nil {

@@ -48,7 +48,10 @@ func (m *LogMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner
 		}
 	}()
 	err := doInner(context.WithValue(ctx, loggerKey{}, l))
+	var snoozed *rivertype.JobSnoozeError
 	switch {
+	case errors.As(err, &snoozed):
+		l.InfoContext(ctx, "job snoozed", slog.Duration("for", snoozed.Duration), slog.Duration("duration", time.Since(start)))
 	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
 		l.InfoContext(ctx, "job interrupted by the worker's stop; back to the queue", slog.Duration("duration", time.Since(start)))
 	case err != nil:

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/filemigrate"
 )
 
@@ -38,9 +39,12 @@ const KindMigrateFilesBatch = "migrate_files_batch"
 
 // migrateFilesBatch has no verb: only a migrate_files plan inserts it.
 var migrateFilesBatch = declare(Define(Kind{
-	Name:        KindMigrateFilesBatch,
-	Queue:       QueueStorage,
-	Timeout:     30 * time.Minute,
+	Name:  KindMigrateFilesBatch,
+	Queue: QueueStorage,
+	// A batch whose worker died is worked again once its attempt is older
+	// than this (River's rescuer honours it): MIGRATE_BATCH_TIMEOUT.
+	Timeout:     5 * time.Minute,
+	TimeoutFrom: func(cfg config.Config) time.Duration { return cfg.Migrate.BatchTimeout },
 	MaxAttempts: 10,
 	Unique:      whileUnfinished(),
 	Description: "copy the files named by one batch of rows of a migrate_files plan",

@@ -204,7 +204,7 @@ func TestMigrateFilesJobs(t *testing.T) {
 	if out.PlannedBytes != onDisk || total.Bytes+total.SkippedBytes != onDisk {
 		t.Errorf("planned %d bytes, batches uploaded %d + skipped %d; want %d each way", out.PlannedBytes, total.Bytes, total.SkippedBytes, onDisk)
 	}
-	p, err := Progress(ctx, b.pool, plan.ID)
+	p, err := Progress(ctx, b.pool, plan)
 	if err != nil {
 		t.Fatal(err)
 	}

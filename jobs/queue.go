@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,6 +212,28 @@ type PlanProgress struct {
 	// are their attempts' errors.
 	Failed rivertype.JobState
 	Errors []rivertype.AttemptError
+	// Incomplete are the batches that have not completed (yet), in id
+	// order; an earlier plan's batch that River has deleted since is there
+	// as "deleted": it is not known to be complete.
+	Incomplete []BatchState
+	// PlannedRows are the rows the plan counted.
+	PlannedRows int64
+}
+
+// BatchState is one batch's id and state.
+type BatchState struct {
+	ID    int64              `json:"id"`
+	State rivertype.JobState `json:"state"`
+}
+
+// IncompleteFiles is how many planned files the incomplete batches hold:
+// the plan's rows less those the completed batches reported, at least one
+// per incomplete batch.
+func (p PlanProgress) IncompleteFiles() int64 {
+	if len(p.Incomplete) == 0 {
+		return 0
+	}
+	return max(p.PlannedRows-int64(p.Done.Rows), int64(len(p.Incomplete)))
 }
 
 // MaxProgressNames caps each list of names in PlanProgress.Done.
@@ -227,15 +250,28 @@ func PlanOutput(plan *rivertype.JobRow) (MigrateFilesOutput, error) {
 	return out, nil
 }
 
-// Progress reads the batches the plan planID enqueued (their args carry
-// its id; a batch that an earlier, unfinished plan had already queued counts
-// for that plan). The sums are made by Postgres: a plan may have thousands
-// of batches, and the metrics read it at every scrape.
-func Progress(ctx context.Context, db DB, planID int64) (PlanProgress, error) {
+// Progress reads the batches of a plan: those it enqueued (their args
+// carry its id) and those of an earlier, unfinished plan that covered some
+// of its ranges already, which it did not enqueue again (its output's
+// queued_elsewhere). The sums are made by Postgres: a plan may have
+// thousands of batches, and the metrics read it at every scrape.
+func Progress(ctx context.Context, db DB, plan *rivertype.JobRow) (PlanProgress, error) {
 	var p PlanProgress
+	out, err := PlanOutput(plan)
+	if err != nil {
+		return p, err
+	}
+	for _, f := range out.Fields {
+		p.PlannedRows += f.Rows
+	}
+	elsewhere := out.QueuedElsewhere
+	if elsewhere == nil {
+		elsewhere = []int64{}
+	}
 	var failed struct{ discarded, cancelled bool }
 	var errs [][]rivertype.AttemptError
-	dest := []any{&p.Batches, &p.Unfinished, &p.Completed, &failed.discarded, &failed.cancelled, &errs}
+	var found []int64
+	dest := []any{&p.Batches, &p.Unfinished, &p.Completed, &failed.discarded, &failed.cancelled, &errs, &p.Incomplete, &found}
 	rep := reflect.ValueOf(&p.Done).Elem()
 	lists := make([][][]string, len(reportColumns)) // per column, one list per batch
 	for i, c := range reportColumns {
@@ -245,8 +281,14 @@ func Progress(ctx context.Context, db DB, planID int64) (PlanProgress, error) {
 			dest = append(dest, rep.FieldByIndex(c.index).Addr().Interface())
 		}
 	}
-	if err := db.QueryRow(ctx, progressQuery, planID).Scan(dest...); err != nil {
+	if err := db.QueryRow(ctx, progressQuery, plan.ID, elsewhere).Scan(dest...); err != nil {
 		return p, err
+	}
+	for _, id := range elsewhere {
+		if !slices.Contains(found, id) {
+			p.Batches++
+			p.Incomplete = append(p.Incomplete, BatchState{ID: id, State: "deleted"})
+		}
 	}
 	for i, c := range reportColumns {
 		if c.kind != reflect.Slice {
@@ -315,7 +357,9 @@ var progressQuery = func() string {
 		       (count(*) FILTER (WHERE state = 'completed'))::int,
 		       coalesce(bool_or(state = 'discarded'), false),
 		       coalesce(bool_or(state = 'cancelled'), false),
-		       coalesce(jsonb_agg(errors) FILTER (WHERE state IN ('discarded', 'cancelled') AND errors IS NOT NULL), '[]')`)
+		       coalesce(jsonb_agg(errors) FILTER (WHERE state IN ('discarded', 'cancelled') AND errors IS NOT NULL), '[]'),
+		       coalesce(jsonb_agg(jsonb_build_object('id', id, 'state', state) ORDER BY id) FILTER (WHERE state <> 'completed'), '[]'),
+		       coalesce(array_agg(id) FILTER (WHERE id = ANY($2::bigint[])), '{}')`)
 	for _, c := range reportColumns {
 		field := "metadata->'output'->'" + c.name + "'"
 		done := "state = 'completed'"
@@ -331,9 +375,43 @@ var progressQuery = func() string {
 	}
 	b.WriteString(`
 		FROM river_job
-		WHERE ` + kindIs(KindMigrateFilesBatch) + ` AND args->>'plan_id' = $1::bigint::text`)
+		WHERE ` + kindIs(KindMigrateFilesBatch) + ` AND (args->>'plan_id' = $1::bigint::text OR id = ANY($2::bigint[]))`)
 	return b.String()
 }()
+
+// UnfinishedBatches counts the unfinished batches of one migration plan in
+// one state.
+type UnfinishedBatches struct {
+	PlanID int64
+	State  rivertype.JobState
+	Count  int
+}
+
+// BatchesOfOtherPlans counts, by plan and state, the unfinished batches of
+// the migration plans other than planID: the ranges a new plan leaves to
+// them.
+func BatchesOfOtherPlans(ctx context.Context, db DB, planID int64) ([]UnfinishedBatches, error) {
+	rows, err := db.Query(ctx, `
+		SELECT (args->>'plan_id')::bigint, state::text, count(*)::int FROM river_job
+		WHERE `+kindIs(KindMigrateFilesBatch)+` AND state IN (`+stateList(UnfinishedStates)+`)
+		  AND args->>'plan_id' <> $1::bigint::text
+		GROUP BY 1, 2 ORDER BY 1, 2`, planID)
+	if err != nil {
+		return nil, err
+	}
+	var out []UnfinishedBatches
+	for rows.Next() {
+		var u UnfinishedBatches
+		var state string
+		if err := rows.Scan(&u.PlanID, &state, &u.Count); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		u.State = rivertype.JobState(state)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
 
 // DBError explains the usual first-run mistake: River's tables missing.
 func DBError(what string, err error) error {

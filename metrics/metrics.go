@@ -48,7 +48,7 @@ func New(pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
 		}, []string{"kind"}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "worker_jobs_failed_total",
-			Help: "Job attempts that did not complete, by kind and reason: error (retried), bad_input (cancelled), panic, interrupted (worker stopping).",
+			Help: "Job attempts that did not complete, by kind and reason: error (retried), bad_input (cancelled), panic, interrupted (worker stopping), snoozed (waiting for the storage, no attempt used).",
 		}, []string{"kind", "reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "worker_job_duration_seconds",
@@ -97,9 +97,12 @@ func (mw *middleware) Work(ctx context.Context, job *rivertype.JobRow, doInner f
 
 func reason(ctx context.Context, err error) string {
 	var cancel *rivertype.JobCancelError
+	var snooze *rivertype.JobSnoozeError
 	switch {
 	case errors.As(err, &cancel):
 		return "bad_input"
+	case errors.As(err, &snooze):
+		return "snoozed"
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return "interrupted"
 	default:

@@ -73,7 +73,7 @@ func (c *queueCollector) collectMigration(ctx context.Context, ch chan<- prometh
 	if err != nil {
 		return err
 	}
-	p, err := jobs.Progress(ctx, c.pool, plan.ID)
+	p, err := jobs.Progress(ctx, c.pool, plan)
 	if err != nil {
 		return err
 	}

@@ -61,9 +61,10 @@ func newCLI(kinds []jobs.Kind) *cli {
 		env:   [][2]string{databaseEnv},
 		exits: [][2]string{
 			{"0", "the job exists (with --wait: it completed)"},
-			{"1", "with --wait: the job ended without completing (cancelled, discarded)"},
+			{"1", "with --wait: the job ended without completing (cancelled, discarded); a migration: a file failed"},
 			{"2", "usage error, or no job has this id (River deletes finished jobs after a while)"},
 			{"3", "DATABASE_URL is not set or wrong, or the database failed"},
+			{"4", "with --wait, a migration: a batch did not complete, so planned files are not known to be in the bucket"},
 		},
 		bind: func(fs *flag.FlagSet, cmd *command) func([]string) error {
 			waitable(fs, cmd)
@@ -149,6 +150,15 @@ func kindVerb(k jobs.Kind) *verb {
 		},
 		bind:    bindKind(k),
 		execute: enqueueJob,
+	}
+	if k.Name == jobs.KindMigrateFiles {
+		v.exits = [][2]string{
+			{"0", "the plan is enqueued (with --wait: every planned file is in the bucket; missing and refused names are reported)"},
+			{"1", "with --wait: a file failed (failed_names), or the plan ended without completing"},
+			{"2", "usage error"},
+			{"3", "DATABASE_URL is not set or wrong, or the database failed"},
+			{"4", "with --wait: incomplete, a batch did not complete: \"incomplete: N files pending in batches ...\"; run it again"},
+		}
 	}
 	types := map[string]string{}
 	for _, a := range k.Args() {
@@ -295,7 +305,9 @@ already queued is not enqueued twice: its id is printed.
 variables it reads and its exit codes.
 
 exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
-completing, 2 usage error, 3 configuration, database or storage error
+completing (a migration: a file failed), 2 usage error, 3 configuration,
+database or storage error, 4 a migration ended with planned files not in
+the bucket (incomplete: N files pending in batches ...)
 `)
 }
 

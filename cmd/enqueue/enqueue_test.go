@@ -48,10 +48,14 @@ type planWorker struct {
 
 func (planWorker) Work(ctx context.Context, job *river.Job[jobs.MigrateFilesArgs]) error {
 	client := river.ClientFromContext[pgx.Tx](ctx)
+	table := "core_document"
+	if len(job.Args.Fields) > 0 {
+		table, _, _ = strings.Cut(job.Args.Fields[0], ".")
+	}
 	var batches []river.InsertManyParams
 	for i := range 3 {
 		batches = append(batches, river.InsertManyParams{Args: jobs.MigrateFilesBatchArgs{
-			PlanID: job.ID, Schema: "public", Table: "core_document", Column: "file", KeyColumn: "id",
+			PlanID: job.ID, Schema: "public", Table: table, Column: "file", KeyColumn: "id",
 			After: new(strconv.Itoa(i * 10)), Upto: new(strconv.Itoa(i*10 + 10)),
 		}})
 	}
@@ -68,7 +72,19 @@ type batchWorker struct {
 	river.WorkerDefaults[jobs.MigrateFilesBatchArgs]
 }
 
+// Work reports a batch of 10 rows; the table's name picks how it ends:
+// "failing" fails a file and refuses one, "cancelling" cancels the second
+// batch.
 func (batchWorker) Work(ctx context.Context, job *river.Job[jobs.MigrateFilesBatchArgs]) error {
+	switch {
+	case job.Args.Table == "failing":
+		return river.RecordOutput(ctx, map[string]any{
+			"table": job.Args.Table, "column": job.Args.Column, "rows": 10, "uploaded": 8, "refused": 1, "failed": 1,
+			"refused_names": []string{"../outside-" + *job.Args.Upto}, "failed_names": []string{"docs/" + *job.Args.Upto + ".pdf"},
+		})
+	case job.Args.Table == "cancelling" && *job.Args.Upto == "20":
+		return river.JobCancel(errors.New("the batch's table is gone"))
+	}
 	return river.RecordOutput(ctx, map[string]any{
 		"table": job.Args.Table, "column": job.Args.Column, "rows": 10, "uploaded": 8, "skipped": 1,
 		"missing": 1, "failed": 0, "bytes": 800, "missing_names": []string{"docs/" + *job.Args.Upto + ".pdf"},
@@ -242,6 +258,41 @@ func TestMigrateFilesWaitTotalsBatches(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "batches: 3 of 3 done") {
 		t.Errorf("no batch progress:\n%s", r.stderr)
+	}
+}
+
+// A migration exits 0 only when every batch completed with no failed file:
+// a failed file exits 1, a batch that did not complete 4, each saying so on
+// stderr, and the totals name the refused and failed files.
+func TestMigrateFilesWaitExitCodes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.work(t)
+	for _, tt := range []struct {
+		table      string
+		code       int
+		stderr     string
+		incomplete float64
+		names      map[string]int
+	}{
+		{"core_document", exitOK, "batches: 3 of 3 done", 0, map[string]int{"missing_names": 3, "refused_names": 0, "failed_names": 0}},
+		{"failing", exitNotComplete, "3 files failed: docs/10.pdf, docs/20.pdf, docs/30.pdf", 0, map[string]int{"missing_names": 0, "refused_names": 3, "failed_names": 3}},
+		{"cancelling", exitIncomplete, "incomplete: 10 files pending in batches ", 10, map[string]int{"missing_names": 2}},
+	} {
+		r := b.run(t, false, "migrate-files", "--field", tt.table+".file", "--batch-size", "10", "--wait", "--json")
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.stderr) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tt.table, r.code, r.stderr, tt.code, tt.stderr)
+			continue
+		}
+		out := decodeView(t, r.stdout)["output"].(map[string]any)
+		if out["incomplete_files"] != tt.incomplete {
+			t.Errorf("%s: incomplete_files %v, want %v", tt.table, out["incomplete_files"], tt.incomplete)
+		}
+		for k, n := range tt.names {
+			if names, ok := out[k].([]any); !ok || len(names) != n {
+				t.Errorf("%s: %s = %v, want %d names", tt.table, k, out[k], n)
+			}
+		}
 	}
 }
 

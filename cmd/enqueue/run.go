@@ -27,6 +27,7 @@ const (
 	exitNotComplete = 1
 	exitUsage       = 2
 	exitInfra       = 3
+	exitIncomplete  = 4
 )
 
 // streams is where the command writes; tty says whether stderr is a
@@ -93,11 +94,15 @@ func runKinds(ctx context.Context, kinds []jobs.Kind, argv []string, env map[str
 	err = cmd.verb.execute(ctx, cmd, env, s)
 	var nc *notCompleteError
 	var ue *usageError
+	var me *migrationError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &nc):
 		return exitNotComplete
+	case errors.As(err, &me):
+		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
+		return me.code
 	case errors.As(err, &ue):
 		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
 		return exitUsage
@@ -273,6 +278,17 @@ func enqueueJob(ctx context.Context, cmd *command, env map[string]string, s *str
 	if res.UniqueSkippedAsDuplicate {
 		fmt.Fprintf(s.stderr, "enqueue: %s is already queued as job %d (%s)\n", job.Kind, job.ID, job.State)
 	}
+	if job.Kind == jobs.KindMigrateFiles {
+		// The plan will leave the ranges of these batches to them.
+		others, err := q.otherPlans(ctx, job.ID)
+		if err != nil {
+			return err
+		}
+		if others != "" {
+			fmt.Fprintf(s.stderr, "enqueue: batches of an earlier migration are unfinished (%s): "+
+				"this run does not enqueue their rows again, and --wait waits for them\n", others)
+		}
+	}
 	if !cmd.wait && !cmd.json {
 		fmt.Fprintln(s.stdout, job.ID)
 		return nil
@@ -323,7 +339,7 @@ func report(ctx context.Context, q *queue, cmd *command, job *rivertype.JobRow, 
 	if !cmd.wait {
 		return printJSON(s.stdout, q.view(ctx, job))
 	}
-	v, err := q.follow(ctx, job, newProgress(s))
+	v, plan, err := q.follow(ctx, job, newProgress(s))
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
 	}
@@ -336,6 +352,11 @@ func report(ctx context.Context, q *queue, cmd *command, job *rivertype.JobRow, 
 		}
 	} else {
 		printResult(s, v)
+	}
+	if plan != nil {
+		if err := verdict(plan); err != nil {
+			return err
+		}
 	}
 	if v.State != rivertype.JobStateCompleted {
 		return &notCompleteError{state: v.State}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/revisbali/worker/internal/testbed"
 	"github.com/revisbali/worker/jobs"
+	"github.com/revisbali/worker/storage"
 )
 
 // helperEnv makes the test binary run as the worker daemon, with the test
@@ -97,15 +98,41 @@ func (panicWorker) Work(context.Context, *river.Job[panicArgs]) error {
 	return nil
 }
 
+// storeArgs saves a small file into the storage.
+type storeArgs struct {
+	Name string `json:"name"`
+}
+
+func (storeArgs) Kind() string { return "test_store" }
+
+func (storeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueStorage, MaxAttempts: 2}
+}
+
+type storeWorker struct {
+	river.WorkerDefaults[storeArgs]
+	deps jobs.Deps
+}
+
+func (w *storeWorker) Work(ctx context.Context, job *river.Job[storeArgs]) error {
+	name, err := w.deps.Storage.Save(ctx, job.Args.Name, strings.NewReader("stored"), storage.SaveOptions{Replace: true})
+	if err != nil {
+		return err
+	}
+	return river.RecordOutput(ctx, map[string]any{"name": name})
+}
+
 func registerTestKinds(deps jobs.Deps) (*jobs.Registry, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sleepWorker{deps: deps})
 	river.AddWorker(workers, &panicWorker{})
+	river.AddWorker(workers, &storeWorker{deps: deps})
 	return &jobs.Registry{
 		Workers: workers,
 		Kinds: []jobs.Kind{
 			{Name: "test_sleep", Queue: jobs.QueueStorage, Timeout: sleepTimeout},
 			{Name: "test_panic", Queue: jobs.QueueStorage, Timeout: time.Second},
+			{Name: "test_store", Queue: jobs.QueueStorage, Timeout: 30 * time.Second},
 		},
 	}, nil
 }

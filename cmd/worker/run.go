@@ -262,7 +262,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	if len(kinds) == 0 {
 		return errors.New("no job kind has a worker yet: nothing to do")
 	}
-	longest := jobs.LongestTimeout(kinds)
+	shortest := jobs.ShortestTimeout(kinds)
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = k.Name
@@ -285,14 +285,18 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		// Jobs of kinds this binary cannot work stay in the queue for one
 		// that can, instead of failing.
 		FetchOnlyKnownKinds: true,
-		// Each worker sets its own timeout; this covers any that does not.
-		JobTimeout:           longest,
-		RescueStuckJobsAfter: rescueAfter(longest),
+		// Every worker sets its own timeout, and River's rescuer leaves a
+		// running job alone until that has passed: the rescuer may look from
+		// the shortest one on, so that a job whose worker died is worked
+		// again once its own timeout is over (RELIABILITY.md).
+		JobTimeout:           shortest,
+		RescueStuckJobsAfter: shortest,
 		SoftStopTimeout:      w.SoftStopTimeout,
 		// The error middleware judges what a worker returned (cancel, retry,
 		// back to the queue); the metrics and the log, outside it, see its
-		// verdict.
-		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds)},
+		// verdict. Inside it, the storage middleware turns a failure of the
+		// storage as a whole into a snooze.
+		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds), jobs.StorageMiddleware(d.storage)},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
@@ -318,7 +322,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	d.logger.Info("worker started",
 		slog.Any("kinds", names),
 		slog.String("http", ln.Addr().String()),
-		slog.Duration("rescue_stuck_jobs_after", rescueAfter(longest)),
+		slog.Duration("rescue_stuck_jobs_after", shortest),
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
@@ -331,13 +335,6 @@ func storageFields(cfg config.Storage) []any {
 			slog.String("location", cfg.Location), slog.String("endpoint", cfg.EndpointURL)}
 	}
 	return []any{slog.String("backend", "local"), slog.String("media_root", cfg.MediaRoot)}
-}
-
-// rescueAfter leaves a quarter of the longest timeout, at least a second,
-// between a job's deadline and River's rescue of it, so that a job still
-// running within its timeout is never worked twice.
-func rescueAfter(longest time.Duration) time.Duration {
-	return longest + max(longest/4, time.Second)
 }
 
 // wait blocks until a signal (ctx is cancelled by the first) or a failed

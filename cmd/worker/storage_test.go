@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/revisbali/worker/internal/testbed"
 )
 
@@ -105,5 +107,62 @@ func TestStartRefusesOlderPgDump(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log does not say %q:\n%s", want, log)
 		}
+	}
+}
+
+// A bucket removed under a running worker: /readyz says so at once after a
+// job met it, the job waits (snoozed, no attempt used, no error recorded)
+// instead of burning its attempts, and once the bucket is back the job
+// completes and the worker is ready again.
+func TestJobsWaitForStorage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	srv := testbed.S3Server(t)
+	if srv.Dir == "" {
+		t.Fatal("TEST_S3_DIR is not set: the test removes a bucket under the worker")
+	}
+	bucket := "vanishing-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	dir := filepath.Join(srv.Dir, bucket)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	vars := s3Env(t, baseEnv(t, b.dbURL))
+	vars["AWS_STORAGE_BUCKET_NAME"] = bucket
+	vars["AWS_LOCATION"] = ""
+	p, base := startWorker(t, vars)
+
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	id := b.insert(t, storeArgs{Name: "probe/a.txt"})
+	p.waitLog("storage unavailable: the job waits for it without using an attempt")
+	job := b.waitState(t, id, rivertype.JobStateScheduled)
+	if job.Attempt != 0 || len(job.Errors) != 0 || !strings.Contains(string(job.Metadata), `"snoozes"`) {
+		t.Errorf("snoozed job: attempt %d, errors %v, metadata %s; want no attempt used and no error", job.Attempt, job.Errors, job.Metadata)
+	}
+	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "NoSuchBucket") {
+		t.Errorf("/readyz with the bucket gone: %d %q, want 503 naming NoSuchBucket", code, body)
+	}
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, `worker_jobs_failed_total{kind="test_store",reason="snoozed"}`) {
+		t.Error("no snoozed attempt in worker_jobs_failed_total")
+	}
+
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	job = b.waitState(t, id, rivertype.JobStateCompleted, rivertype.JobStateDiscarded, rivertype.JobStateCancelled)
+	if job.State != rivertype.JobStateCompleted || job.Attempt != 1 || len(job.Errors) != 0 {
+		t.Errorf("after the bucket came back: %s at attempt %d, errors %v", job.State, job.Attempt, job.Errors)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "probe", "a.txt")); err != nil {
+		t.Errorf("the file is not in the bucket: %v", err)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz with the bucket back: %d %q", code, body)
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != exitOK {
+		t.Errorf("exit %d", code)
 	}
 }

@@ -5,7 +5,7 @@
 // lost or duplicated, no temp file is left, /readyz answers 200 again, and
 // no secret reaches a log.
 //
-// The short tests run in `make test`. The long ones (load, most faults) run
-// only when CHAOS=1, which `make chaos` sets; they write their figures to
-// the file named by CHAOS_REPORT for RELIABILITY.md.
+// Every test runs in `make test`, the load and fault tests at small sizes
+// (sized). CHAOS=1, which `make chaos` sets, runs them at full size; they
+// write their figures to the file named by CHAOS_REPORT for RELIABILITY.md.
 package chaos

@@ -116,11 +116,7 @@ func sampleConnections(st *stack) func() int {
 // worker's RSS after start and at the end, and the most connections the
 // database saw.
 func TestLoadOCR(t *testing.T) {
-	longTest(t)
-	n := 5000
-	if v := os.Getenv("CHAOS_OCR_JOBS"); v != "" {
-		n, _ = strconv.Atoi(v)
-	}
+	n := sized(t, "CHAOS_OCR_JOBS", 5000, 40)
 	const workers = 4
 	st := newStack(t, true)
 	ctx := context.Background()
@@ -224,11 +220,7 @@ func TestLoadOCR(t *testing.T) {
 // and files per second, a batch's run time at p50 and p95, each worker's
 // RSS after start and at the end, and the most connections the database saw.
 func TestLoadMigration(t *testing.T) {
-	longTest(t)
-	n := 100_000
-	if v := os.Getenv("CHAOS_MIGRATE_ROWS"); v != "" {
-		n, _ = strconv.Atoi(v)
-	}
+	n := sized(t, "CHAOS_MIGRATE_ROWS", 100_000, 2000)
 	const workers = 4
 	st, gw := migrationStack(t)
 	m := newMedia(t, st, n, 1<<10)

@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/internal/r2proxy"
@@ -173,7 +171,7 @@ func migrationView(t *testing.T, e env, plan string) (int, jobResult, batchCount
 	t.Helper()
 	code, r, stderr := enqueueWait(t, e, "status", plan)
 	var c batchCounts
-	if code == 0 || code == 1 {
+	if code == 0 || code == 1 || code == 4 {
 		if err := json.Unmarshal(r.Output, &c); err != nil {
 			t.Fatalf("migration output %s: %v", r.Output, err)
 		}
@@ -232,8 +230,7 @@ func storedCount(gw *gateway) int {
 // untouched, the temp folder is empty and the worker is ready.
 func TestStorageKilledDuringMigration(t *testing.T) {
 	t.Parallel()
-	longTest(t)
-	const n = 3000
+	n := sized(t, "CHAOS_OUTAGE_MIGRATE_ROWS", 3000, 600)
 	st, gw := migrationStack(t)
 	m := newMedia(t, st, n, 16<<10)
 	before := tableDigest(t, st)
@@ -295,16 +292,18 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 	w.stop()
 }
 
-// The worker killed with kill -9 while a migration batch uploads: nothing
-// half-written is listed; the killed batch stays running until River's
-// rescuer gives it back, and its rerun skips what the dead worker had
-// uploaded. The test moves the batch's attempted_at back past
-// RescueStuckJobsAfter, standing in for the 2 h 30 min wait, so that the
-// restarted worker's rescuer (River's own) finds it at once.
+// The worker killed with kill -9 while a migration batch uploads, restarted,
+// and `enqueue migrate-files --wait --json` run again at once, as an
+// operator would: nothing half-written is listed; the re-run finds the
+// killed batch (still running) and the first run's others, and waits for
+// them; River's own rescuer gives the killed batch back once its timeout
+// (MIGRATE_BATCH_TIMEOUT, seconds here) has passed, and its rerun skips
+// what the dead worker had uploaded. The re-run exits 0 only when the
+// bucket is the media.
 func TestWorkerKilledMidMigration(t *testing.T) {
 	t.Parallel()
-	longTest(t)
-	const n, batch = 600, 200
+	n := sized(t, "CHAOS_KILL_MIGRATE_ROWS", 600, 300)
+	batch := n / 3
 	st, gw := migrationStack(t)
 	m := newMedia(t, st, n, 4<<10)
 	before := tableDigest(t, st)
@@ -316,14 +315,16 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
 	e["WORKER_QUEUE_STORAGE"] = "1"
 	e["MIGRATE_CONCURRENCY"] = "2"
+	const batchTimeout = 5 * time.Second
+	e["MIGRATE_BATCH_TIMEOUT"] = batchTimeout.String()
 	w := startWorkerWithKinds(t, e)
 	requireKind(t, w, "migrate_files_batch")
 
-	code, stdout, stderr := cli(t, e, "migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch))
+	field := []string{"migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch)}
+	code, _, stderr := cli(t, e, field...)
 	if code != 0 {
 		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
 	}
-	plan := strings.TrimSpace(stdout)
 	// Kill in the middle of the second batch: the first is done.
 	waitFor(t, "the second batch half uploaded", func() bool { return storedCount(gw) >= batch+batch/2 })
 	w.signal(syscall.SIGKILL)
@@ -347,21 +348,6 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 		}
 	}
 
-	// River's retry, the UI's button, leaves a running job alone (as does
-	// its cancel, until the rescuer): only the rescuer gives it back.
-	client, err := river.NewClient(riverpgxv5.New(st.pool), &river.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j, err := client.JobRetry(context.Background(), killed[0].ID); err != nil || j.State != rivertype.JobStateRunning {
-		t.Errorf("River's retry of the killed batch: %v, %v; RELIABILITY.md says it leaves a running job alone", j, err)
-	}
-
-	// Time passes: the rescuer's horizon is behind the killed attempt.
-	if _, err := st.pool.Exec(context.Background(),
-		`UPDATE river_job SET attempted_at = now() - interval '3 hours' WHERE id = $1`, killed[0].ID); err != nil {
-		t.Fatal(err)
-	}
 	proxy.SetFault(nil)
 	w2 := startWorker(t, e)
 	w2.waitReady()
@@ -369,9 +355,22 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 		t.Errorf("the killed worker's temp files were not swept: %v", files)
 	}
 
-	code, r, c := migrationView(t, e, plan)
+	start := time.Now()
+	code, r, stderr := enqueueWait(t, e, field...)
+	waited := time.Since(start)
+	problems := m.checkBucket(t, st, gw)
+	var c batchCounts
+	_ = json.Unmarshal(r.Output, &c)
+	if code == 0 && len(problems) > 0 {
+		t.Errorf("the re-run exited 0 (%s) while the bucket is not the media:\n%s", r.Output, strings.Join(problems, "\n"))
+	} else if len(problems) > 0 {
+		t.Errorf("the bucket is not the media after the re-run (exit %d, %s):\n%s", code, stderr, strings.Join(problems, "\n"))
+	}
 	if code != 0 || r.State != "completed" {
-		t.Errorf("migration after kill -9: exit %d, state %s, errors %+v", code, r.State, r.Errors)
+		t.Errorf("re-run after kill -9: exit %d, state %s, errors %+v, stderr %q", code, r.State, r.Errors, stderr)
+	}
+	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
+		t.Errorf("the re-run's totals %+v, want all %d rows uploaded or skipped", c, n)
 	}
 	rerun := st.job(t, killed[0].ID)
 	var out batchCounts
@@ -379,19 +378,73 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	if rerun.State != rivertype.JobStateCompleted || rerun.Attempt != 2 || out.Skipped == 0 || out.Uploaded+out.Skipped != batch {
 		t.Errorf("the killed batch: %s at attempt %d, output %+v; want completed at attempt 2, skipping what the dead worker uploaded", rerun.State, rerun.Attempt, out)
 	}
-	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
-		t.Errorf("batch totals %+v, want %d rows all uploaded or skipped", c, n)
-	}
-	if problems := m.checkBucket(t, st, gw); len(problems) > 0 {
-		t.Errorf("the bucket is not the media after kill -9:\n%s", strings.Join(problems, "\n"))
-	}
 	if after := tableDigest(t, st); after != before {
 		t.Errorf("the migration changed core_document")
 	}
 	w2.stop()
 	if !t.Failed() {
-		report(t, "fault", fmt.Sprintf("worker killed (kill -9) mid-batch during a migration (%d files, batches of %d), restarted", n, batch),
-			fmt.Sprintf("%d files stored at the kill, each whole; the killed batch stayed running (River's retry leaves it so) until River's rescuer (its attempt moved back past RescueStuckJobsAfter in the test), then completed at attempt 2 with %d skipped, %d uploaded; %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
-				atKill, out.Skipped, out.Uploaded, n))
+		report(t, "fault", fmt.Sprintf("worker killed (kill -9) mid-batch during a migration (%d files, batches of %d), restarted, `migrate-files --wait` run again at once", n, batch),
+			fmt.Sprintf("%d files stored at the kill, each whole; the re-run waited %.0f s for the first run's batches: River's rescuer gave the killed one back after its timeout (MIGRATE_BATCH_TIMEOUT=%s), it completed at attempt 2 with %d skipped, %d uploaded; exit 0 with %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
+				atKill, waited.Seconds(), batchTimeout, out.Skipped, out.Uploaded, n))
+	}
+}
+
+// A migration run again while the first run's batches are still queued
+// and running: without --wait the re-run says so; with --wait it waits
+// for them and exits 0 only when the bucket is the media, its totals
+// covering every row.
+func TestMigrationRerunWhileBatchesUnfinished(t *testing.T) {
+	t.Parallel()
+	n := sized(t, "CHAOS_RERUN_MIGRATE_ROWS", 2000, 400)
+	batch := n / 10
+	st, gw := migrationStack(t)
+	m := newMedia(t, st, n, 4<<10)
+	// Slow requests, and a slot for every batch and the re-run's plan: all
+	// the first run's batches are running when the re-run plans.
+	proxy := r2proxy.Start(t, gw.endpoint())
+	proxy.SetFault(func(*http.Request) int { time.Sleep(50 * time.Millisecond); return 0 })
+	e := st.env.clone()
+	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
+	e["WORKER_QUEUE_STORAGE"] = "12"
+	e["MIGRATE_CONCURRENCY"] = "1"
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "migrate_files_batch")
+
+	field := []string{"migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch)}
+	code, stdout, stderr := cli(t, e, field...)
+	if code != 0 {
+		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
+	}
+	first := strings.TrimSpace(stdout)
+	waitFor(t, "the first run planned and its first files stored", func() bool {
+		return st.job(t, int64(mustAtoi(t, first))).State == rivertype.JobStateCompleted && storedCount(gw) >= 1
+	})
+
+	// Without --wait: the re-run is enqueued, and says what is unfinished.
+	code, _, stderr = cli(t, e, field...)
+	if code != 0 || !strings.Contains(stderr, "unfinished") || !strings.Contains(stderr, "plan "+first+":") {
+		t.Errorf("re-run without --wait: exit %d, stderr %q; want it to name the first run's unfinished batches (plan %s)", code, stderr, first)
+	}
+	atRerun := storedCount(gw)
+	code, r, stderr := enqueueWait(t, e, field...)
+	problems := m.checkBucket(t, st, gw)
+	var c batchCounts
+	_ = json.Unmarshal(r.Output, &c)
+	if code == 0 && len(problems) > 0 {
+		t.Errorf("the re-run exited 0 (%s) while the bucket is not the media:\n%s", r.Output, strings.Join(problems, "\n"))
+	} else if len(problems) > 0 {
+		t.Errorf("the bucket is not the media after the re-run (exit %d, %s):\n%s", code, stderr, strings.Join(problems, "\n"))
+	}
+	if code != 0 || r.State != "completed" {
+		t.Errorf("re-run: exit %d, state %s, errors %+v, stderr %q", code, r.State, r.Errors, stderr)
+	}
+	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
+		t.Errorf("the re-run's totals %+v, want all %d rows uploaded or skipped", c, n)
+	}
+	w.stop()
+	if !t.Failed() {
+		report(t, "fault", fmt.Sprintf("`migrate-files --wait` run again while the first run's batches (%d files, batches of %d) are unfinished", n, batch),
+			fmt.Sprintf("%d files stored when the re-run started; without --wait it named the first run's unfinished batches; with --wait it waited for them and exited 0 with %d rows all uploaded or skipped; the bucket lists each file once with its content",
+				atRerun, n))
 	}
 }
