@@ -33,6 +33,9 @@ type KindContract struct {
 	Variants []VariantContract `json:"variants,omitempty"`
 	// Args are in the order Go writes them, which River's unique key hashes.
 	Args []ArgContract `json:"args"`
+	// Files are the output's keys holding a stored file's {"name"}; a
+	// reader adds its URL.
+	Files []string `json:"files"`
 }
 
 // ArgContract is an argument, whether an insert must give it, and whether
@@ -75,6 +78,7 @@ func ContractOf(kinds []Kind) Contract {
 			Name: k.Name, Description: k.Description, Queue: k.Queue,
 			TimeoutSeconds: int64(k.Timeout.Seconds()), MaxAttempts: k.MaxAttempts,
 			Unique: uniqueContract(k.Unique, args), Args: []ArgContract{},
+			Files: append([]string{}, k.Files...),
 		}
 		if k.Command != nil {
 			kc.App, kc.Verb = true, k.Command.Verb

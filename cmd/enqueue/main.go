@@ -15,6 +15,10 @@
 // enqueued while its first job is not finished is that job; backup runs at
 // most once a day.
 //
+// Every command reads .env from the working directory when there is one, or
+// the file named by --env-file PATH, in python-dotenv's syntax; real
+// environment variables win.
+//
 // Exit codes: 0 the job was enqueued (or, with --wait, completed); 1 the job
 // ended without completing (cancelled, discarded); 2 usage error; 3 the
 // configuration, the database or the storage failed.
@@ -27,22 +31,17 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/revisbali/worker/config"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	code := run(ctx, os.Args[1:], env, &streams{
+	code := run(ctx, os.Args[1:], config.Environ(), &streams{
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		tty:    term.IsTerminal(int(os.Stderr.Fd())),

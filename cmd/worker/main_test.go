@@ -155,7 +155,14 @@ type env map[string]string
 // startProc runs the daemon against dbURL with args ("migrate" or none).
 func startProc(t *testing.T, vars env, args ...string) *proc {
 	t.Helper()
+	return startProcIn(t, "", vars, args...)
+}
+
+// startProcIn is startProc in the working directory dir.
+func startProcIn(t *testing.T, dir string, vars env, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), helperEnv+"=1", "WORKER_HTTP_ADDR=127.0.0.1:0")
 	for k, v := range vars {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	worker "github.com/revisbali/worker"
 	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/jobs"
@@ -48,6 +48,11 @@ type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
 func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	envFile, args, err := config.EnvFileFlag(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: %v\n`worker --help` lists the commands\n", err)
+		return exitUsage
+	}
 	sub, help, err := parseArgs(args)
 	switch {
 	case err != nil:
@@ -56,13 +61,20 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	case help:
 		printHelp(stdout, sub)
 		return exitOK
-	case sub == "migrate":
-		return migrateOnly(logger)
-	case sub == "health":
-		return health(stdout, stderr)
+	}
+	env, err := config.ReadEnvFile(envFile, config.Environ())
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+	switch sub {
+	case "migrate":
+		return migrateOnly(logger, env)
+	case "health":
+		return health(stdout, stderr, env)
 	}
 
-	cfg, err := config.Load()
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
@@ -117,8 +129,8 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 
 // migrateOnly is `worker migrate`: River's migrations, with DATABASE_URL
 // the only setting read.
-func migrateOnly(logger *slog.Logger) int {
-	dbURL, err := config.LoadDatabaseURL(environ())
+func migrateOnly(logger *slog.Logger, env map[string]string) int {
+	dbURL, err := config.LoadDatabaseURL(env)
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
@@ -136,17 +148,6 @@ func migrateOnly(logger *slog.Logger) int {
 		return exitError
 	}
 	return exitOK
-}
-
-// environ is the process environment as a map.
-func environ() map[string]string {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	return env
 }
 
 // migrate applies River's migrations. An advisory lock makes workers that
@@ -292,6 +293,8 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		JobTimeout:           shortest,
 		RescueStuckJobsAfter: shortest,
 		SoftStopTimeout:      w.SoftStopTimeout,
+		// Outputs live in the job rows: how long an app can still read them.
+		CompletedJobRetentionPeriod: w.CompletedJobRetention,
 		// The error middleware judges what a worker returned (cancel, retry,
 		// back to the queue); the metrics and the log, outside it, see its
 		// verdict. Inside it, the storage middleware turns a failure of the
@@ -320,9 +323,11 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	}
 	d.started.Store(true)
 	d.logger.Info("worker started",
+		slog.String("version", worker.Version()),
 		slog.Any("kinds", names),
 		slog.String("http", ln.Addr().String()),
 		slog.Duration("rescue_stuck_jobs_after", shortest),
+		slog.Duration("completed_job_retention", w.CompletedJobRetention),
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
