@@ -174,7 +174,8 @@ func TestInsertOptsVariants(t *testing.T) {
 		maxAttempts int
 		unique      river.UniqueOpts
 	}{
-		{BackupDBArgs{}, 3, river.UniqueOpts{ByPeriod: 24 * time.Hour}},
+		{BackupDBArgs{}, 3, river.UniqueOpts{}},
+		{BackupDBArgs{Nightly: true, Night: "2026-12-07"}, 3, river.UniqueOpts{ByArgs: true}},
 		{BackupDBArgs{Verify: true}, 1, river.UniqueOpts{}},
 		{BackupDBArgs{CatchUp: true}, 1, river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}},
 		{OCRDocumentArgs{Name: "a.png"}, ocrDocument.MaxAttempts, ocrDocument.Unique},

@@ -82,10 +82,12 @@ KINDS = {
         UNFINISHED_STATES,
         5,
     ),
-    # At most one backup per UTC day, as the worker's nightly schedule;
-    # verify=True restores the newest backup into a scratch database and
-    # compares it with the source instead (see insert_options).
-    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), 24 * 3600, UNIQUE_STATES, 3),
+    # A new backup every time, as manage.py dbbackup makes one (the worker
+    # runs it after any backup already running); only the worker's nightly
+    # schedule is one per night. verify=True restores the newest backup into
+    # a scratch database and compares it with the source instead (see
+    # insert_options).
+    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), None, None, 3),
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
@@ -209,7 +211,7 @@ def enqueue(kind, args, *, using=None):
     equal job that has not finished is not duplicated: its id comes back
     with ``duplicate=True``. ocr_document and passport_mrz are unique by
     name while a job waits or runs, so a file uploaded again after its job
-    finished gets a new job and fresh results; backup_db is once a UTC day;
+    finished gets a new job and fresh results; backup_db is a new backup every time;
     migrate_files is by all its arguments until it finishes.
     Raises ``ValueError`` for an unknown kind or arguments the kind does not
     take.
