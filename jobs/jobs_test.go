@@ -178,7 +178,7 @@ func TestInsertOptsVariants(t *testing.T) {
 		{BackupDBArgs{Nightly: true, Night: "2026-12-07"}, 3, river.UniqueOpts{ByArgs: true}},
 		{BackupDBArgs{Verify: true}, 1, river.UniqueOpts{}},
 		{BackupDBArgs{CatchUp: true}, 1, river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}},
-		{OCRDocumentArgs{Name: "a.png"}, 5, river.UniqueOpts{ByArgs: true}},
+		{OCRDocumentArgs{Name: "a.png"}, ocrDocument.MaxAttempts, ocrDocument.Unique},
 	}
 	for _, tt := range tests {
 		opts := tt.args.(river.JobArgsWithInsertOpts).InsertOpts()

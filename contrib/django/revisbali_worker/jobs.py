@@ -285,7 +285,7 @@ def _job_row(job_id, using):
         "id": id_,
         "kind": kind,
         "state": state,
-        "errors": json.loads(errors) if errors else [],
+        "errors": [readable_error(e) for e in json.loads(errors)] if errors else [],
         "output": json.loads(output) if output else None,
         "attempt": attempt,
         "max_attempts": max_attempts,
@@ -343,6 +343,20 @@ def save_result(job_id, instance, field, *, using=None, request=None):
         raise JobFailed(result)
     result["output"] = with_urls(result["kind"], result["output"], request=request)
     return result
+
+
+# River stores a cancelled attempt's error behind its Go type's name.
+_RIVER_CANCEL_PREFIX = "JobCancelError: "
+
+
+def readable_error(attempt):
+    """An attempt's error (``river_job.errors``) as people should read it:
+    what happened and to which file, without River's Go type names."""
+    attempt = dict(attempt)
+    message = attempt.get("error")
+    if isinstance(message, str) and message.startswith(_RIVER_CANCEL_PREFIX):
+        attempt["error"] = message[len(_RIVER_CANCEL_PREFIX) :]
+    return attempt
 
 
 def wait_for_job(job_id, *, timeout=60.0, interval=0.2, using=None):
