@@ -256,14 +256,14 @@ func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Re
 		// First pass: every candidate zone once, as the locator guessed it.
 		for _, z := range zones {
 			if s.done() {
-				return s.result()
+				return s.withOthers(p, zones)
 			}
 			s.first(p, z)
 		}
 		// Second pass: other renderings of the zones that gave something.
 		for _, z := range zones {
 			if s.done() {
-				return s.result()
+				return s.withOthers(p, zones)
 			}
 			s.more(p, z)
 		}
@@ -279,6 +279,42 @@ func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Re
 		}
 	}
 	return s.result()
+}
+
+// withOthers returns the session's result and, when it is valid, reads the
+// other candidate zones of the page that look as much like a zone (two or
+// three lines, a score within a quarter of the best's), apart from the one
+// read: a visa sticker beside the passport's data page. Each that reads as
+// a zone (valid, or at least two check digits passing, as for the first),
+// other than the first, is added to Others with its own verdict.
+func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
+	res, err := s.result()
+	if err != nil || !res.Valid || s.bestZone == nil {
+		return res, err
+	}
+	top := 0.0
+	for _, z := range zones {
+		top = max(top, z.score)
+	}
+	for _, z := range zones {
+		if z.lines < 2 || z.score < top/4 || (z.f == s.bestZone.f && overlap(z.b, s.bestZone.b) > 0.3) {
+			continue
+		}
+		o := &session{r: s.r, ctx: s.ctx, work: s.work, found: map[zoneKey]*bool{}}
+		o.first(p, z)
+		if !o.done() {
+			o.more(p, z)
+		}
+		other, err := o.result()
+		if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
+			return nil, err
+		}
+		if other == nil || slices.Equal(other.MRZ, res.MRZ) || slices.ContainsFunc(res.Others, func(r *passport.Result) bool { return slices.Equal(r.MRZ, other.MRZ) }) {
+			continue
+		}
+		res.Others = append(res.Others, other)
+	}
+	return res, nil
 }
 
 // distinct sorts zones by score and drops those overlapping a better one
@@ -336,6 +372,8 @@ type session struct {
 	needConfirm bool
 	valids      []*passport.Result
 	confirmed   *passport.Result
+	// cur is the zone being read; bestZone the one best was read from.
+	cur, bestZone *zone
 }
 
 // minSureGlyph is the glyph height, in original pixels, under which one
@@ -383,6 +421,7 @@ type zoneKey struct {
 // first reads candidate z once, deskewed and upright as the locator
 // guessed, then the other way up if that held nothing zone-like.
 func (s *session) first(p *page, z zone) {
+	s.cur = &z
 	s.lowRes = z.lineH/p.s < minSureGlyph
 	up := s.crop(p, z, glyphHeights[0], false)
 	key := zoneKey{z.f, z.b}
@@ -391,15 +430,34 @@ func (s *session) first(p *page, z zone) {
 		if flip {
 			img = rotate180(up)
 		}
-		if s.recognise(stretch(img), ocr.SegSingleBlock) {
-			s.found[key] = &flip
-			return
-		}
-		if s.done() {
-			return
+		// As cropped, then with the background divided out: Tesseract's
+		// global threshold loses the darker end of a line under a shadow
+		// or uneven light, and lines under glare.
+		for _, prep := range []func(*image.Gray) *image.Gray{stretch, flattenGlyphs} {
+			if s.recognise(prep(img), ocr.SegSingleBlock) {
+				s.found[key] = &flip
+				return
+			}
+			if s.done() {
+				return
+			}
 		}
 	}
+	// Widened, the locator's way up: a line whose faded end the locator
+	// missed reads whole.
+	if s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), false)), ocr.SegSingleBlock) {
+		f := false
+		s.found[key] = &f
+	}
 }
+
+// flattenGlyphs flattens the background of a crop with glyphs of the first
+// glyph height.
+func flattenGlyphs(g *image.Gray) *image.Gray { return flatten(g, int(glyphHeights[0])) }
+
+// evenGlyphs gives every part of a crop with glyphs of the first glyph
+// height the same contrast.
+func evenGlyphs(g *image.Gray) *image.Gray { return localContrast(g, int(glyphHeights[0])) }
 
 // more reads a candidate that gave a zone-like reading in other ways:
 // background flattened, line by line, smaller and larger glyphs.
@@ -408,11 +466,15 @@ func (s *session) more(p *page, z zone) {
 	if flip == nil {
 		return
 	}
+	s.cur = &z
 	s.lowRes = z.lineH/p.s < minSureGlyph
 	up := s.crop(p, z, glyphHeights[0], *flip)
 	flat := flatten(up, int(glyphHeights[0]))
 	steps := []func(){
 		func() { s.recognise(flat, ocr.SegSingleBlock) },
+		func() {
+			s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), *flip)), ocr.SegSingleBlock)
+		},
 		func() { s.lines(binarise(flat)) },
 	}
 	for _, gh := range glyphHeights[1:] {
@@ -429,9 +491,20 @@ func (s *session) more(p *page, z zone) {
 // crop cuts zone z out deskewed, upright by the locator's guess (turned
 // once more when flip), with glyphs glyphH pixels high.
 func (s *session) crop(p *page, z zone, glyphH float64, flip bool) *image.Gray {
-	g := p.crop(z, 0, glyphH, 1.2, 0.9, false)
+	return s.cropWith(p, z, glyphH, 1.2, flip)
+}
+
+// wideMargin is the margin, in glyph heights, of a crop widened by a third
+// of the zone's length on each side: the locator may have lost a line's
+// faded end (glare, shadow), and a line's characters are never cut to fit
+// its length.
+func wideMargin(z zone) float64 { return 1.2 + 0.35*z.w/z.lineH }
+
+// cropWith is crop with a margin of mx glyph heights along the lines.
+func (s *session) cropWith(p *page, z zone, glyphH, mx float64, flip bool) *image.Gray {
+	g := p.crop(z, 0, glyphH, mx, 0.9, false)
 	if d := skew(binarise(g)); math.Abs(d) >= 0.2 {
-		g = p.crop(z, d, glyphH, 1.2, 0.9, false)
+		g = p.crop(z, d, glyphH, mx, 0.9, false)
 	}
 	if z.upside != flip {
 		g = rotate180(g)
@@ -460,6 +533,7 @@ func (s *session) lines(b *image.Gray) {
 
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
+	s.cur = nil
 	s.lowRes = false
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
@@ -500,8 +574,18 @@ func (s *session) consider(text string) bool {
 	if err != nil || !plausible(res) {
 		return false
 	}
+	if s.cur != nil && res.Valid && len(res.MRZ[0])+5 < int(s.cur.chars+0.5) {
+		// Lines of 36 read where the locator counted 42 or more glyphs: a
+		// 44-wide zone whose ends were lost (MRV-A read as a valid MRV-B).
+		// Not valid; a wider crop may read it whole.
+		res.Valid = false
+		res.Checks["line_length"] = false
+		res.Confidence *= 0.5
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the zone's lines hold about %.0f characters, %d were read", s.cur.chars, len(res.MRZ[0])))
+	}
 	if better(res, s.best) {
 		s.best = res
+		s.bestZone = s.cur
 	}
 	if res.Valid {
 		if s.lowRes {

@@ -53,6 +53,10 @@ type Result struct {
 	// Confidence is a rough 0-1 score: 1 for a zone read clean and valid,
 	// lower for each correction, warning and failed check.
 	Confidence float64 `json:"confidence"`
+	// Others are the further zones found in the same image (a visa sticker
+	// and the passport's own data page), each read as fully as this one;
+	// the reading above is the first found.
+	Others []*Result `json:"others,omitempty"`
 }
 
 // Correction is one change made to what OCR read. Line and Position count

@@ -330,7 +330,7 @@ func TestSameNameIsOneJob(t *testing.T) {
 	if id("ocr", "scans/a.pdf") == id("ocr", "scans/b.pdf") {
 		t.Error("two names made one job")
 	}
-	if id("restore", "--latest", "--yes") == id("restore", "--latest", "--yes") {
+	if first, second := id("restore", "--latest", "--yes"), id("restore", "--latest", "--yes"); first == second {
 		t.Error("restores are deduplicated; each request should be its own job")
 	}
 

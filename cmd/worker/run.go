@@ -300,7 +300,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		// back to the queue); the metrics and the log, outside it, see its
 		// verdict. Inside it, the storage middleware turns a failure of the
 		// storage as a whole into a snooze.
-		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds), jobs.StorageMiddleware(d.storage)},
+		Middleware: []rivertype.Middleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds), jobs.StorageMiddleware(d.storage)},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)

@@ -44,6 +44,12 @@ type Sample struct {
 	// Tilt the further rotation in degrees.
 	Turn int     `json:"turn"`
 	Tilt float64 `json:"tilt"`
+	// Orientation is the EXIF orientation the file was stored with (0 or
+	// 1: none); Turn is then the turn of the upright view.
+	Orientation int `json:"orientation,omitempty"`
+	// Others are the further zones in the image (VisaPage: the passport's
+	// own), after Truth.
+	Others []Truth `json:"others,omitempty"`
 }
 
 // Options choose what Generate makes; zero values draw at random.
@@ -79,6 +85,9 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 	if dpi == 0 {
 		dpi = 150 + 25*rng.IntN(7)
 	}
+	if scene == VisaPage && f != passport.MRVA && f != passport.MRVB {
+		f = passport.MRVA
+	}
 	s := Sample{ID: id, Scene: scene, DPI: dpi, Turn: opts.Turn}
 	if s.Turn < 0 {
 		s.Turn = 90 * rng.IntN(4)
@@ -92,6 +101,9 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		t = &tr
 	}
 	s.Truth = t
+	if scene == HandHeld || scene == EdgeCrop || scene == VisaPage {
+		return fs.generatePhoto(rng, s, f, opts)
+	}
 	doc, err := fs.renderDoc(rng, t, f, float64(dpi))
 	if err != nil {
 		return Sample{}, err
