@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"os/exec"
@@ -187,38 +186,55 @@ func TestUniqueStates(t *testing.T) {
 	}
 }
 
-// At most one backup per day, however many are asked for.
-func TestBackupOncePerDay(t *testing.T) {
+// A backup asked for is always a new one, even after the night's, as
+// manage.py dbbackup makes one; the scheduled backup is one per night in
+// TIME_ZONE, however often the schedule fires.
+func TestBackupOnDemandAndNightly(t *testing.T) {
 	t.Parallel()
 	b := setupDB(t)
 	ctx := context.Background()
-	first, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+	bali, err := time.LoadLocation("Asia/Makassar")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Even once done.
+	// 17:00 UTC is 01:00 the next day in Bali: the night is Bali's.
+	at := time.Date(2026, 12, 7, 17, 0, 0, 0, time.UTC)
+	night := NightlyBackup(at, bali)
+	if night.Night != "2026-12-08" || !night.Nightly {
+		t.Fatalf("NightlyBackup(%s, Asia/Makassar) = %+v, want night 2026-12-08", at, night)
+	}
+	first, err := b.client.Insert(ctx, night, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Done, then asked for again.
 	if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, first.Job.ID); err != nil {
 		t.Fatal(err)
 	}
-	again, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+	again, err := b.client.Insert(ctx, NightlyBackup(at.Add(time.Hour), bali), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !again.UniqueSkippedAsDuplicate || again.Job.ID != first.Job.ID {
-		t.Errorf("second backup of the day is job %d, want the first (%d)", again.Job.ID, first.Job.ID)
+		t.Errorf("a second scheduled backup of the night is job %d, want the first (%d)", again.Job.ID, first.Job.ID)
 	}
-	// Django's side: the key is the kind and the UTC day.
-	day := time.Now().UTC().Truncate(24 * time.Hour).Format(time.RFC3339)
-	want := sha256.Sum256([]byte("&kind=backup_db&period=" + day))
-	if string(first.Job.UniqueKey) != string(want[:]) {
-		t.Errorf("backup unique key %x, want sha256(&kind=backup_db&period=%s)", first.Job.UniqueKey, day)
-	}
-	// Tomorrow is another day.
-	tomorrow, err := b.client.Insert(ctx, BackupDBArgs{}, &river.InsertOpts{ScheduledAt: time.Now().Add(24 * time.Hour)})
+	next, err := b.client.Insert(ctx, NightlyBackup(at.Add(24*time.Hour), bali), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tomorrow.UniqueSkippedAsDuplicate || len(tomorrow.Job.UniqueKey) == 0 {
-		t.Error("a backup scheduled tomorrow was taken for today's")
+	if next.UniqueSkippedAsDuplicate {
+		t.Error("the next night's scheduled backup was taken for this night's")
+	}
+	// On demand: a new job every time, beside the night's and each other.
+	seen := map[int64]bool{first.Job.ID: true, next.Job.ID: true}
+	for range 2 {
+		manual, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if manual.UniqueSkippedAsDuplicate || seen[manual.Job.ID] || len(manual.Job.UniqueKey) != 0 {
+			t.Errorf("a backup asked for is job %d (duplicate %v), not a new one", manual.Job.ID, manual.UniqueSkippedAsDuplicate)
+		}
+		seen[manual.Job.ID] = true
 	}
 }

@@ -12,8 +12,8 @@
 // to its end, with a progress bar when stderr is a terminal and plain lines
 // otherwise. --json prints one object on stdout:
 // {"id", "kind", "state", "errors", "output"}. The same ocr or passport name
-// enqueued while its first job is not finished is that job; backup runs at
-// most once a day.
+// enqueued while its first job is not finished is that job; backup makes a
+// new backup every time, after any backup already running.
 //
 // Every command reads .env from the working directory when there is one, or
 // the file named by --env-file PATH, in python-dotenv's syntax; real

@@ -237,6 +237,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		return fmt.Errorf("backup client check: %w", err)
 	}
 	d.logger.Info("backup client check passed", slog.String("pg_dump", client), slog.String("server_major", server))
+	d.logCatchUp(ctx, store)
 	// One engine per OCR slot: the pool, shared with the passport queue,
 	// is what bounds how many Tesseract threads compete for the CPUs.
 	d.ocr, err = ocr.NewPool(ocr.PoolConfig{
@@ -331,6 +332,41 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
+}
+
+// logCatchUp says at start what the leader's backup catch-up is about to
+// do, so that a full pg_dump right after a first start is a logged
+// decision, not a surprise.
+func (d *daemon) logCatchUp(ctx context.Context, store storage.Storage) {
+	b := d.cfg.Backup
+	switch {
+	case b.Schedule == config.ScheduleOff:
+		return
+	case !bool(b.CatchUp):
+		d.logger.Info("backup catch-up off (BACKUP_CATCH_UP=False): only the schedule makes backups", slog.String("schedule", b.Schedule))
+		return
+	}
+	opts, err := backup.FromConfig(d.cfg)
+	if err != nil {
+		return // the backup kind's registration reports it
+	}
+	schedule, err := backup.ParseSchedule(b.Schedule, opts.TimeZone)
+	if err != nil {
+		return
+	}
+	latest, err := backup.Latest(ctx, store, opts, opts.Filter())
+	switch {
+	case errors.Is(err, backup.ErrNoBackup):
+		d.logger.Warn("backup catch-up: no backup in the folder yet: a full pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)",
+			slog.String("folder", b.Folder))
+	case err != nil:
+		d.logger.Warn("backup catch-up: cannot list the backups", slog.String("error", err.Error()))
+	case backup.NeedsCatchUp(latest.Date, schedule, time.Now()):
+		d.logger.Warn("backup catch-up: the newest backup is older than the last scheduled run: a pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)",
+			slog.String("newest", latest.Name))
+	default:
+		d.logger.Info("backup catch-up on: a missed scheduled run is caught up at start and hourly", slog.String("newest", latest.Name))
+	}
 }
 
 // storageFields says which storage the worker checked, without secrets.

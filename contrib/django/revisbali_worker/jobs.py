@@ -82,10 +82,12 @@ KINDS = {
         UNFINISHED_STATES,
         5,
     ),
-    # At most one backup per UTC day, as the worker's nightly schedule;
-    # verify=True restores the newest backup into a scratch database and
-    # compares it with the source instead (see insert_options).
-    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), 24 * 3600, UNIQUE_STATES, 3),
+    # A new backup every time, as manage.py dbbackup makes one (the worker
+    # runs it after any backup already running); only the worker's nightly
+    # schedule is one per night. verify=True restores the newest backup into
+    # a scratch database and compares it with the source instead (see
+    # insert_options).
+    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), None, None, 3),
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
@@ -209,7 +211,7 @@ def enqueue(kind, args, *, using=None):
     equal job that has not finished is not duplicated: its id comes back
     with ``duplicate=True``. ocr_document and passport_mrz are unique by
     name while a job waits or runs, so a file uploaded again after its job
-    finished gets a new job and fresh results; backup_db is once a UTC day;
+    finished gets a new job and fresh results; backup_db is a new backup every time;
     migrate_files is by all its arguments until it finishes.
     Raises ``ValueError`` for an unknown kind or arguments the kind does not
     take.
@@ -283,7 +285,7 @@ def _job_row(job_id, using):
         "id": id_,
         "kind": kind,
         "state": state,
-        "errors": json.loads(errors) if errors else [],
+        "errors": [readable_error(e) for e in json.loads(errors)] if errors else [],
         "output": json.loads(output) if output else None,
         "attempt": attempt,
         "max_attempts": max_attempts,
@@ -341,6 +343,20 @@ def save_result(job_id, instance, field, *, using=None, request=None):
         raise JobFailed(result)
     result["output"] = with_urls(result["kind"], result["output"], request=request)
     return result
+
+
+# River stores a cancelled attempt's error behind its Go type's name.
+_RIVER_CANCEL_PREFIX = "JobCancelError: "
+
+
+def readable_error(attempt):
+    """An attempt's error (``river_job.errors``) as people should read it:
+    what happened and to which file, without River's Go type names."""
+    attempt = dict(attempt)
+    message = attempt.get("error")
+    if isinstance(message, str) and message.startswith(_RIVER_CANCEL_PREFIX):
+        attempt["error"] = message[len(_RIVER_CANCEL_PREFIX) :]
+    return attempt
 
 
 def wait_for_job(job_id, *, timeout=60.0, interval=0.2, using=None):
