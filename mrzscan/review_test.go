@@ -96,4 +96,3 @@ func TestNeedsReviewOnEvaluationSet(t *testing.T) {
 		t.Errorf("%d of %d clean documents read right have a non-empty needs_review, want at most 10%%", cleanFlagged, cleanRight)
 	}
 }
-
