@@ -372,9 +372,20 @@ type session struct {
 	needConfirm bool
 	valids      []*passport.Result
 	confirmed   *passport.Result
+	// glyphs holds what Tesseract knew of each character of every line it
+	// read, by the line's text without spaces, for passport.Result.Review.
+	glyphs map[string][]passport.Glyph
+	// tiny is set while a zone with glyphs under minTrustedGlyph original
+	// pixels is read; bestTiny when the best reading came from one.
+	tiny, bestTiny bool
 	// cur is the zone being read; bestZone the one best was read from.
 	cur, bestZone *zone
 }
+
+// minTrustedGlyph is the glyph height, in original pixels, under which
+// Tesseract's confidence in a letter says nothing (a thumbnail): no
+// character of a field without a check digit is taken as read.
+const minTrustedGlyph = 12
 
 // minSureGlyph is the glyph height, in original pixels, under which one
 // valid reading is not enough.
@@ -392,6 +403,9 @@ func (s *session) done() bool {
 
 func (s *session) result() (*passport.Result, error) {
 	s.vote()
+	if s.best != nil {
+		defer func() { s.best.Review(s.glyphsOf(s.best.RawMRZ)) }()
+	}
 	switch {
 	case s.confirmed != nil:
 		s.best = s.confirmed
@@ -423,6 +437,7 @@ type zoneKey struct {
 func (s *session) first(p *page, z zone) {
 	s.cur = &z
 	s.lowRes = z.lineH/p.s < minSureGlyph
+	s.tiny = z.lineH/p.s < minTrustedGlyph
 	up := s.crop(p, z, glyphHeights[0], false)
 	key := zoneKey{z.f, z.b}
 	for _, flip := range []bool{false, true} {
@@ -468,6 +483,7 @@ func (s *session) more(p *page, z zone) {
 	}
 	s.cur = &z
 	s.lowRes = z.lineH/p.s < minSureGlyph
+	s.tiny = z.lineH/p.s < minTrustedGlyph
 	up := s.crop(p, z, glyphHeights[0], *flip)
 	flat := flatten(up, int(glyphHeights[0]))
 	steps := []func(){
@@ -534,7 +550,7 @@ func (s *session) lines(b *image.Gray) {
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
 	s.cur = nil
-	s.lowRes = false
+	s.lowRes, s.tiny = false, false
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
 	// card or passport page, within a second of Tesseract.
@@ -562,6 +578,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 	s.work.left--
 	s.tries++
 	rec, err := s.r.rec.Recognize(s.ctx, img, s.request(psm))
+	s.keep(rec.Symbols)
 	if err != nil {
 		s.err = err
 		return ocr.Recognition{}, false
@@ -586,6 +603,7 @@ func (s *session) consider(text string) bool {
 	if better(res, s.best) {
 		s.best = res
 		s.bestZone = s.cur
+		s.bestTiny = s.tiny
 	}
 	if res.Valid {
 		if s.lowRes {
@@ -651,6 +669,7 @@ func (s *session) request(psm ocr.PageSegMode) ocr.Request {
 		TessdataDir: s.r.cfg.TessdataDir,
 		PageSegMode: psm,
 		Whitelist:   Alphabet,
+		Symbols:     true,
 		DPI:         300,
 	}
 }

@@ -53,6 +53,9 @@ type Request struct {
 	PageSegMode PageSegMode // 0 means SegAuto
 	Whitelist   string      // only these characters are recognised; "" means all
 	DPI         int         // the image's resolution when known; 0 lets Tesseract estimate
+	// Symbols asks for Recognition.Symbols: each character's confidence
+	// and alternatives. Such requests get engines of their own.
+	Symbols bool
 }
 
 // Pool hands out Tesseract engines, at most Size at once. It is safe for
@@ -71,7 +74,16 @@ type Pool struct {
 
 type engine struct {
 	key    string
-	client *gosseract.Client
+	client *gosseract.Client // nil for a symbol engine
+	sym    *symbolEngine
+}
+
+func (e *engine) close() {
+	if e.sym != nil {
+		e.sym.close()
+		return
+	}
+	e.client.Close()
 }
 
 // NewPool checks that the default languages are installed and starts the
@@ -130,7 +142,7 @@ func (p *Pool) Close() error {
 	defer p.mu.Unlock()
 	p.closed = true
 	for _, e := range p.idle {
-		e.client.Close()
+		e.close()
 		p.alive--
 	}
 	p.idle = nil
@@ -154,6 +166,9 @@ func (p *Pool) resolve(req Request) (langs []string, dir string) {
 func (p *Pool) acquire(ctx context.Context, req Request) (*engine, error) {
 	langs, dir := p.resolve(req)
 	key := dir + "\x00" + strings.Join(langs, "+")
+	if req.Symbols {
+		key += "\x00symbols"
+	}
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -181,10 +196,10 @@ func (p *Pool) acquire(ctx context.Context, req Request) (*engine, error) {
 	p.alive++
 	p.mu.Unlock()
 	if evict != nil {
-		evict.client.Close()
+		evict.close()
 	}
 
-	e, err := newEngine(key, dir, langs)
+	e, err := newEngine(key, dir, langs, req.Symbols)
 	if err != nil {
 		p.mu.Lock()
 		p.alive--
@@ -200,7 +215,7 @@ func (p *Pool) release(e *engine) {
 	if p.closed {
 		p.alive--
 		p.mu.Unlock()
-		e.client.Close()
+		e.close()
 	} else {
 		p.idle = append(p.idle, e)
 		p.mu.Unlock()
@@ -211,9 +226,16 @@ func (p *Pool) release(e *engine) {
 // blankPGM is a 1 x 1 white page, recognised once to load the model.
 var blankPGM = []byte("P5\n1 1\n255\n\xff")
 
-func newEngine(key, dir string, langs []string) (*engine, error) {
+func newEngine(key, dir string, langs []string, symbols bool) (*engine, error) {
 	if err := checkLanguages(dir, langs); err != nil {
 		return nil, fault.BadInput("%v", err)
+	}
+	if symbols {
+		s, err := newSymbolEngine(dir, langs)
+		if err != nil {
+			return nil, err
+		}
+		return &engine{key: key, sym: s}, nil
 	}
 	c := gosseract.NewClient()
 	if err := c.SetTessdataPrefix(dir); err != nil {
@@ -254,6 +276,7 @@ type Recognition struct {
 	Text       string  // lines joined by \n, paragraphs separated by a blank line
 	Confidence float64 // mean word confidence weighted by length, 0-100; 0 when no text
 	Words      []Word
+	Symbols    []Symbol // only when Request.Symbols
 }
 
 // Recognize waits for an engine and reads img with it. The image is
@@ -269,6 +292,9 @@ func (p *Pool) Recognize(ctx context.Context, img image.Image, req Request) (Rec
 }
 
 func (e *engine) recognize(img image.Image, req Request) (Recognition, error) {
+	if e.sym != nil {
+		return e.sym.recognize(img, req)
+	}
 	c := e.client
 	psm := req.PageSegMode
 	if psm == 0 {

@@ -160,6 +160,7 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 	r.Corrections = corrections
 	r.Warnings = append(r.Warnings, warnings...)
 	r.Confidence = r.confidence()
+	r.Review(nil)
 	return r
 }
 

@@ -50,6 +50,10 @@ type Result struct {
 	Checks      map[string]bool `json:"checks"`
 	Corrections []Correction    `json:"corrections"`
 	Warnings    []string        `json:"warnings,omitempty"`
+	// NeedsReview names, by their JSON names, the fields a person must
+	// check against the document before using them (see Review). Empty
+	// means every field can be taken as read: straight-through processing.
+	NeedsReview []string `json:"needs_review"`
 	// Confidence is a rough 0-1 score: 1 for a zone read clean and valid,
 	// lower for each correction, warning and failed check.
 	Confidence float64 `json:"confidence"`

@@ -1,0 +1,98 @@
+package passport
+
+import (
+	"slices"
+	"testing"
+)
+
+// glyphsOf makes OCR evidence for lines read cleanly (confidence 99, no
+// rival), with the given glyphs overridden by line and column.
+func glyphsOf(lines []string, over map[[2]int]Glyph) [][]Glyph {
+	out := make([][]Glyph, len(lines))
+	for i, l := range lines {
+		for j := range len(l) {
+			g := Glyph{Char: l[j], Confidence: 99}
+			if o, ok := over[[2]int{i, j}]; ok {
+				g = o
+				g.Char = l[j]
+			}
+			out[i] = append(out[i], g)
+		}
+	}
+	return out
+}
+
+func TestReviewNamesTheFieldsToCheck(t *testing.T) {
+	t.Parallel()
+	const (
+		l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+		l2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+	)
+	rival := func(c byte, conf float64) Glyph {
+		return Glyph{Confidence: 97, Alts: []Alt{{c, conf}}}
+	}
+	cases := []struct {
+		name   string
+		lines  []string
+		over   map[[2]int]Glyph
+		noOCR  bool // a text layer: no glyphs
+		review []string
+	}{
+		{name: "clean", lines: []string{l1, l2}, review: []string{}},
+		{name: "text layer", lines: []string{l1, l2}, noOCR: true, review: []string{}},
+		// E read as F, Tesseract weighing E too: no check digit covers names.
+		{name: "surname letter with a rival", lines: []string{"P<UTOFRIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2},
+			over: map[[2]int]Glyph{{0, 5}: rival('E', 30)}, review: []string{"surname"}},
+		{name: "given name letter of low confidence", lines: []string{"P<UTOERIKSSON<<ANNA<HARIA<<<<<<<<<<<<<<<<<<<", l2},
+			over: map[[2]int]Glyph{{0, 20}: {Confidence: 60}}, review: []string{"given_names"}},
+		{name: "filler after the names uncertain", lines: []string{l1, l2},
+			over: map[[2]int]Glyph{{0, 26}: rival('K', 40)}, review: []string{"given_names"}},
+		{name: "nationality snapped to a known code", lines: []string{l1, "L898902C36UTQ7408122F1204159ZE184226B<<<<<10"},
+			review: []string{"nationality"}},
+		// AUT weighed against AUS: both are states.
+		{name: "issuing state with a rival state", lines: []string{"P<AUTERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2},
+			over: map[[2]int]Glyph{{0, 4}: rival('S', 30)}, review: []string{"issuing_country"}},
+		// UTO's T doubted, but no confusion of it is a state.
+		{name: "issuing state doubted, no other state near", lines: []string{l1, l2},
+			over: map[[2]int]Glyph{{0, 3}: {Confidence: 50}}, review: []string{}},
+		{name: "sex uncertain", lines: []string{l1, l2},
+			over: map[[2]int]Glyph{{1, 20}: rival('M', 20)}, review: []string{"sex"}},
+		// L and 1 weigh the same in a check digit: either reading passes.
+		{name: "document number letter with a passing twin", lines: []string{l1, l2},
+			over: map[[2]int]Glyph{{1, 0}: rival('1', 30)}, review: []string{"document_number"}},
+		// A rival that would fail the check digit is caught by it.
+		{name: "date digit with a failing rival", lines: []string{l1, l2},
+			over: map[[2]int]Glyph{{1, 14}: rival('9', 60)}, review: []string{}},
+		{name: "check digit repaired", lines: []string{l1, "L898902C3GUTO7408122F1204159ZE184226B<<<<<10"},
+			review: []string{"document_number"}},
+		{name: "check fails", lines: []string{l1, "L898902C36UTO7408122F1204158ZE184226B<<<<<10"},
+			review: []string{"birth_date", "document_number", "expiry_date", "personal_number"}},
+		// Lines OCR read but whose glyphs were lost: nothing is taken as
+		// certain, and each number is judged by every confusion.
+		{name: "unknown glyphs", lines: []string{l1, l2}, review: []string{"document_type", "issuing_country", "surname",
+			"given_names", "document_number", "nationality", "sex", "personal_number"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := Parse(c.lines, ParseOptions{Now: refNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gs [][]Glyph
+			switch {
+			case c.noOCR:
+			case c.name == "unknown glyphs":
+				gs = [][]Glyph{{}, {}}
+			default:
+				gs = glyphsOf(c.lines, c.over)
+			}
+			r.Review(gs)
+			want := slices.Clone(c.review)
+			slices.SortFunc(want, func(a, b string) int { return slices.Index(ReviewFields, a) - slices.Index(ReviewFields, b) })
+			if !slices.Equal(r.NeedsReview, want) {
+				t.Errorf("needs_review %q, want %q (corrections %+v)", r.NeedsReview, want, r.Corrections)
+			}
+		})
+	}
+}
