@@ -324,7 +324,7 @@ func TestSameNameIsOneJob(t *testing.T) {
 		}
 	}
 	// A backup asked for is a new one every time.
-	if id("backup") == id("backup") {
+	if first, second := id("backup"), id("backup"); first == second {
 		t.Error("backup twice made one job")
 	}
 	if id("ocr", "scans/a.pdf") == id("ocr", "scans/b.pdf") {
