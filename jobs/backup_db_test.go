@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -193,6 +194,8 @@ func TestBackupJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	held.Release()
+	// Backup names are dbbackup's, to the second: a new one needs a new second.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 	event, out, _ = work(t, b, backupW, BackupDBArgs{})
 	if event != river.EventKindJobCompleted || out["name"] == nil || out["name"] == first {
 		t.Errorf("a backup asked for after the first: %s, output %v; want a new backup", event, out)
