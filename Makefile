@@ -5,8 +5,10 @@ GO ?= go
 # 1.26.8 (SECURITY.md). The go command fetches it from the module proxy.
 export GOTOOLCHAIN := go1.27.3
 FUZZTIME ?= 10s
+# Linters at pinned versions, fetched through the module proxy.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test deps vet bench demo chaos vulncheck testbed-up testbed-down
+.PHONY: test deps vet lint bench demo chaos vulncheck testbed-up testbed-down
 
 deps:
 	@scripts/deps.sh
@@ -15,11 +17,17 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
-test: deps vet
+# staticcheck, and the import rule with docs/architecture.md's package table
+# checked against `go list` (internal/layering).
+lint:
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) test -count=1 ./internal/layering/
+
+test: deps vet lint
 	OMP_THREAD_LIMIT=1 PASSPORT_TESSDATA_DIR=$(CURDIR)/tessdata scripts/testbed.sh run $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParseText -fuzztime=$(FUZZTIME) ./passport/
 	# The MRZ evaluation set, idle then with every core busy; too slow under -race.
-	OMP_THREAD_LIMIT=1 $(GO) test -count=1 -run='^TestEvaluationIdleAndLoaded$$' ./mrzscan/
+	OMP_THREAD_LIMIT=1 $(GO) test -count=1 -timeout 30m -run='^TestEvaluationIdleAndLoaded$$' ./mrzscan/
 
 testbed-up: deps
 	scripts/testbed.sh up

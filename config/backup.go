@@ -38,6 +38,10 @@ type Backup struct {
 	// Schedule is the nightly backup's cron line (5 fields) in TIME_ZONE,
 	// or ScheduleOff.
 	Schedule string `env:"BACKUP_SCHEDULE" envDefault:"0 2 * * *"`
+	// CatchUp lets the leader back up at start and hourly when a scheduled
+	// run was missed, or when there is no backup at all (a first start on
+	// an empty folder runs a full pg_dump at once).
+	CatchUp DjangoBool `env:"BACKUP_CATCH_UP" envDefault:"True"`
 }
 
 // ScheduleOff as BACKUP_SCHEDULE: this worker makes no scheduled backup and

@@ -17,6 +17,11 @@ type Worker struct {
 	// SoftStopTimeout is how long running jobs may finish after a stop
 	// signal before their contexts are cancelled.
 	SoftStopTimeout time.Duration `env:"WORKER_SOFT_STOP_TIMEOUT" envDefault:"25s"`
+	// CompletedJobRetention is how long River keeps a completed job, and so
+	// its output, before its cleaner deletes it (River's own default is a
+	// day, too short for an app that reads a result when a person next
+	// opens the document).
+	CompletedJobRetention time.Duration `env:"WORKER_COMPLETED_JOB_RETENTION" envDefault:"168h"`
 
 	// Jobs worked at once per queue; 0 means the CPU count for the CPU-bound
 	// queues (ocr, passport).
@@ -48,6 +53,11 @@ func (w *Worker) validate() []error {
 	}
 	if w.SoftStopTimeout <= 0 {
 		add("WORKER_SOFT_STOP_TIMEOUT: %s must be above zero", w.SoftStopTimeout)
+	}
+	// The backup alerts (deploy/alerts.yml) read the newest completed
+	// backup_db job: it must outlive a day.
+	if w.CompletedJobRetention < 24*time.Hour {
+		add("WORKER_COMPLETED_JOB_RETENTION: %s is under 24h; the backup alerts need the last completed backup job kept for a day", w.CompletedJobRetention)
 	}
 	for _, q := range []struct {
 		name string

@@ -3,7 +3,6 @@ package filemigrate
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,11 +110,6 @@ func content(name string, size int) []byte {
 		out = append(out, seed[:]...)
 	}
 	return out[:size]
-}
-
-func digest(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
 }
 
 // checksum is a digest of every row of every user table, to prove that a

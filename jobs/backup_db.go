@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/revisbali/worker/backup"
@@ -23,26 +24,33 @@ type BackupDBArgs struct {
 	// inserts it at start and hourly, because River's periodic jobs live
 	// in memory and a restart across the scheduled minute skips a night.
 	CatchUp bool `json:"catch_up,omitempty"`
+	// Nightly marks the leader's scheduled backup, and Night its date in
+	// TIME_ZONE (2006-01-02): one scheduled backup per night, in the zone of
+	// the schedule and of the backup names. Only the schedule sets them.
+	Nightly bool   `json:"nightly,omitempty"`
+	Night   string `json:"night,omitempty"`
 }
 
 // KindBackupDB is the kind's name, for Go code that inserts or reads it.
 const KindBackupDB = "backup_db"
 
-// backupDB allows at most one backup per UTC day, whether it is still
-// waiting, running or already done: the nightly schedule, an operator and
-// Django cannot pile up dumps of a large database. A verification is never
-// merged into a backup, and catch-up checks are one per hour.
+// backupDB makes a new backup for every request, as manage.py dbbackup
+// does: someone who asks for one before a risky deploy gets one, not the
+// night's. Backups never run side by side (backupLock): one asked for while
+// another runs waits in the queue behind it. The scheduled backup is one
+// per night in TIME_ZONE, however many leaders insert it; a verification is
+// never merged with anything, and catch-up checks are one per hour.
 var backupDB = declare(Define(Kind{
 	Name:        KindBackupDB,
 	Queue:       QueueMaintenance,
 	Timeout:     2 * time.Hour,
 	MaxAttempts: 3,
-	Unique:      river.UniqueOpts{ByPeriod: 24 * time.Hour},
 	Variants: []Variant{
 		{When: "verify", MaxAttempts: 1},
 		{When: "catch_up", MaxAttempts: 1, Unique: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}},
+		{When: "nightly", MaxAttempts: 3, Unique: river.UniqueOpts{ByArgs: true}},
 	},
-	Description: "back up the Django database into storage under backups/, at most once a UTC day",
+	Description: "back up the Django database into storage under backups/: a new backup each time, after any running one",
 	Command: &Command{
 		Verb: "backup",
 		Flags: []Flag{
@@ -97,11 +105,49 @@ func (w *backupDBWorker) Work(ctx context.Context, job *river.Job[BackupDBArgs])
 		}
 		opts.Logger.WarnContext(ctx, "a scheduled backup was missed: catching up", "reason", reason)
 	}
+	release, ok, err := lockBackup(ctx, w.deps.Pool)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		opts.Logger.InfoContext(ctx, "another backup is running: this one waits in the queue behind it", "retry_in", backupWait)
+		return river.JobSnooze(backupWait)
+	}
+	defer release()
 	res, err := backup.Run(ctx, w.deps.Storage, opts)
 	if err != nil {
 		return err
 	}
 	return recordOutput(ctx, res)
+}
+
+// backupLockKey is the advisory lock a running backup holds: "rvbk".
+const backupLockKey = 0x7276626b
+
+// backupWait is how long a backup asked for while another runs waits
+// before it looks again; River does not count the wait as an attempt.
+const backupWait = 30 * time.Second
+
+// lockBackup takes the lock that keeps backups from running side by side,
+// on a connection of its own for the backup's duration (a crashed worker's
+// connection, and so its lock, goes with it). ok is false when another
+// backup holds it.
+func lockBackup(ctx context.Context, pool *pgxpool.Pool) (release func(), ok bool, err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("backup lock: %w", err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", backupLockKey).Scan(&ok); err != nil || !ok {
+		conn.Release()
+		if err != nil {
+			return nil, false, fmt.Errorf("backup lock: %w", err)
+		}
+		return nil, false, nil
+	}
+	return func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", backupLockKey)
+		conn.Release()
+	}, true, nil
 }
 
 // missedRun applies backup.NeedsCatchUp to the newest stored backup, unless
@@ -136,9 +182,16 @@ func (w *backupDBWorker) missedRun(ctx context.Context, self int64, opts backup.
 	return true, fmt.Sprintf("the newest backup (%s) is older than the run due at %s", latest.Name, schedule.Next(newest).Format(time.RFC3339)), nil
 }
 
+// NightlyBackup is the scheduled backup of the night of now in loc
+// (TIME_ZONE).
+func NightlyBackup(now time.Time, loc *time.Location) BackupDBArgs {
+	return BackupDBArgs{Nightly: true, Night: now.In(loc).Format(time.DateOnly)}
+}
+
 // PeriodicJobs are the leader's schedule: the nightly backup at
-// BACKUP_SCHEDULE in TIME_ZONE, and an hourly catch-up check that also runs
-// when the leader starts; none with BACKUP_SCHEDULE=off.
+// BACKUP_SCHEDULE in TIME_ZONE, and (unless BACKUP_CATCH_UP=False) an
+// hourly catch-up check that also runs when the leader starts; none with
+// BACKUP_SCHEDULE=off.
 func PeriodicJobs(cfg config.Config) ([]*river.PeriodicJob, error) {
 	if cfg.Backup.Schedule == config.ScheduleOff {
 		return nil, nil
@@ -151,12 +204,15 @@ func PeriodicJobs(cfg config.Config) ([]*river.PeriodicJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*river.PeriodicJob{
+	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(nightly, func() (river.JobArgs, *river.InsertOpts) {
-			return BackupDBArgs{}, nil
+			return NightlyBackup(time.Now(), loc), nil
 		}, nil),
-		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+	}
+	if cfg.Backup.CatchUp {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return BackupDBArgs{CatchUp: true}, nil
-		}, &river.PeriodicJobOpts{RunOnStart: true}),
-	}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return periodic, nil
 }

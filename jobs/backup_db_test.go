@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -176,6 +177,31 @@ func TestBackupJobs(t *testing.T) {
 	if !strings.HasPrefix(first, "backups/default-web1-") || !strings.HasSuffix(first, ".psql.bin.gz") || out["compressed"] != true {
 		t.Errorf("backup output %v", out)
 	}
+	// A backup asked for while another runs waits in the queue behind it
+	// (snoozed: no attempt used, nothing written), then runs.
+	held, err := b.db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := held.Exec(ctx, "SELECT pg_advisory_lock($1)", backupLockKey); err != nil {
+		t.Fatal(err)
+	}
+	event, _, job := work(t, b, backupW, BackupDBArgs{})
+	if event != river.EventKindJobSnoozed || len(job.Errors) != 0 {
+		t.Errorf("a backup beside a running one: %s, errors %v; want snoozed", event, job.Errors)
+	}
+	if _, err := held.Exec(ctx, "SELECT pg_advisory_unlock($1)", backupLockKey); err != nil {
+		t.Fatal(err)
+	}
+	held.Release()
+	// Backup names are dbbackup's, to the second: a new one needs a new second.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	event, out, _ = work(t, b, backupW, BackupDBArgs{})
+	if event != river.EventKindJobCompleted || out["name"] == nil || out["name"] == first {
+		t.Errorf("a backup asked for after the first: %s, output %v; want a new backup", event, out)
+	}
+	first, _ = out["name"].(string)
+
 	// Now the newest backup is recent: nothing to catch up.
 	event, out, _ = work(t, b, backupW, BackupDBArgs{CatchUp: true})
 	if event != river.EventKindJobCompleted || out["skipped"] != true {
@@ -198,7 +224,7 @@ func TestBackupJobs(t *testing.T) {
 	if _, err := conn.Exec(context.Background(), "DELETE FROM customer WHERE id > 100"); err != nil {
 		t.Fatal(err)
 	}
-	event, _, job := work(t, b, restoreW, RestoreDBArgs{Latest: true})
+	event, _, job = work(t, b, restoreW, RestoreDBArgs{Latest: true})
 	if event != river.EventKindJobCancelled || len(job.Errors) == 0 || !strings.Contains(job.Errors[0].Error, "--yes") {
 		t.Errorf("restore without yes: %s, errors %v; want cancelled asking for --yes", event, job.Errors)
 	}
@@ -215,5 +241,24 @@ func TestBackupJobs(t *testing.T) {
 	event, _, _ = work(t, b, restoreW, RestoreDBArgs{Name: "default-web1-2020-01-01-000000.psql.bin.gz", Yes: true})
 	if event != river.EventKindJobCancelled {
 		t.Errorf("restore of a missing backup: %s, want cancelled", event)
+	}
+}
+
+// BACKUP_CATCH_UP=False leaves the hourly catch-up check out of the
+// leader's schedule; the nightly backup stays.
+func TestCatchUpCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		catchUp string
+		want    int
+	}{{"True", 2}, {"False", 1}} {
+		cfg, err := config.LoadFrom(map[string]string{"DATABASE_URL": "postgres://u@h/db", "MEDIA_ROOT": "/srv/media", "BACKUP_CATCH_UP": tt.catchUp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		periodic, err := PeriodicJobs(cfg)
+		if err != nil || len(periodic) != tt.want {
+			t.Errorf("BACKUP_CATCH_UP=%s: %d periodic jobs (%v), want %d", tt.catchUp, len(periodic), err, tt.want)
+		}
 	}
 }

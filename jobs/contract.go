@@ -20,6 +20,9 @@ type KindContract struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	Queue       string `json:"queue"`
+	// App says whether an application (Django, the enqueue CLI) may insert
+	// it: false for a kind only the worker inserts (a migration's batches).
+	App bool `json:"app"`
 	// Verb is the kind's enqueue verb; empty for a kind only the worker
 	// inserts.
 	Verb           string `json:"verb,omitempty"`
@@ -30,12 +33,18 @@ type KindContract struct {
 	Variants []VariantContract `json:"variants,omitempty"`
 	// Args are in the order Go writes them, which River's unique key hashes.
 	Args []ArgContract `json:"args"`
+	// Files are the output's keys holding a stored file's {"name"}; a
+	// reader adds its URL.
+	Files []string `json:"files"`
 }
 
-// ArgContract is an argument, and whether an insert must give it.
+// ArgContract is an argument, whether an insert must give it, and whether
+// it is the worker's own: an argument the enqueue verb cannot set (the
+// leader's catch_up check) is not an application's to set either.
 type ArgContract struct {
 	Arg
 	Required bool `json:"required"`
+	Internal bool `json:"internal,omitempty"`
 }
 
 // UniqueContract is River's UniqueOpts as a raw SQL insert needs them.
@@ -69,16 +78,22 @@ func ContractOf(kinds []Kind) Contract {
 			Name: k.Name, Description: k.Description, Queue: k.Queue,
 			TimeoutSeconds: int64(k.Timeout.Seconds()), MaxAttempts: k.MaxAttempts,
 			Unique: uniqueContract(k.Unique, args), Args: []ArgContract{},
+			Files: append([]string{}, k.Files...),
 		}
 		if k.Command != nil {
-			kc.Verb = k.Command.Verb
+			kc.App, kc.Verb = true, k.Command.Verb
 		}
 		for _, v := range k.Variants {
 			kc.Variants = append(kc.Variants, VariantContract{When: v.When, MaxAttempts: v.MaxAttempts, Unique: uniqueContract(v.Unique, args)})
 		}
 		for _, a := range args {
-			p := k.Command != nil && k.Command.Positional != nil && k.Command.Positional.Arg == a.Name
-			kc.Args = append(kc.Args, ArgContract{Arg: a, Required: p && !k.Command.Positional.Optional})
+			ac := ArgContract{Arg: a}
+			if cmd := k.Command; cmd != nil {
+				p := cmd.Positional != nil && cmd.Positional.Arg == a.Name
+				ac.Required = p && !cmd.Positional.Optional
+				ac.Internal = !p && !slices.ContainsFunc(cmd.Flags, func(f Flag) bool { return f.Arg == a.Name })
+			}
+			kc.Args = append(kc.Args, ac)
 		}
 		c.Kinds = append(c.Kinds, kc)
 	}

@@ -171,11 +171,14 @@ func recordOutput(ctx context.Context, output any) error {
 }
 
 // uniqueByName makes the args' fields tagged river:"unique" (the file name)
-// the job's identity while a job is pending, scheduled, available, running,
-// retryable or completed: River's default states, which docs/river.md
-// gives Django as unique_states = B'11110101'.
+// the job's identity while a job for it waits or runs (whileUnfinished):
+// a second request then returns that job. Once it has finished, the same
+// name makes a new job: the file may have been uploaded again with new
+// content under the same name (AWS_S3_FILE_OVERWRITE=True), and a
+// completed job would answer with the old content's result. Django's side
+// of the key is docs/river.md, with unique_states = B'11110001'.
 func uniqueByName() river.UniqueOpts {
-	return river.UniqueOpts{ByArgs: true}
+	return whileUnfinished()
 }
 
 // riverCancelPrefix is how River's JobCancelError starts its message, and so

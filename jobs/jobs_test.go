@@ -174,10 +174,11 @@ func TestInsertOptsVariants(t *testing.T) {
 		maxAttempts int
 		unique      river.UniqueOpts
 	}{
-		{BackupDBArgs{}, 3, river.UniqueOpts{ByPeriod: 24 * time.Hour}},
+		{BackupDBArgs{}, 3, river.UniqueOpts{}},
+		{BackupDBArgs{Nightly: true, Night: "2026-12-07"}, 3, river.UniqueOpts{ByArgs: true}},
 		{BackupDBArgs{Verify: true}, 1, river.UniqueOpts{}},
 		{BackupDBArgs{CatchUp: true}, 1, river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}},
-		{OCRDocumentArgs{Name: "a.png"}, 5, river.UniqueOpts{ByArgs: true}},
+		{OCRDocumentArgs{Name: "a.png"}, ocrDocument.MaxAttempts, ocrDocument.Unique},
 	}
 	for _, tt := range tests {
 		opts := tt.args.(river.JobArgsWithInsertOpts).InsertOpts()

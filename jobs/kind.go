@@ -34,6 +34,11 @@ type Kind struct {
 	// Unique is what makes two inserts one job; zero makes every insert a
 	// new job.
 	Unique river.UniqueOpts
+	// Files are the keys of the output that hold a stored file as
+	// {"name": ...}. Outputs keep names only, since a URL made when the job
+	// ran would expire: readers (`enqueue --json`, the Django kit's
+	// job_result) add a fresh "url" beside each name.
+	Files []string
 	// Variants change the insert options when a boolean argument is true.
 	Variants []Variant
 	// Description says in one line what a job of this kind does.

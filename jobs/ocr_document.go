@@ -27,15 +27,16 @@ type OCRDocumentArgs struct {
 // KindOCRDocument is the kind's name, for Go code that inserts or reads it.
 const KindOCRDocument = "ocr_document"
 
-// ocrDocument makes one name one job: a second request returns the first
-// job while it waits, runs, or has completed (until River deletes completed
-// jobs, after a day). docs/river.md gives Django's side of the key.
+// ocrDocument makes one name one job while it waits or runs: a second
+// request returns that job; after it finished, a new job reads the file
+// again. docs/river.md gives Django's side of the key.
 var ocrDocument = declare(Define(Kind{
 	Name:        KindOCRDocument,
 	Queue:       QueueOCR,
 	Timeout:     10 * time.Minute,
 	MaxAttempts: 5,
 	Unique:      uniqueByName(),
+	Files:       []string{"preview"},
 	Description: "read the text of a stored image or PDF and save a preview of its first page",
 	Command: &Command{
 		Verb:       "ocr",
@@ -59,10 +60,11 @@ type OCRDocumentOutput struct {
 	Preview Preview `json:"preview"`
 }
 
-// Preview is a stored image of a document's first page.
+// Preview is a stored image of a document's first page. Only its name is
+// kept: a URL made when the job ran would expire (AWS_QUERYSTRING_EXPIRE),
+// so readers (the kit's job_result, `enqueue --json`) add a fresh one.
 type Preview struct {
 	Name string `json:"name"`
-	URL  string `json:"url"`
 }
 
 // previewPrefix is where previews are stored: previews/<name>.jpg.
@@ -118,10 +120,6 @@ func (w *ocrDocumentWorker) read(ctx context.Context, args OCRDocumentArgs) (OCR
 	if err != nil {
 		return OCRDocumentOutput{}, fmt.Errorf("save preview: %w", err)
 	}
-	url, err := w.deps.Storage.URL(ctx, saved)
-	if err != nil {
-		return OCRDocumentOutput{}, fmt.Errorf("preview url: %w", err)
-	}
-	out.Preview = Preview{Name: saved, URL: url}
+	out.Preview = Preview{Name: saved}
 	return out, nil
 }

@@ -4,30 +4,40 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
 	"image/jpeg"
-	"path"
-	"strings"
 
+	"github.com/revisbali/worker/passport"
 	"github.com/revisbali/worker/storage"
 )
 
-// portraitName is where the portrait of scan name is stored:
-// portraits/<name without its extension>.jpg.
-func portraitName(name string) string {
-	return "portraits/" + strings.TrimSuffix(name, path.Ext(name)) + ".jpg"
-}
+// portraitPrefix is where portraits are stored: portraits/<scan name>.jpg,
+// as previews keep the whole name (a.jpg and a.pdf are two scans).
+const portraitPrefix = "portraits/"
 
-// savePortrait stores img as a JPEG under portraitName(scan), replacing the
-// portrait of an earlier reading, and returns the stored name.
-func savePortrait(ctx context.Context, st storage.Storage, scan string, img image.Image) (string, error) {
+func portraitName(scan string) string { return portraitPrefix + scan + ".jpg" }
+
+// storePortrait stores the holder's portrait found in res (HolderCrop: on
+// a visa page, the passport data page's) as a JPEG under
+// portraitName(scan), replacing an earlier reading's, and names it in
+// res.Portrait. With none found, an earlier reading's portrait is deleted:
+// the name never holds a picture this reading did not find.
+func (w *passportMRZWorker) storePortrait(ctx context.Context, scan string, res *passport.Result) error {
+	name := portraitName(scan)
+	crop := res.HolderCrop()
+	if crop == nil {
+		if err := w.deps.Storage.Delete(ctx, name); err != nil {
+			return fmt.Errorf("delete earlier portrait: %w", err)
+		}
+		return nil
+	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		return "", fmt.Errorf("encode portrait: %w", err)
+	if err := jpeg.Encode(&buf, crop.Image, &jpeg.Options{Quality: 90}); err != nil {
+		return fmt.Errorf("encode portrait: %w", err)
 	}
-	name, err := st.Save(ctx, portraitName(scan), &buf, storage.SaveOptions{ContentType: "image/jpeg", Replace: true, Size: int64(buf.Len())})
+	saved, err := w.deps.Storage.Save(ctx, name, &buf, storage.SaveOptions{ContentType: "image/jpeg", Replace: true, Size: int64(buf.Len())})
 	if err != nil {
-		return "", fmt.Errorf("store portrait: %w", err)
+		return fmt.Errorf("store portrait: %w", err)
 	}
-	return name, nil
+	res.Portrait = &passport.Portrait{Name: saved}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -334,6 +335,10 @@ var reportColumns = func() []reportColumn {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if f.Anonymous || name == "" || name == "-" {
 			continue
+		}
+		// progressQuery writes the name into its SQL as a JSON key literal.
+		if strings.Trim(name, "abcdefghijklmnopqrstuvwxyz_") != "" {
+			panic("filemigrate.Report: JSON name " + strconv.Quote(name) + " is not lower-case letters and underscores")
 		}
 		switch k := f.Type.Kind(); k {
 		case reflect.Int, reflect.Int64, reflect.Bool:

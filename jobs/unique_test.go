@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"os/exec"
@@ -74,7 +73,7 @@ func insertSQL(t *testing.T, pool *pgxpool.Pool, kind, queue string, args any, k
 	var id int64
 	err = pool.QueryRow(context.Background(), `
 		INSERT INTO river_job (args, kind, max_attempts, priority, queue, scheduled_at, state, tags, metadata, unique_key, unique_states)
-		VALUES ($1::jsonb, $2, 5, 1, $3, now(), 'available', '{}', '{}', $4, B'11110101')
+		VALUES ($1::jsonb, $2, 5, 1, $3, now(), 'available', '{}', '{}', $4, B'11110001')
 		ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL
 			AND river_job_state_in_bitmask(unique_states, state)
 		DO UPDATE SET kind = river_job.kind
@@ -144,74 +143,98 @@ func TestUniqueMatchesDjangoRoute(t *testing.T) {
 	}
 }
 
-// A cancelled job does not block a new one for its name; a waiting or
-// completed one does.
+// A job waiting or running for a name answers for it; once it completed
+// (the file may have been uploaded again under the same name) or was
+// cancelled, the name makes a new job. Both kinds by name, both routes.
 func TestUniqueStates(t *testing.T) {
 	t.Parallel()
 	b := setupDB(t)
 	ctx := context.Background()
-	first, err := b.client.Insert(ctx, OCRDocumentArgs{Name: "scans/x.pdf"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.client.JobCancel(ctx, first.Job.ID); err != nil {
-		t.Fatal(err)
-	}
-	second, err := b.client.Insert(ctx, OCRDocumentArgs{Name: "scans/x.pdf"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second.UniqueSkippedAsDuplicate || second.Job.ID == first.Job.ID {
-		t.Errorf("a cancelled job blocks a new one for the same name")
-	}
-	if second.Job.State != rivertype.JobStateAvailable {
-		t.Errorf("new job is %s", second.Job.State)
-	}
-	// A completed job still answers for its name (docs/river.md's B'11110101').
-	if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, second.Job.ID); err != nil {
-		t.Fatal(err)
-	}
-	third, err := b.client.Insert(ctx, OCRDocumentArgs{Name: "scans/x.pdf"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !third.UniqueSkippedAsDuplicate || third.Job.ID != second.Job.ID {
-		t.Errorf("a completed job's name made job %d, want the completed %d", third.Job.ID, second.Job.ID)
+	for _, args := range []river.JobArgs{OCRDocumentArgs{Name: "scans/x.pdf"}, PassportMRZArgs{Name: "scans/x.pdf"}} {
+		insert := func() *rivertype.JobInsertResult {
+			t.Helper()
+			res, err := b.client.Insert(ctx, args, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		setState := func(id int64, state rivertype.JobState) {
+			t.Helper()
+			if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = $2::river_job_state, finalized_at = CASE WHEN $2::text IN ('completed', 'cancelled') THEN now() END WHERE id = $1`, id, string(state)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first := insert()
+		for _, state := range []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled} {
+			setState(first.Job.ID, state)
+			if again := insert(); !again.UniqueSkippedAsDuplicate || again.Job.ID != first.Job.ID {
+				t.Errorf("%s while the first job is %s: job %d (duplicate %v), want %d", args.Kind(), state, again.Job.ID, again.UniqueSkippedAsDuplicate, first.Job.ID)
+			}
+		}
+		setState(first.Job.ID, rivertype.JobStateCompleted)
+		second := insert()
+		if second.UniqueSkippedAsDuplicate || second.Job.ID == first.Job.ID || second.Job.State != rivertype.JobStateAvailable {
+			t.Errorf("%s after the first job completed: job %d %s (duplicate %v), want a new available job", args.Kind(), second.Job.ID, second.Job.State, second.UniqueSkippedAsDuplicate)
+		}
+		if _, err := b.client.JobCancel(ctx, second.Job.ID); err != nil {
+			t.Fatal(err)
+		}
+		if third := insert(); third.UniqueSkippedAsDuplicate || third.Job.ID == second.Job.ID {
+			t.Errorf("%s: a cancelled job blocks a new one for the same name", args.Kind())
+		}
 	}
 }
 
-// At most one backup per day, however many are asked for.
-func TestBackupOncePerDay(t *testing.T) {
+// A backup asked for is always a new one, even after the night's, as
+// manage.py dbbackup makes one; the scheduled backup is one per night in
+// TIME_ZONE, however often the schedule fires.
+func TestBackupOnDemandAndNightly(t *testing.T) {
 	t.Parallel()
 	b := setupDB(t)
 	ctx := context.Background()
-	first, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+	bali, err := time.LoadLocation("Asia/Makassar")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Even once done.
+	// 17:00 UTC is 01:00 the next day in Bali: the night is Bali's.
+	at := time.Date(2026, 12, 7, 17, 0, 0, 0, time.UTC)
+	night := NightlyBackup(at, bali)
+	if night.Night != "2026-12-08" || !night.Nightly {
+		t.Fatalf("NightlyBackup(%s, Asia/Makassar) = %+v, want night 2026-12-08", at, night)
+	}
+	first, err := b.client.Insert(ctx, night, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Done, then asked for again.
 	if _, err := b.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, first.Job.ID); err != nil {
 		t.Fatal(err)
 	}
-	again, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+	again, err := b.client.Insert(ctx, NightlyBackup(at.Add(time.Hour), bali), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !again.UniqueSkippedAsDuplicate || again.Job.ID != first.Job.ID {
-		t.Errorf("second backup of the day is job %d, want the first (%d)", again.Job.ID, first.Job.ID)
+		t.Errorf("a second scheduled backup of the night is job %d, want the first (%d)", again.Job.ID, first.Job.ID)
 	}
-	// Django's side: the key is the kind and the UTC day.
-	day := time.Now().UTC().Truncate(24 * time.Hour).Format(time.RFC3339)
-	want := sha256.Sum256([]byte("&kind=backup_db&period=" + day))
-	if string(first.Job.UniqueKey) != string(want[:]) {
-		t.Errorf("backup unique key %x, want sha256(&kind=backup_db&period=%s)", first.Job.UniqueKey, day)
-	}
-	// Tomorrow is another day.
-	tomorrow, err := b.client.Insert(ctx, BackupDBArgs{}, &river.InsertOpts{ScheduledAt: time.Now().Add(24 * time.Hour)})
+	next, err := b.client.Insert(ctx, NightlyBackup(at.Add(24*time.Hour), bali), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tomorrow.UniqueSkippedAsDuplicate || len(tomorrow.Job.UniqueKey) == 0 {
-		t.Error("a backup scheduled tomorrow was taken for today's")
+	if next.UniqueSkippedAsDuplicate {
+		t.Error("the next night's scheduled backup was taken for this night's")
+	}
+	// On demand: a new job every time, beside the night's and each other.
+	seen := map[int64]bool{first.Job.ID: true, next.Job.ID: true}
+	for range 2 {
+		manual, err := b.client.Insert(ctx, BackupDBArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if manual.UniqueSkippedAsDuplicate || seen[manual.Job.ID] || len(manual.Job.UniqueKey) != 0 {
+			t.Errorf("a backup asked for is job %d (duplicate %v), not a new one", manual.Job.ID, manual.UniqueSkippedAsDuplicate)
+		}
+		seen[manual.Job.ID] = true
 	}
 }

@@ -122,14 +122,13 @@ func countInk(g *image.Gray) int {
 // frame is the working image seen along a text direction: u runs along the
 // lines, v across them (down), both in working pixels from the centre.
 type frame struct {
-	deg        float64
-	cx, cy     float64
-	cos, sin   float64
-	size       int // the rotated mask is size x size, centred
-	mask       *image.Gray
-	workW      int
-	workH      int
-	scaleToOrg float64
+	deg      float64
+	cx, cy   float64
+	cos, sin float64
+	size     int // the rotated mask is size x size, centred
+	mask     *image.Gray
+	workW    int
+	workH    int
 }
 
 func (p *page) frame(deg float64) *frame {
@@ -252,6 +251,7 @@ type zone struct {
 	delta  float64 // the lines' angle in the frame, degrees
 	lineH  float64 // glyph height, working pixels
 	lines  int
+	chars  float64 // glyphs counted per line
 	score  float64
 	upside bool // the zone looks upside down in this frame
 }
@@ -405,6 +405,7 @@ func (f *frame) group(lines []line, i int) []zone {
 		z.h = bottom - top + lh
 		// Each format's characters per line: 30 on three lines, 36 or 44 on two.
 		c := float64(chars) / float64(len(run))
+		z.chars = c
 		want := 30.0
 		if len(run) != 3 {
 			want = 36

@@ -25,13 +25,19 @@ import (
 
 var now = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 
-func newReader(t *testing.T) *Reader {
+// engTessdata is the folder of Tesseract's eng model, for the printed page.
+func engTessdata(t *testing.T) string {
 	t.Helper()
 	eng, err := ocr.TessdataDir("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := New(testPool, Config{TessdataDir: "../tessdata", PrintTessdataDir: eng, Now: now})
+	return eng
+}
+
+func newReader(t *testing.T) *Reader {
+	t.Helper()
+	r, err := New(testPool, Config{TessdataDir: "../tessdata", PrintTessdataDir: engTessdata(t), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,12 +29,19 @@ func findPortrait(at *placement, f passport.Format) *passport.Crop {
 	area := at.region(f, x0-margin, y0-margin, x1+margin, y1+margin, portraitPxPerMM)
 	m := int(margin * portraitPxPerMM)
 	nominal := image.Rect(m, m, m+int(lay.Width*portraitPxPerMM), m+int(lay.Height*portraitPxPerMM)).Add(area.Rect.Min)
-	box := portrait.Refine(area, nominal, int(2.5*portraitPxPerMM))
-	crop := image.NewGray(image.Rect(0, 0, box.Dx(), box.Dy()))
-	for y := range box.Dy() {
-		copy(crop.Pix[y*crop.Stride:y*crop.Stride+box.Dx()], area.Pix[area.PixOffset(box.Min.X, box.Min.Y+y):])
+	// The sides moved to the photo's edges or, when that is not face-like,
+	// the nominal place: a photo's light background on light paper has
+	// weak edges, and a strong one inside it (hair, shoulders) can pull a
+	// side in. Neither face-like: no portrait.
+	var box image.Rectangle
+	var crop *image.Gray
+	for _, b := range []image.Rectangle{portrait.Refine(area, nominal, int(2.5*portraitPxPerMM)), nominal} {
+		if c := cut(area, b); portrait.FaceLike(c) {
+			box, crop = b.Intersect(area.Rect), c
+			break
+		}
 	}
-	if !portrait.FaceLike(crop) {
+	if crop == nil {
 		return nil
 	}
 	mm := func(x, y int) (float64, float64) {
@@ -61,4 +68,14 @@ func (at *placement) toPage(f passport.Format, x, y float64) (float64, float64) 
 	u, v := x/mmPer, y/mmPer
 	wx, wy := z.f.toWork(z.cx+sign*(u*cos-v*sin), z.cy+sign*(u*sin+v*cos))
 	return wx / at.p.s, wy / at.p.s
+}
+
+// cut copies r out of g.
+func cut(g *image.Gray, r image.Rectangle) *image.Gray {
+	r = r.Intersect(g.Rect)
+	out := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := range r.Dy() {
+		copy(out.Pix[y*out.Stride:y*out.Stride+r.Dx()], g.Pix[g.PixOffset(r.Min.X, r.Min.Y+y):])
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package mrzscan
 
 import (
-	"context"
 	"image"
 	"log/slog"
 	"math"
@@ -77,21 +76,28 @@ func (at *placement) region(f passport.Format, x0, y0, x1, y1, pxPerMM float64) 
 	return g
 }
 
-// checkPrint reads the printed data page above the zone and compares it
-// with res (printpage.Compare). Without a located zone (res came from the
-// whole page) or when the page cannot be read, res.Print says "not found"
-// for every field: nothing was confirmed.
-func (r *Reader) checkPrint(ctx context.Context, at *placement, res *passport.Result) {
+// checkPrint reads the printed data page above the zone res was read from
+// and compares it with res (printpage.Compare). The reading spends one of
+// the document's recognitions (MaxRecognitions), so that the same file is
+// read the same way on any machine. Without a located zone (res came from
+// the whole page), with no recognition left or when the page cannot be
+// read, res.Print says "not found" for every field: nothing was confirmed.
+func (s *session) checkPrint(res *passport.Result) error {
+	r, ctx, at := s.r, s.ctx, s.bestAt
 	notFound := func() {
 		res.Print = map[string]string{}
 		for _, f := range printpage.Fields {
 			res.Print[f] = printpage.NotFound
 		}
 	}
-	if at == nil || ctx.Err() != nil || docMM[res.Format] == [2]float64{} {
-		notFound()
-		return
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	if at == nil || s.work.left <= 0 || docMM[res.Format] == [2]float64{} {
+		notFound()
+		return nil
+	}
+	s.work.left--
 	left, top, right, _, zoneTop := docFrame(res.Format, at)
 	// The printed fields lie right of the portrait, which takes about the
 	// left quarter of every data page layout.
@@ -101,13 +107,18 @@ func (r *Reader) checkPrint(ctx context.Context, at *placement, res *passport.Re
 		Languages: []string{PrintLanguage}, TessdataDir: r.cfg.PrintTessdataDir, PageSegMode: ocr.SegAuto, DPI: 254,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			// An unfinished reading is no answer, as for the zone.
+			return ctx.Err()
+		}
 		r.cfg.Logger.WarnContext(ctx, "printed page not read", slog.Any("error", err))
 		notFound()
-		return
+		return nil
 	}
 	words := make([]printpage.Word, len(rec.Words))
 	for i, w := range rec.Words {
 		words[i] = printpage.Word{Text: w.Text, Confidence: w.Confidence, Box: w.Box}
 	}
 	printpage.Compare(words, res)
+	return nil
 }

@@ -319,3 +319,19 @@ func median(v []float64) float64 {
 }
 
 func deg2rad(d float64) float64 { return d * math.Pi / 180 }
+
+// localContrast stretches each pixel between the darkest and lightest
+// values within r pixels, so that ink faded by glare or sunk in a shadow
+// reaches full contrast as ink elsewhere does. Where the window holds no
+// ink (a small range) the stretch is limited, so that paper texture is not
+// raised to ink.
+func localContrast(g *image.Gray, r int) *image.Gray {
+	hi := morph(g, r, r, true)
+	lo := morph(g, r, r, false)
+	out := image.NewGray(g.Rect)
+	for i, v := range g.Pix {
+		span := max(int(hi.Pix[i])-int(lo.Pix[i]), 48)
+		out.Pix[i] = uint8(min(255, max(0, (int(v)-int(lo.Pix[i]))*255/span)))
+	}
+	return out
+}

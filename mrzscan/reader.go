@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -234,11 +235,23 @@ func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Re
 	}
 	s := &session{r: r, ctx: ctx, work: w, found: map[zoneKey]*bool{}}
 	res, err := s.search(g)
-	if err == nil {
-		r.checkPrint(ctx, s.bestAt, res)
-		res.Crop = findPortrait(s.bestAt, res.Format)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	if err := s.look(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// look reads the printed data page and crops the portrait around the
+// zone res was read from (s.bestAt).
+func (s *session) look(res *passport.Result) error {
+	if err := s.checkPrint(res); err != nil {
+		return err
+	}
+	res.Crop = findPortrait(s.bestAt, res.Format)
+	return nil
 }
 
 // search is read's attempts on one page.
@@ -270,14 +283,14 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 		// First pass: every candidate zone once, as the locator guessed it.
 		for _, z := range zones {
 			if s.done() {
-				return s.result()
+				return s.withOthers(p, zones)
 			}
 			s.first(p, z)
 		}
 		// Second pass: other renderings of the zones that gave something.
 		for _, z := range zones {
 			if s.done() {
-				return s.result()
+				return s.withOthers(p, zones)
 			}
 			s.more(p, z)
 		}
@@ -293,6 +306,45 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 		}
 	}
 	return s.result()
+}
+
+// withOthers returns the session's result and, when it is valid, reads the
+// other candidate zones of the page that look as much like a zone (two or
+// three lines, a score within a quarter of the best's), apart from the one
+// read: a visa sticker beside the passport's data page. Each that reads as
+// a zone (valid, or at least two check digits passing, as for the first),
+// other than the first, is added to Others with its own verdict.
+func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
+	res, err := s.result()
+	if err != nil || !res.Valid || s.bestAt == nil {
+		return res, err
+	}
+	top := 0.0
+	for _, z := range zones {
+		top = max(top, z.score)
+	}
+	for _, z := range zones {
+		if z.lines < 2 || z.score < top/4 || (z.f == s.bestAt.z.f && overlap(z.b, s.bestAt.z.b) > 0.3) {
+			continue
+		}
+		o := &session{r: s.r, ctx: s.ctx, work: s.work, found: map[zoneKey]*bool{}}
+		o.first(p, z)
+		if !o.done() {
+			o.more(p, z)
+		}
+		other, err := o.result()
+		if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
+			return nil, err
+		}
+		if other == nil || slices.Equal(other.MRZ, res.MRZ) || slices.ContainsFunc(res.Others, func(r *passport.Result) bool { return slices.Equal(r.MRZ, other.MRZ) }) {
+			continue
+		}
+		if err := o.look(other); err != nil {
+			return nil, err
+		}
+		res.Others = append(res.Others, other)
+	}
+	return res, nil
 }
 
 // distinct sorts zones by score and drops those overlapping a better one
@@ -342,6 +394,8 @@ type session struct {
 	// readings holds the lines of every plausible reading, by line count,
 	// for voting across attempts.
 	readings map[int][][]string
+	// readFrom is where each of readings was read, in the same order.
+	readFrom map[int][]origin
 	// lowRes is set while a zone with glyphs under minSureGlyph original
 	// pixels is read: a valid reading of it is trusted only once a second
 	// attempt reads the same zone, since at that size two misread
@@ -353,12 +407,13 @@ type session struct {
 	// glyphs holds what Tesseract knew of each character of every line it
 	// read, by the line's text without spaces, for passport.Result.Review.
 	glyphs map[string][]passport.Glyph
-	// at is where the current attempt reads; bestAt where the best reading
-	// was read (nil: the whole page), to find the printed page and portrait.
-	at, bestAt *placement
 	// tiny is set while a zone with glyphs under minTrustedGlyph original
 	// pixels is read; bestTiny when the best reading came from one.
 	tiny, bestTiny bool
+	// at is where the current attempt reads; bestAt where the best reading
+	// was read (nil: the whole page), to find the printed page, the
+	// portrait and the other zones.
+	at, bestAt *placement
 }
 
 // minTrustedGlyph is the glyph height, in original pixels, under which
@@ -424,15 +479,35 @@ func (s *session) first(p *page, z zone) {
 		if flip {
 			img = rotate180(up)
 		}
-		if s.recognise(stretch(img), ocr.SegSingleBlock) {
-			s.found[key] = &flip
-			return
-		}
-		if s.done() {
-			return
+		// As cropped, then with the background divided out: Tesseract's
+		// global threshold loses the darker end of a line under a shadow
+		// or uneven light, and lines under glare.
+		for _, prep := range []func(*image.Gray) *image.Gray{stretch, flattenGlyphs} {
+			if s.recognise(prep(img), ocr.SegSingleBlock) {
+				s.found[key] = &flip
+				return
+			}
+			if s.done() {
+				return
+			}
 		}
 	}
+	// Widened, the locator's way up: a line whose faded end the locator
+	// missed reads whole.
+	s.at = &placement{p, z, false}
+	if s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), false)), ocr.SegSingleBlock) {
+		f := false
+		s.found[key] = &f
+	}
 }
+
+// flattenGlyphs flattens the background of a crop with glyphs of the first
+// glyph height.
+func flattenGlyphs(g *image.Gray) *image.Gray { return flatten(g, int(glyphHeights[0])) }
+
+// evenGlyphs gives every part of a crop with glyphs of the first glyph
+// height the same contrast.
+func evenGlyphs(g *image.Gray) *image.Gray { return localContrast(g, int(glyphHeights[0])) }
 
 // more reads a candidate that gave a zone-like reading in other ways:
 // background flattened, line by line, smaller and larger glyphs.
@@ -448,6 +523,9 @@ func (s *session) more(p *page, z zone) {
 	flat := flatten(up, int(glyphHeights[0]))
 	steps := []func(){
 		func() { s.recognise(flat, ocr.SegSingleBlock) },
+		func() {
+			s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), *flip)), ocr.SegSingleBlock)
+		},
 		func() { s.lines(binarise(flat)) },
 	}
 	for _, gh := range glyphHeights[1:] {
@@ -464,9 +542,20 @@ func (s *session) more(p *page, z zone) {
 // crop cuts zone z out deskewed, upright by the locator's guess (turned
 // once more when flip), with glyphs glyphH pixels high.
 func (s *session) crop(p *page, z zone, glyphH float64, flip bool) *image.Gray {
-	g := p.crop(z, 0, glyphH, 1.2, 0.9, false)
+	return s.cropWith(p, z, glyphH, 1.2, flip)
+}
+
+// wideMargin is the margin, in glyph heights, of a crop widened by a third
+// of the zone's length on each side: the locator may have lost a line's
+// faded end (glare, shadow), and a line's characters are never cut to fit
+// its length.
+func wideMargin(z zone) float64 { return 1.2 + 0.35*z.w/z.lineH }
+
+// cropWith is crop with a margin of mx glyph heights along the lines.
+func (s *session) cropWith(p *page, z zone, glyphH, mx float64, flip bool) *image.Gray {
+	g := p.crop(z, 0, glyphH, mx, 0.9, false)
 	if d := skew(binarise(g)); math.Abs(d) >= 0.2 {
-		g = p.crop(z, d, glyphH, 1.2, 0.9, false)
+		g = p.crop(z, d, glyphH, mx, 0.9, false)
 	}
 	if z.upside != flip {
 		g = rotate180(g)
@@ -495,13 +584,28 @@ func (s *session) lines(b *image.Gray) {
 
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
-	s.lowRes, s.tiny = false, false
 	s.at = nil
+	s.lowRes, s.tiny = false, false
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
 	// card or passport page, within a second of Tesseract.
 	k := min(3, 1600/float64(max(w, h)))
-	s.recognise(stretch(p.upright(deg, k, flip)), ocr.SegAuto)
+	rec, ok := s.run(pad(stretch(p.upright(deg, k, flip)), 20), ocr.SegAuto)
+	if !ok {
+		return
+	}
+	// No zone was located to measure: the glyphs' height in original
+	// pixels is Tesseract's boxes' (the median), so that a thumbnail's
+	// letters are not taken as read.
+	var hs []int
+	for _, sym := range rec.Symbols {
+		hs = append(hs, sym.Box.Dy())
+	}
+	if len(hs) > 0 {
+		slices.Sort(hs)
+		s.tiny = float64(hs[len(hs)/2])/k < minTrustedGlyph
+	}
+	s.consider(rec.Text)
 }
 
 // recognise runs Tesseract on img and keeps the reading if it is the best
@@ -524,6 +628,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 	s.work.left--
 	s.tries++
 	rec, err := s.r.rec.Recognize(s.ctx, img, s.request(psm))
+	s.keep(rec.Symbols)
 	if err != nil {
 		s.err = err
 		return ocr.Recognition{}, false
@@ -536,6 +641,15 @@ func (s *session) consider(text string) bool {
 	res, err := passport.ParseText(text, s.r.parseOptions())
 	if err != nil || !plausible(res) {
 		return false
+	}
+	if s.at != nil && res.Valid && len(res.MRZ[0])+5 < int(s.at.z.chars+0.5) {
+		// Lines of 36 read where the locator counted 42 or more glyphs: a
+		// 44-wide zone whose ends were lost (MRV-A read as a valid MRV-B).
+		// Not valid; a wider crop may read it whole.
+		res.Valid = false
+		res.Checks["line_length"] = false
+		res.Confidence *= 0.5
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the zone's lines hold about %.0f characters, %d were read", s.at.z.chars, len(res.MRZ[0])))
 	}
 	if better(res, s.best) {
 		s.best, s.bestAt, s.bestTiny = res, s.at, s.tiny
@@ -552,10 +666,19 @@ func (s *session) consider(text string) bool {
 		s.valids = append(s.valids, res)
 	}
 	if s.readings == nil {
-		s.readings = map[int][][]string{}
+		s.readings, s.readFrom = map[int][][]string{}, map[int][]origin{}
 	}
-	s.readings[len(res.RawMRZ)] = append(s.readings[len(res.RawMRZ)], res.RawMRZ)
+	n := len(res.RawMRZ)
+	s.readings[n] = append(s.readings[n], res.RawMRZ)
+	s.readFrom[n] = append(s.readFrom[n], origin{s.at, s.tiny})
 	return true
+}
+
+// origin is where a reading was read: the zone (nil: the whole page) and
+// whether its glyphs were tiny.
+type origin struct {
+	at   *placement
+	tiny bool
 }
 
 // vote tries every combination of lines from the readings so far (line 1
@@ -565,11 +688,13 @@ func (s *session) vote() {
 	if s.best == nil || s.best.Valid {
 		return
 	}
-	for n, rs := range s.readings {
+	// In a fixed order: the same readings always give the same vote.
+	for _, n := range slices.Sorted(maps.Keys(s.readings)) {
+		rs, from := s.readings[n], s.readFrom[n]
 		if len(rs) < 2 {
 			continue
 		}
-		rs = rs[max(0, len(rs)-6):]
+		rs, from = rs[max(0, len(rs)-6):], from[max(0, len(from)-6):]
 		idx := make([]int, n)
 		for {
 			lines := make([]string, n)
@@ -577,7 +702,13 @@ func (s *session) vote() {
 				lines[i] = rs[idx[i]][i]
 			}
 			if res, err := passport.Parse(lines, s.r.parseOptions()); err == nil && better(res, s.best) {
-				s.best = res
+				// The printed page and portrait are found around the zone
+				// the first line was read from; tiny print anywhere in the
+				// combination leaves no letter taken as read.
+				s.best, s.bestAt, s.bestTiny = res, from[idx[0]].at, false
+				for _, i := range idx {
+					s.bestTiny = s.bestTiny || from[i].tiny
+				}
 				if res.Valid {
 					return
 				}
@@ -604,8 +735,8 @@ func (s *session) request(psm ocr.PageSegMode) ocr.Request {
 		TessdataDir: s.r.cfg.TessdataDir,
 		PageSegMode: psm,
 		Whitelist:   Alphabet,
-		DPI:         300,
 		Symbols:     true,
+		DPI:         300,
 	}
 }
 

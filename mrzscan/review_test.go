@@ -85,7 +85,7 @@ func TestNeedsReviewOnEvaluationSet(t *testing.T) {
 				portraits++
 				iou := 0.0
 				if res.Crop != nil {
-					iou = overlapQuads(res.Crop.Corners, s.Photo)
+					iou = overlapQuads(res.Crop.Corners, s.PhotoBox)
 				}
 				if iou >= 0.8 {
 					portraitsRight++
@@ -117,26 +117,42 @@ func TestNeedsReviewOnEvaluationSet(t *testing.T) {
 }
 
 // A portrait box left blank gives no portrait: leaving it out beats
-// storing an empty or wrong area.
+// storing an empty or wrong area. One of each scene, the photo-like ones
+// (guilloche over the blank box, shadow, glare, perspective) included; on
+// the visa page both the sticker's box and the data page's are blank.
 func TestNoPortraitFromBlankBox(t *testing.T) {
 	t.Parallel()
 	if raceDetector {
-		t.Skip("reads four documents: too slow under the race detector")
+		t.Skip("reads seven documents: too slow under the race detector")
 	}
 	r := newReader(t)
-	for i, f := range []passport.Format{passport.TD3, passport.TD1, passport.TD2, passport.TD3} {
-		s := generate(t, uint64(500+i), mrzgen.Options{Format: f, Turn: -1, BlankPhoto: true})
-		img, _, err := image.Decode(bytes.NewReader(s.Data))
+	valid := 0
+	for i, tt := range []struct {
+		f     passport.Format
+		scene mrzgen.Scene
+	}{
+		{passport.TD3, mrzgen.ScanPage}, {passport.TD1, mrzgen.CardCrop}, {passport.TD2, mrzgen.PhonePhoto},
+		{passport.TD3, mrzgen.HandHeld}, {passport.TD1, mrzgen.HandHeld}, {passport.TD2, mrzgen.EdgeCrop},
+		{passport.MRVA, mrzgen.VisaPage},
+	} {
+		s := generate(t, uint64(500+i), mrzgen.Options{Format: tt.f, Scene: tt.scene, Turn: -1, BlankPhoto: true})
+		res, err := r.ReadFile(context.Background(), write(t, "blank."+s.Ext, s.Data))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s %s: %v", tt.f, tt.scene, err)
 		}
-		res, err := r.ReadImage(context.Background(), img)
-		if err != nil {
-			t.Fatal(err)
+		if res.Valid {
+			valid++
 		}
-		if res.Crop != nil {
-			t.Errorf("%s %s: a portrait from a blank box at %v", f, s.Scene, res.Crop.Corners)
+		for _, z := range append([]*passport.Result{res}, res.Others...) {
+			if z.Crop != nil {
+				t.Errorf("%s %s: a portrait from a blank box at %v", z.Format, tt.scene, z.Crop.Corners)
+			}
 		}
+	}
+	// The box is looked at only where the zone was located and read: most
+	// must be, or the test says nothing.
+	if valid < 5 {
+		t.Errorf("%d of 7 zones read valid: the blank boxes are not tested", valid)
 	}
 }
 

@@ -1,6 +1,11 @@
 // Package passport reads the machine-readable zone (MRZ) of travel documents
 // as defined by ICAO Doc 9303: TD1 (3 x 30), TD2 (2 x 36), TD3 (2 x 44),
-// MRV-A (2 x 44) and MRV-B (2 x 36).
+// MRV-A (2 x 44) and MRV-B (2 x 36), and the French national identity card
+// of 1988-2021 (FRID, 2 x 36 in France's own layout: the surname and the
+// issuing office on line 1; the 12-character card number, the given
+// names, the birth date, the sex and a composite over both lines on line 2;
+// no expiry date or nationality field). A 36-wide zone starting IDFRA is
+// read both as FRID and as TD2; the reading whose checks pass wins.
 //
 // Parse takes the zone's lines; ParseText takes raw OCR output, finds the
 // zone inside it and aligns it to its format first. Both return every field,

@@ -11,6 +11,14 @@ const (
 	TD3  Format = "TD3"  // 2 lines of 44: passports
 	MRVA Format = "MRVA" // 2 lines of 44: full-page visas
 	MRVB Format = "MRVB" // 2 lines of 36: smaller visas
+	// FRID is the French national identity card of 1988-2021, 2 lines of
+	// 36 in France's own layout (not ICAO's): line 1 holds the document
+	// code ID, FRA, the surname (25) and the issuing office (6); line 2 the
+	// card number (12: year and month of issue, office, serial) and its
+	// check digit, the given names (14), the birth date and its check
+	// digit, the sex and a composite check digit over both lines. It has
+	// no expiry date and no nationality field (the holder is French).
+	FRID Format = "FRID"
 )
 
 // pos is a character position in the zone, both indexes from 0.
@@ -36,6 +44,7 @@ type layout struct {
 	docCode        span
 	issuing        span
 	names          span
+	given          span // FRID only: given names apart from the surname
 	docNumber      span
 	docCheck       pos
 	nationality    span
@@ -103,6 +112,18 @@ func layoutFor(f Format) layout {
 		l.width = 36
 		l.names = span{0, 5, 36}
 		l.optional = []span{{1, 28, 36}}
+	case FRID:
+		l.width = 36
+		l.names = span{0, 5, 30}
+		l.optional = []span{{0, 30, 36}}
+		l.docNumber, l.docCheck = span{1, 0, 12}, pos{1, 12}
+		l.given = span{1, 13, 27}
+		l.nationality = span{}
+		l.birth, l.birthCheck = span{1, 27, 33}, pos{1, 33}
+		l.sex = pos{1, 34}
+		l.expiry, l.expiryCheck = span{}, pos{-1, -1}
+		l.composite = []span{{0, 0, 36}, {1, 0, 35}}
+		l.compositeCheck = pos{1, 35}
 	}
 	return l
 }
@@ -138,6 +159,7 @@ func (l *layout) classes() [][]class {
 	set(l.docCode, clsAlnum) // "C1" is a real US document code
 	set(l.issuing, clsAlpha)
 	set(l.names, clsAlpha)
+	set(l.given, clsAlpha)
 	set(l.nationality, clsAlpha)
 	set(l.docNumber, clsAlnum)
 	set(l.birth, clsNumeric)

@@ -131,7 +131,7 @@ func (z *zone) repairNames() (fixes []Correction, warnings []string) {
 			z.set(p, '<')
 		}
 	}
-	if n := splitNames(z.str(s)); n.given == "" && strings.Contains(n.surname, " ") {
+	if n := splitNames(z.str(s)); z.l.given.end == 0 && n.given == "" && strings.Contains(n.surname, " ") {
 		warnings = append(warnings, "no '<<' between surname and given names: if the holder has given names, a filler was lost")
 	}
 	return fixes, warnings

@@ -84,6 +84,11 @@ func formatsFor(norm []string) []Format {
 		default:
 			return nil
 		}
+		// The French card of 1988-2021 starts IDFRA and is 36 wide; both
+		// readings are tried, the one whose checks pass wins.
+		if td == TD2 && frenchCard(norm[0]) {
+			return []Format{FRID, td}
+		}
 		switch norm[0][0] {
 		case 'V':
 			return []Format{mrv}
@@ -93,6 +98,16 @@ func formatsFor(norm []string) []Format {
 		return []Format{td, mrv}
 	}
 	return nil
+}
+
+// frenchCard reports whether a 36-wide first line may be the French
+// card's: "IDFRA", allowing the confusions OCR makes in it (1/I, 0/O/D).
+func frenchCard(line string) bool {
+	if len(line) < 5 {
+		return false
+	}
+	is := func(c byte, set string) bool { return strings.IndexByte(set, c) >= 0 }
+	return is(line[0], "I1L") && is(line[1], "D0O") && is(line[2], "F") && is(line[3], "R") && is(line[4], "A4")
 }
 
 // better ranks two readings of the same lines: valid first, then more checks
@@ -163,6 +178,13 @@ func (z *zone) result(now time.Time) *Result {
 	}
 	n := splitNames(z.str(l.names))
 	r.Surname, r.GivenNames, r.NamesTruncated = n.surname, n.given, n.truncated
+	if l.given.end > 0 {
+		// Surname and given names have fields of their own.
+		given := z.str(l.given)
+		r.Surname = spaced(z.str(l.names))
+		r.GivenNames = spaced(given)
+		r.NamesTruncated = n.truncated || (given != "" && given[len(given)-1] != '<')
+	}
 
 	for _, f := range z.checkFields() {
 		ok, variant := z.passes(f)
@@ -217,7 +239,15 @@ func (z *zone) result(now time.Time) *Result {
 		}
 	}
 	r.Checks["issuing_country"] = knownState(z.str(l.issuing))
-	r.Checks["nationality"] = knownState(z.str(l.nationality))
+	if l.nationality.end > 0 {
+		r.Checks["nationality"] = knownState(z.str(l.nationality))
+	} else {
+		// Only French citizens hold the French card.
+		r.Nationality = r.IssuingCountry
+	}
+	if l.expiryCheck.line < 0 {
+		delete(r.Checks, "expiry_date")
+	}
 
 	if l.personal.end > 0 {
 		r.PersonalNumber = spaced(z.str(l.personal))
@@ -232,7 +262,8 @@ func (z *zone) result(now time.Time) *Result {
 			v = spaced(z.str(o))
 		}
 		r.OptionalData = append(r.OptionalData, v)
-		if r.PersonalNumber == "" {
+		// The French card's optional field is its issuing office.
+		if r.PersonalNumber == "" && l.format != FRID {
 			r.PersonalNumber = v
 		}
 	}

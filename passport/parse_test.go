@@ -68,6 +68,18 @@ var specimens = []struct {
 		"L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
 	}, fields{Valid: true, Format: MRVA, DocType: "V", Issuing: "UTO", Surname: "ERIKSSON", Given: "ANNA MARIA",
 		Number: "L8988901C", Nationality: "XXX", Birth: "1940-09-07", Sex: "F", Expiry: "1996-12-10", Personal: "6ZE184226B"}},
+	// The French card of 1988-2021: the example of cheminfo/mrz's tests
+	// (MIT), and one made here with a Python check-digit script.
+	{"French card, cheminfo example", []string{
+		"IDFRATEST<NAME<<<<<<<<<<<<<<<<0CHE02",
+		"1710GVA123451ROBERTA<<<<<<<9112311F2",
+	}, fields{Valid: true, Format: FRID, DocType: "ID", Issuing: "FRA", Surname: "TEST NAME", Given: "ROBERTA",
+		Number: "1710GVA12345", Nationality: "FRA", Birth: "1991-12-31", Sex: "F"}},
+	{"French card, two given names", []string{
+		"IDFRADUPONT<MARTIN<<<<<<<<<<<<750123",
+		"8805750123454JEAN<<PIERRE<<6508151M3",
+	}, fields{Valid: true, Format: FRID, DocType: "ID", Issuing: "FRA", Surname: "DUPONT MARTIN", Given: "JEAN PIERRE",
+		Number: "880575012345", Nationality: "FRA", Birth: "1965-08-15", Sex: "M"}},
 	{"MRV-B specimen", []string{
 		"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
 		"L8988901C4XXX4009078F9612109<<<<<<<<",

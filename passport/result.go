@@ -61,14 +61,33 @@ type Result struct {
 	// the page was not looked at.
 	Print map[string]string `json:"print,omitempty"`
 	// Portrait names the holder's photograph, cropped from the document
-	// and stored beside the scan (the job stores Crop and fills it); absent
-	// when no face-like portrait was found.
+	// and stored beside the scan (the job stores HolderCrop and fills it);
+	// absent when no face-like portrait was found.
 	Portrait *Portrait `json:"portrait,omitempty"`
 	// Crop is the portrait as found, for the caller to store; never output.
 	Crop *Crop `json:"-"`
 	// Confidence is a rough 0-1 score: 1 for a zone read clean and valid,
 	// lower for each correction, warning and failed check.
 	Confidence float64 `json:"confidence"`
+	// Others are the further zones found in the same image (a visa sticker
+	// and the passport's own data page), each read as fully as this one;
+	// the reading above is the first found.
+	Others []*Result `json:"others,omitempty"`
+}
+
+// HolderCrop is the holder's portrait the job stores: the first crop of a
+// passport or card (this zone's, else one of Others'), else the first of a
+// visa's. Nil when none was found.
+func (r *Result) HolderCrop() *Crop {
+	all := append([]*Result{r}, r.Others...)
+	for _, visa := range []bool{false, true} {
+		for _, z := range all {
+			if z.Crop != nil && (z.Format == MRVA || z.Format == MRVB) == visa {
+				return z.Crop
+			}
+		}
+	}
+	return nil
 }
 
 // Portrait is a stored portrait: its name in storage (job outputs hold

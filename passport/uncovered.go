@@ -12,7 +12,7 @@ import (
 // confusion distance, if there is exactly one.
 func (z *zone) snapCode(field string, s span) []Correction {
 	code := z.str(s)
-	if knownState(code) {
+	if code == "" || knownState(code) {
 		return nil
 	}
 	to, ok := snapState(code)

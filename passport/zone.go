@@ -74,7 +74,9 @@ func (z *zone) checkFields() []checkField {
 	fields := []checkField{
 		doc,
 		{key: "birth_date", data: [][]pos{l.birth.positions()}, check: l.birthCheck},
-		{key: "expiry_date", data: [][]pos{l.expiry.positions()}, check: l.expiryCheck},
+	}
+	if l.expiryCheck.line >= 0 {
+		fields = append(fields, checkField{key: "expiry_date", data: [][]pos{l.expiry.positions()}, check: l.expiryCheck})
 	}
 	if l.personalCheck.line >= 0 {
 		fields = append(fields, checkField{key: "personal_number", data: [][]pos{l.personal.positions()}, check: l.personalCheck})

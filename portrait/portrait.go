@@ -77,7 +77,7 @@ func Refine(g *image.Gray, r image.Rectangle, slack int) image.Rectangle {
 		}
 		return low(v)
 	}
-	best := func(at int, step func(int) float64) int {
+	best := func(at int, step func(int) float64) (int, bool) {
 		// Nearer edges are preferred: a strong edge at the slack's end
 		// must beat a near one by half.
 		bi, bv, bs := at, 0.0, 0.0
@@ -90,11 +90,27 @@ func Refine(g *image.Gray, r image.Rectangle, slack int) image.Rectangle {
 		// Only a clear edge moves the side: about 8 grey levels on
 		// average along the whole side.
 		if bv < 8 {
-			return at
+			return at, false
 		}
-		return bi
+		return bi, true
 	}
-	out := image.Rect(best(r.Min.X, colStep), best(r.Min.Y, rowStep), best(r.Max.X, colStep), best(r.Max.Y, rowStep))
+	// A side without a clear edge (a light photo background on light
+	// paper) follows the opposite side's move: the nominal box is mostly
+	// off by a shift (the document's printing, the zone's measured scale).
+	pair := func(lo, hi int, step func(int) float64) (int, int) {
+		a, aok := best(lo, step)
+		b, bok := best(hi, step)
+		switch {
+		case aok && !bok:
+			b = hi + (a - lo)
+		case bok && !aok:
+			a = lo + (b - hi)
+		}
+		return a, b
+	}
+	x0, x1 := pair(r.Min.X, r.Max.X, colStep)
+	y0, y1 := pair(r.Min.Y, r.Max.Y, rowStep)
+	out := image.Rect(x0, y0, x1, y1)
 	if out.Dx() < r.Dx()*3/4 || out.Dy() < r.Dy()*3/4 {
 		return r
 	}

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 debs=(tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
   python3-django python3-django-storages python3-django-storages-boto3 python3-boto3 python3-psycopg2
-  python3-djangorestframework python3-pil
+  python3-djangorestframework python3-pil python3-dotenv python3-venv python3-pip
   fonts-ocr-b gnupg rclone curl iso-codes time fonts-dejavu-core qpdf
   chromium)
 # node and npm may come from elsewhere (NodeSource's nodejs carries npm).

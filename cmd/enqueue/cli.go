@@ -302,7 +302,9 @@ Without --wait a job's verb prints the job's id and returns. An equal job
 already queued is not enqueued twice: its id is printed.
 
 `+"`enqueue VERB --help`"+` says what a verb does, its flags, the environment
-variables it reads and its exit codes.
+variables it reads and its exit codes. Every verb reads .env from the
+working directory when there is one, or the file given by --env-file PATH
+(python-dotenv's syntax); real environment variables win.
 
 exit codes: 0 enqueued (with --wait: completed), 1 the job ended without
 completing (a migration: a file failed), 2 usage error, 3 configuration,

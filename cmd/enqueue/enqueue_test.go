@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +34,7 @@ type ocrWorker struct {
 func (ocrWorker) Work(ctx context.Context, job *river.Job[jobs.OCRDocumentArgs]) error {
 	switch job.Args.Name {
 	case "scans/ok.png":
-		return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "text": "hello"})
+		return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "text": "hello", "preview": map[string]any{"name": "previews/" + job.Args.Name + ".jpg"}})
 	case "scans/corrupt.png":
 		return jobs.RiverError(ctx, fmt.Errorf("ocr %s: %w", job.Args.Name, fault.BadInput("not an image")))
 	default:
@@ -197,8 +200,14 @@ func TestWaitExitCodes(t *testing.T) {
 				t.Errorf("errors %v do not say %q", errs, tt.wantError)
 			}
 			if tt.wantState == "completed" {
-				if out, _ := v["output"].(map[string]any); out["text"] != "hello" {
+				out, _ := v["output"].(map[string]any)
+				if out["text"] != "hello" {
 					t.Errorf("output %v, want the job's recorded output", v["output"])
+				}
+				// The job stored the preview's name; the URL is made now.
+				want := map[string]any{"name": "previews/scans/ok.png.jpg", "url": "/media/previews/scans/ok.png.jpg"}
+				if preview, _ := out["preview"].(map[string]any); !maps.Equal(preview, want) {
+					t.Errorf("preview %v, want %v", out["preview"], want)
 				}
 			} else if v["output"] != nil {
 				t.Errorf("output %v for a job that did not complete", v["output"])
@@ -308,16 +317,20 @@ func TestSameNameIsOneJob(t *testing.T) {
 		}
 		return strings.TrimSpace(r.stdout)
 	}
-	for _, args := range [][]string{{"ocr", "scans/a.pdf"}, {"passport", "passports/p.jpg"}, {"backup"}} {
+	for _, args := range [][]string{{"ocr", "scans/a.pdf"}, {"passport", "passports/p.jpg"}} {
 		first := id(args...)
 		if again := id(args...); again != first {
 			t.Errorf("%v twice made jobs %s and %s", args, first, again)
 		}
 	}
+	// A backup asked for is a new one every time.
+	if first, second := id("backup"), id("backup"); first == second {
+		t.Error("backup twice made one job")
+	}
 	if id("ocr", "scans/a.pdf") == id("ocr", "scans/b.pdf") {
 		t.Error("two names made one job")
 	}
-	if id("restore", "--latest", "--yes") == id("restore", "--latest", "--yes") {
+	if first, second := id("restore", "--latest", "--yes"), id("restore", "--latest", "--yes"); first == second {
 		t.Error("restores are deduplicated; each request should be its own job")
 	}
 
@@ -398,6 +411,29 @@ func TestInfrastructureErrors(t *testing.T) {
 			}
 		})
 	}
+
+	// The configuration may come from a file: its values are used, a bad
+	// one is named.
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.env"), filepath.Join(dir, "bad.env")
+	if err := os.WriteFile(good, []byte("# the app's .env\nDATABASE_URL='"+unmigrated+"'\nMEDIA_ROOT=/srv\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("DATABASE_URL=\"postgres://x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{good, "run `worker migrate` first"},
+		{bad, "bad.env: line 1: an unclosed double quote"},
+		{filepath.Join(dir, "none.env"), "none.env: no such file"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"ocr", "a.pdf", "--env-file", tt.file}, map[string]string{}, &streams{stdout: &stdout, stderr: &stderr})
+		if code != exitInfra || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("--env-file %s: exit %d, stderr %q; want %d and %q", tt.file, code, stderr.String(), exitInfra, tt.want)
+		}
+	}
+
 	b := setup(t)
 	r := b.run(t, false, "status", "424242")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "job 424242 does not exist") {

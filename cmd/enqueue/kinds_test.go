@@ -78,10 +78,10 @@ func TestThrowawayKind(t *testing.T) {
 		t.Fatalf("kinds --json has no test_echo: %s", r.stdout)
 	}
 	got, _ := json.Marshal(c.Kinds[i])
-	want := `{"name":"test_echo","description":"say a word back","queue":"ocr","verb":"echo","timeout_seconds":60,"max_attempts":2,` +
+	want := `{"name":"test_echo","description":"say a word back","queue":"ocr","app":true,"verb":"echo","timeout_seconds":60,"max_attempts":2,` +
 		`"unique":{"args":["word"],"period_seconds":0,"states":["available","completed","pending","retryable","running","scheduled"],"states_bitmask":"11110101"},` +
 		`"args":[{"name":"word","type":"string","omitempty":false,"unique":true,"required":true},` +
-		`{"name":"loud","type":"boolean","omitempty":true,"required":false},{"name":"rep","type":"integer","omitempty":true,"required":false}]}`
+		`{"name":"loud","type":"boolean","omitempty":true,"required":false},{"name":"rep","type":"integer","omitempty":true,"required":false}],"files":[]}`
 	if string(got) != want {
 		t.Errorf("kinds --json entry\n%s\nwant\n%s", got, want)
 	}

@@ -12,8 +12,12 @@
 // to its end, with a progress bar when stderr is a terminal and plain lines
 // otherwise. --json prints one object on stdout:
 // {"id", "kind", "state", "errors", "output"}. The same ocr or passport name
-// enqueued while its first job is not finished is that job; backup runs at
-// most once a day.
+// enqueued while its first job is not finished is that job; backup makes a
+// new backup every time, after any backup already running.
+//
+// Every command reads .env from the working directory when there is one, or
+// the file named by --env-file PATH, in python-dotenv's syntax; real
+// environment variables win.
 //
 // Exit codes: 0 the job was enqueued (or, with --wait, completed); 1 the job
 // ended without completing (cancelled, discarded); 2 usage error; 3 the
@@ -27,22 +31,17 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/revisbali/worker/config"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	code := run(ctx, os.Args[1:], env, &streams{
+	code := run(ctx, os.Args[1:], config.Environ(), &streams{
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		tty:    term.IsTerminal(int(os.Stderr.Fd())),

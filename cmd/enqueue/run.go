@@ -73,6 +73,11 @@ func run(ctx context.Context, argv []string, env map[string]string, s *streams) 
 // runKinds is run with the verbs of the given kinds.
 func runKinds(ctx context.Context, kinds []jobs.Kind, argv []string, env map[string]string, s *streams) int {
 	c := newCLI(kinds)
+	envFile, argv, err := config.EnvFileFlag(argv)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "enqueue: %v\n", err)
+		return exitUsage
+	}
 	cmd, err := c.parse(argv)
 	var help *helpRequest
 	if errors.As(err, &help) {
@@ -91,7 +96,9 @@ func runKinds(ctx context.Context, kinds []jobs.Kind, argv []string, env map[str
 		}
 		return exitUsage
 	}
-	err = cmd.verb.execute(ctx, cmd, env, s)
+	if env, err = config.ReadEnvFile(envFile, env); err == nil {
+		err = cmd.verb.execute(ctx, cmd, env, s)
+	}
 	var nc *notCompleteError
 	var ue *usageError
 	var me *migrationError
@@ -293,7 +300,7 @@ func enqueueJob(ctx context.Context, cmd *command, env map[string]string, s *str
 		fmt.Fprintln(s.stdout, job.ID)
 		return nil
 	}
-	return report(ctx, q, cmd, job, s)
+	return report(ctx, q, cmd, env, job, s)
 }
 
 // status reports a job already in the queue.
@@ -311,7 +318,7 @@ func status(ctx context.Context, cmd *command, env map[string]string, s *streams
 		fmt.Fprintf(s.stdout, "%d %s %s\n", job.ID, job.Kind, job.State)
 		return nil
 	}
-	return report(ctx, q, cmd, job, s)
+	return report(ctx, q, cmd, env, job, s)
 }
 
 // openQueue connects to the database named by DATABASE_URL, the only
@@ -335,15 +342,22 @@ func openQueue(ctx context.Context, env map[string]string) (*queue, error) {
 }
 
 // report prints a job with --json, or follows it with --wait.
-func report(ctx context.Context, q *queue, cmd *command, job *rivertype.JobRow, s *streams) error {
+func report(ctx context.Context, q *queue, cmd *command, env map[string]string, job *rivertype.JobRow, s *streams) error {
 	if !cmd.wait {
-		return printJSON(s.stdout, q.view(ctx, job))
+		v := q.view(ctx, job)
+		if err := addFileURLs(ctx, env, v); err != nil {
+			return err
+		}
+		return printJSON(s.stdout, v)
 	}
 	v, plan, err := q.follow(ctx, job, newProgress(s))
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped following job %d, which goes on in the worker; `enqueue status %d --wait` follows it again", job.ID, job.ID)
 	}
 	if err != nil {
+		return err
+	}
+	if err := addFileURLs(ctx, env, v); err != nil {
 		return err
 	}
 	if cmd.json {

@@ -107,7 +107,7 @@ func printHelp(w io.Writer, name string) {
 		}
 	}
 	usage := strings.TrimSpace("worker " + c.name)
-	fmt.Fprintf(w, "%s: %s\n\nusage: %s [-h | --help]\n\n%s\n", usage, c.summary, usage, wrap(c.about, 78))
+	fmt.Fprintf(w, "%s: %s\n\nusage: %s [--env-file PATH] [-h | --help]\n\n%s\n", usage, c.summary, usage, wrap(c.about, 78))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if name == "" {
 		fmt.Fprint(w, "\ncommands:\n")
@@ -122,6 +122,7 @@ func printHelp(w io.Writer, name string) {
 		_ = tw.Flush()
 	}
 	fmt.Fprintf(w, "\nenvironment (the README's table says what each means):\n%s\n", indent(wrap(strings.Join(c.env, " "), 76), "  "))
+	fmt.Fprintf(w, "%s\n", indent(wrap("Read from the process environment over .env in the working directory, or the file given by --env-file PATH (python-dotenv's syntax); real environment variables win.", 76), "  "))
 	fmt.Fprint(w, "\nexit codes:\n")
 	for _, e := range c.exits {
 		fmt.Fprintf(tw, "  %s\t%s\n", e[0], e[1])

@@ -16,10 +16,10 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--help"}, []string{"usage: worker [-h | --help]", "worker migrate", "WORKER_SOFT_STOP_TIMEOUT", "MEDIA_ROOT", "exit codes:", jobs.KindOCRDocument}},
-		{[]string{"-h"}, []string{"usage: worker [-h | --help]", "apply River's migrations and exit"}},
-		{[]string{"help"}, []string{"usage: worker [-h | --help]"}},
-		{[]string{"migrate", "--help"}, []string{"usage: worker migrate", "DATABASE_URL", "exit codes:"}},
+		{[]string{"--help"}, []string{"usage: worker [--env-file PATH] [-h | --help]", "worker migrate", "WORKER_SOFT_STOP_TIMEOUT", "MEDIA_ROOT", "exit codes:", jobs.KindOCRDocument}},
+		{[]string{"-h"}, []string{"usage: worker [--env-file PATH] [-h | --help]", "apply River's migrations and exit"}},
+		{[]string{"help"}, []string{"usage: worker [--env-file PATH] [-h | --help]"}},
+		{[]string{"migrate", "--help"}, []string{"usage: worker migrate", "DATABASE_URL", "--env-file PATH", "exit codes:"}},
 		{[]string{"migrate", "-h"}, []string{"usage: worker migrate"}},
 		{[]string{"help", "migrate"}, []string{"usage: worker migrate"}},
 		{[]string{"health", "--help"}, []string{"usage: worker health", "WORKER_HTTP_ADDR", "exit codes:"}},

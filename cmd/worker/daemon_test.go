@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/rivertype"
+
+	worker "github.com/revisbali/worker"
 )
 
 func TestMigrateTwiceStartStop(t *testing.T) {
@@ -33,6 +39,25 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	if code := startProc(t, vars, "migrate").wait(); code != exitOK {
 		t.Fatalf("worker migrate again: exit %d", code)
 	}
+	// The same settings from a file: --env-file, or .env in the working
+	// directory. A named file that is missing stops the worker.
+	dir := t.TempDir()
+	var dotenv strings.Builder
+	for k, v := range vars {
+		fmt.Fprintf(&dotenv, "%s=%q # from the file\n", k, v)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(dotenv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := startProc(t, env{}, "--env-file", filepath.Join(dir, ".env"), "migrate").wait(); code != exitOK {
+		t.Fatalf("worker --env-file FILE migrate: exit %d", code)
+	}
+	if p := startProcIn(t, dir, env{}, "migrate"); p.wait() != exitOK {
+		t.Fatalf("worker migrate beside a .env: exit %d", p.code)
+	}
+	if p := startProc(t, env{}, "migrate", "--env-file", filepath.Join(dir, "none.env")); p.wait() != exitError || !strings.Contains(strings.Join(p.log(), "\n"), "none.env: no such file") {
+		t.Fatalf("worker --env-file MISSING: exit %d\n%s", p.code, strings.Join(p.log(), "\n"))
+	}
 	var versions int
 	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM river_migration").Scan(&versions); err != nil {
 		t.Fatal(err)
@@ -44,6 +69,11 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	// Starting applies them again (a no-op) unless told not to.
 	p, base := startWorker(t, vars)
 	p.waitLog("river migrations applied")
+	// The release, and how long completed jobs (their outputs) are kept.
+	started := p.waitLog("worker started")
+	if started["version"] != worker.Version() || started["completed_job_retention"] != float64(7*24*time.Hour) {
+		t.Errorf("worker started with version %v, completed jobs kept %v; want %s, 7 days", started["version"], started["completed_job_retention"], worker.Version())
+	}
 	for _, path := range []string{"/livez", "/readyz"} {
 		if code, body := get(t, base+path); code != 200 {
 			t.Errorf("GET %s: %d %s", path, code, body)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 )
@@ -18,8 +17,8 @@ const healthTimeout = 8 * time.Second
 // image has no curl). It reads WORKER_HTTP_ADDR only, so it works with
 // whatever else the environment lacks, and asks loopback when the worker
 // listens on every interface. Exit 0 when ready; 1 with the reason otherwise.
-func health(stdout, stderr io.Writer) int {
-	addr := os.Getenv("WORKER_HTTP_ADDR")
+func health(stdout, stderr io.Writer, env map[string]string) int {
+	addr := env["WORKER_HTTP_ADDR"]
 	if addr == "" {
 		addr = "127.0.0.1:9090"
 	}

@@ -5,6 +5,10 @@
 //	worker health    ask the running worker's /readyz (WORKER_HTTP_ADDR); exit 0 when ready, 1 otherwise
 //	worker --help    what each command does, the variables it reads, its exit codes
 //
+// Both read .env from the working directory when there is one, or the file
+// named by --env-file PATH, in python-dotenv's syntax; real environment
+// variables win.
+//
 // SIGTERM or SIGINT stops fetching and lets running jobs finish for up to
 // WORKER_SOFT_STOP_TIMEOUT, then cancels them; a cancelled job goes back to
 // the queue without losing an attempt. A second signal cancels them at once.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	worker "github.com/revisbali/worker"
 	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/jobs"
@@ -48,6 +48,11 @@ type registerFunc func(jobs.Deps) (*jobs.Registry, error)
 
 func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	envFile, args, err := config.EnvFileFlag(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: %v\n`worker --help` lists the commands\n", err)
+		return exitUsage
+	}
 	sub, help, err := parseArgs(args)
 	switch {
 	case err != nil:
@@ -56,13 +61,20 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	case help:
 		printHelp(stdout, sub)
 		return exitOK
-	case sub == "migrate":
-		return migrateOnly(logger)
-	case sub == "health":
-		return health(stdout, stderr)
+	}
+	env, err := config.ReadEnvFile(envFile, config.Environ())
+	if err != nil {
+		logger.Error("configuration", slog.String("error", err.Error()))
+		return exitError
+	}
+	switch sub {
+	case "migrate":
+		return migrateOnly(logger, env)
+	case "health":
+		return health(stdout, stderr, env)
 	}
 
-	cfg, err := config.Load()
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
@@ -117,8 +129,8 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 
 // migrateOnly is `worker migrate`: River's migrations, with DATABASE_URL
 // the only setting read.
-func migrateOnly(logger *slog.Logger) int {
-	dbURL, err := config.LoadDatabaseURL(environ())
+func migrateOnly(logger *slog.Logger, env map[string]string) int {
+	dbURL, err := config.LoadDatabaseURL(env)
 	if err != nil {
 		logger.Error("configuration", slog.String("error", err.Error()))
 		return exitError
@@ -136,17 +148,6 @@ func migrateOnly(logger *slog.Logger) int {
 		return exitError
 	}
 	return exitOK
-}
-
-// environ is the process environment as a map.
-func environ() map[string]string {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	return env
 }
 
 // migrate applies River's migrations. An advisory lock makes workers that
@@ -236,6 +237,7 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		return fmt.Errorf("backup client check: %w", err)
 	}
 	d.logger.Info("backup client check passed", slog.String("pg_dump", client), slog.String("server_major", server))
+	d.logCatchUp(ctx, store)
 	// One engine per OCR slot: the pool, shared with the passport queue,
 	// is what bounds how many Tesseract threads compete for the CPUs.
 	d.ocr, err = ocr.NewPool(ocr.PoolConfig{
@@ -292,11 +294,13 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 		JobTimeout:           shortest,
 		RescueStuckJobsAfter: shortest,
 		SoftStopTimeout:      w.SoftStopTimeout,
+		// Outputs live in the job rows: how long an app can still read them.
+		CompletedJobRetentionPeriod: w.CompletedJobRetention,
 		// The error middleware judges what a worker returned (cancel, retry,
 		// back to the queue); the metrics and the log, outside it, see its
 		// verdict. Inside it, the storage middleware turns a failure of the
 		// storage as a whole into a snooze.
-		WorkerMiddleware: []rivertype.WorkerMiddleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds), jobs.StorageMiddleware(d.storage)},
+		Middleware: []rivertype.Middleware{m.Middleware(), &jobs.LogMiddleware{Logger: d.logger}, jobs.ErrorMiddleware(kinds), jobs.StorageMiddleware(d.storage)},
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
@@ -320,12 +324,49 @@ func (d *daemon) start(ctx context.Context, register registerFunc) error {
 	}
 	d.started.Store(true)
 	d.logger.Info("worker started",
+		slog.String("version", worker.Version()),
 		slog.Any("kinds", names),
 		slog.String("http", ln.Addr().String()),
 		slog.Duration("rescue_stuck_jobs_after", shortest),
+		slog.Duration("completed_job_retention", w.CompletedJobRetention),
 		slog.Int("queue_ocr", w.QueueOCR), slog.Int("queue_passport", w.QueuePassport),
 		slog.Int("queue_storage", w.QueueStorage), slog.Int("queue_maintenance", w.QueueMaintenance))
 	return nil
+}
+
+// logCatchUp says at start what the leader's backup catch-up is about to
+// do, so that a full pg_dump right after a first start is a logged
+// decision, not a surprise.
+func (d *daemon) logCatchUp(ctx context.Context, store storage.Storage) {
+	b := d.cfg.Backup
+	switch {
+	case b.Schedule == config.ScheduleOff:
+		return
+	case !bool(b.CatchUp):
+		d.logger.Info("backup catch-up off (BACKUP_CATCH_UP=False): only the schedule makes backups", slog.String("schedule", b.Schedule))
+		return
+	}
+	opts, err := backup.FromConfig(d.cfg)
+	if err != nil {
+		return // the backup kind's registration reports it
+	}
+	schedule, err := backup.ParseSchedule(b.Schedule, opts.TimeZone)
+	if err != nil {
+		return
+	}
+	latest, err := backup.Latest(ctx, store, opts, opts.Filter())
+	switch {
+	case errors.Is(err, backup.ErrNoBackup):
+		d.logger.Warn("backup catch-up: no backup in the folder yet: a full pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)",
+			slog.String("folder", b.Folder))
+	case err != nil:
+		d.logger.Warn("backup catch-up: cannot list the backups", slog.String("error", err.Error()))
+	case backup.NeedsCatchUp(latest.Date, schedule, time.Now()):
+		d.logger.Warn("backup catch-up: the newest backup is older than the last scheduled run: a pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)",
+			slog.String("newest", latest.Name))
+	default:
+		d.logger.Info("backup catch-up on: a missed scheduled run is caught up at start and hourly", slog.String("newest", latest.Name))
+	}
 }
 
 // storageFields says which storage the worker checked, without secrets.

@@ -53,6 +53,9 @@ func TestStartChecksStorage(t *testing.T) {
 			if tt.want == "" {
 				p, base := startWorker(t, vars)
 				p.waitLog("storage check passed")
+				// A first start on an empty backup folder: the catch-up is a
+				// logged decision.
+				p.waitLog("backup catch-up: no backup in the folder yet: a full pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)")
 				if code, body := get(t, base+"/readyz"); code != 200 {
 					t.Errorf("/readyz: %d %s", code, body)
 				}
@@ -161,6 +164,20 @@ func TestJobsWaitForStorage(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz with the bucket back: %d %q", code, body)
 	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != exitOK {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// BACKUP_CATCH_UP=False: the start says that only the schedule backs up.
+func TestStartLogsCatchUpOff(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	vars := baseEnv(t, b.dbURL)
+	vars["BACKUP_CATCH_UP"] = "False"
+	p, _ := startWorker(t, vars)
+	p.waitLog("backup catch-up off (BACKUP_CATCH_UP=False): only the schedule makes backups")
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(); code != exitOK {
 		t.Errorf("exit %d", code)

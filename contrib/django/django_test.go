@@ -23,7 +23,7 @@ const python = "/usr/bin/python3"
 
 // modules are the Debian packages the Django side needs (scripts/deps.sh
 // installs them).
-var modules = []string{"django", "storages.backends.s3boto3", "boto3", "psycopg2", "rest_framework", "PIL"}
+var modules = []string{"django", "storages.backends.s3boto3", "boto3", "psycopg2", "rest_framework", "PIL", "dotenv"}
 
 // requirePython stops the test when the interpreter or a module is missing:
 // a failure under CI=true, a skip elsewhere.

@@ -147,7 +147,7 @@ func TestStartProjectMigrateFilesToS3(t *testing.T) {
 	p := newProject(t, env)
 	p.manage(t, "migrate", "--verbosity=0")
 
-	// Three files on disk, and a row whose file is gone.
+	// Three files on disk, a row whose file is gone, one leading outside.
 	saved := p.manage(t, "shell", "-c", `
 import json
 from django.core.files.base import ContentFile
@@ -156,12 +156,13 @@ a = Scan.objects.create(file=ContentFile(b"scan a" * 1000, name="a.pdf"))
 b = Scan.objects.create(file=ContentFile(b"scan b" * 1000, name="b.pdf"))
 c = Photo.objects.create(image=ContentFile(b"\x89PNG photo" * 100, name="c.png"))
 gone = Scan.objects.create(file="scans/gone.pdf")
+outside = Scan.objects.create(file="../outside.pdf")
 print(json.dumps([a.file.name, b.file.name, c.image.name]))`)
 	var names []string
 	if err := json.Unmarshal([]byte(saved), &names); err != nil {
 		t.Fatalf("saved %q: %v", saved, err)
 	}
-	const missing = "scans/gone.pdf"
+	const missing, outside = "scans/gone.pdf", "../outside.pdf"
 	wantFields := []string{"papers_photo.image", "papers_scan.file"}
 
 	// Without --wait: the job's id, with exactly the fields of the models.
@@ -233,7 +234,7 @@ print(json.dumps([a.file.name, b.file.name, c.image.name]))`)
 	stdout, stderr, err = p.tryManage(t, "migrate_files_to_s3", "--wait")
 	t.Logf("migration:\n%s%s", stdout, stderr)
 	code := exitCode(t, err)
-	for _, want := range []string{"uploaded: 3 file(s)", "skipped:  0", "missing:  1", "    " + missing, "refused:  0", "failed:   0"} {
+	for _, want := range []string{"uploaded: 3 file(s)", "skipped:  0", "missing:  1", "    " + missing, "refused:  1", "    " + outside, "failed:   0"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the migration's summary lacks %q", want)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/revisbali/worker/internal/mrzgen"
+	"github.com/revisbali/worker/passport"
 )
 
 // buildWorker builds ./cmd/worker, once for the whole package.
@@ -75,6 +79,22 @@ func startWorker(t *testing.T, bin string, env map[string]string) []string {
 	cmd.Env = pythonEnv(env)
 	cmd.Env = append(cmd.Env, "WORKER_HTTP_ADDR=127.0.0.1:0", "WORKER_TMPDIR="+t.TempDir(), "OMP_THREAD_LIMIT=1",
 		"WORKER_QUEUE_OCR=1", "WORKER_QUEUE_PASSPORT=1", "PASSPORT_TESSDATA_DIR="+mustAbs("../../tessdata"))
+	return runWorker(t, cmd)
+}
+
+// startWorkerIn runs the worker binary in dir with only vars and the
+// basics (PATH, HOME) in its environment: the rest comes from dir/.env.
+func startWorkerIn(t *testing.T, bin, dir string, vars map[string]string) []string {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(vars)
+	return runWorker(t, cmd)
+}
+
+// runWorker starts cmd, a worker, until the test ends; see startWorker.
+func runWorker(t *testing.T, cmd *exec.Cmd) []string {
+	t.Helper()
 	logs, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -204,12 +224,88 @@ func TestUploadOCRedByWorker(t *testing.T) {
 					t.Errorf("preview %+v: %v", result.Preview, err)
 				}
 			}
+
+			// The same name uploaded again with new content once the job
+			// finished: a new job, and the new content's text.
+			letter, err := os.ReadFile("../../demo/sponsor-letter.pdf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again struct {
+				Name      string `json:"name"`
+				Job       int64  `json:"job"`
+				Duplicate bool   `json:"duplicate"`
+			}
+			out = runPython(t, env, letter, "-m", "tests.jobctl", "reupload-ocr", strconv.FormatInt(up.ID, 10))
+			if err := json.Unmarshal(out, &again); err != nil {
+				t.Fatalf("reupload-ocr printed %q: %v", out, err)
+			}
+			if again.Name != up.Name || again.Job == up.Job || again.Duplicate {
+				t.Fatalf("re-upload of %s: %+v; want the same name in a new job", up.Name, again)
+			}
+			r = pyWait(t, env, again.Job)
+			if err := json.Unmarshal(r.Output, &result); r.State != "completed" || err != nil {
+				t.Fatalf("re-upload's OCR job %d ended %s: %+v %v", again.Job, r.State, r.Errors, err)
+			}
+			if !strings.Contains(result.Text, "Immigration Office of Denpasar") || strings.Contains(strings.ToUpper(result.Text), "INVOICE") {
+				t.Errorf("after the re-upload Django reads:\n%s", result.Text)
+			}
+
+			// A passport uploaded the same way: the worker stores the
+			// holder's portrait beside it, the output names it and the kit
+			// adds a URL that loads.
+			var pass struct {
+				Name string `json:"name"`
+				Job  int64  `json:"job"`
+			}
+			out = runPython(t, env, passportScan(t), "-m", "tests.jobctl", "upload-passport", "passport.jpg")
+			if err := json.Unmarshal(out, &pass); err != nil {
+				t.Fatalf("upload-passport printed %q: %v", out, err)
+			}
+			r = pyWait(t, env, pass.Job)
+			var mrz struct {
+				Valid    bool `json:"valid"`
+				Portrait struct {
+					Name string `json:"name"`
+					URL  string `json:"url"`
+				} `json:"portrait"`
+			}
+			if err := json.Unmarshal(r.Output, &mrz); r.State != "completed" || err != nil {
+				t.Fatalf("passport job %d ended %s: %+v %v", pass.Job, r.State, r.Errors, err)
+			}
+			if want := "portraits/" + pass.Name + ".jpg"; !mrz.Valid || mrz.Portrait.Name != want || mrz.Portrait.URL == "" {
+				t.Errorf("passport output %s; want valid, and portrait %q with a URL", r.Output, want)
+			}
+			if mode.cloud {
+				if img := httpGet(t, mrz.Portrait.URL); !bytes.HasPrefix(img, []byte("\xff\xd8\xff")) {
+					t.Errorf("the portrait at %s is not a JPEG", mrz.Portrait.URL)
+				}
+			} else if img, err := os.ReadFile(filepath.Join(env["MEDIA_ROOT"], mrz.Portrait.Name)); err != nil || !bytes.HasPrefix(img, []byte("\xff\xd8\xff")) || mrz.Portrait.URL != "/media/"+mrz.Portrait.Name {
+				t.Errorf("portrait %+v: not a JPEG in MEDIA_ROOT (%v)", mrz.Portrait, err)
+			}
+
 			stdout, stderr, err := tryPython(t, env, nil, "-m", "tests.jobctl", "wait", strconv.FormatInt(rolledBack, 10), "--timeout", "1")
 			if err == nil || !strings.Contains(string(stderr), "JobNotFound") {
 				t.Errorf("the rolled-back job %d exists: %s%s", rolledBack, stdout, stderr)
 			}
 		})
 	}
+}
+
+// passportScan is a generated passport data page, cropped as an app sends
+// it, the same every run.
+func passportScan(t *testing.T) []byte {
+	t.Helper()
+	fonts, err := mrzgen.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fonts.Generate(rand.New(rand.NewPCG(17, 3)), "passport", mrzgen.Options{
+		Format: passport.TD3, Scene: mrzgen.CardCrop, DPI: 250, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Data
 }
 
 // TestBackupSeenByDbbackup: Django enqueues a backup, the real worker

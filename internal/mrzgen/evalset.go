@@ -17,7 +17,7 @@ import (
 // changes any image must bump the version and rewrite the digests
 // (`go run ./internal/bench/mrzbench evalset -digests internal/mrzgen/evalset.sha256 DIR`),
 // so that figures quoted for one version are never compared with another's.
-const EvalVersion = 7
+const EvalVersion = 8
 
 //go:embed evalset.sha256
 var evalDigests string
@@ -30,8 +30,9 @@ var EvalNow = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 // counts in.
 type EvalCase struct {
 	Sample
-	// Photo marks a phone-photo-like scene; the others are clean pages
-	// (flatbed scans and app crops).
+	// Photo marks a phone-photo-like scene (PhonePhoto, HandHeld,
+	// VisaPage); the others are clean pages (flatbed scans and app crops,
+	// tight ones included).
 	Photo bool `json:"photo"`
 	// Broken marks a zone printed with a wrong check digit: a reader must
 	// find it and say it is not valid. Truth is nil for a page without a
@@ -49,10 +50,13 @@ var evalPlan = []struct {
 	broken   bool
 	negative bool
 }{
-	{scene: ScanPage, n: 5},
-	{scene: CardCrop, n: 5},
-	{scene: PhonePhoto, n: 15},
-	{scene: PhonePhoto, n: 1, broken: true},
+	{scene: ScanPage, n: 4},
+	{scene: CardCrop, n: 4},
+	{scene: EdgeCrop, n: 4},
+	{scene: PhonePhoto, n: 6},
+	{scene: HandHeld, n: 14},
+	{scene: VisaPage, n: 5},
+	{scene: HandHeld, n: 1, broken: true},
 	{scene: ScanPage, n: 1, negative: true},
 	{scene: PhonePhoto, n: 1, negative: true},
 }
@@ -84,14 +88,11 @@ func (fs *Fonts) EvalSet() ([]EvalCase, error) {
 				return nil, fmt.Errorf("%s: %w", id, err)
 			}
 			s.File = id + "." + s.Ext
-			out = append(out, EvalCase{Sample: s, Photo: p.scene.photo(), Broken: p.broken})
+			out = append(out, EvalCase{Sample: s, Photo: p.scene.photoScene(), Broken: p.broken})
 		}
 	}
 	return out, nil
 }
-
-// photo reports whether scene is a phone photo rather than a clean page.
-func (s Scene) photo() bool { return s == PhonePhoto }
 
 // Digest is the SHA-256 of the sample's bytes, hex.
 func (s Sample) Digest() string {

@@ -44,11 +44,18 @@ type Sample struct {
 	// Tilt the further rotation in degrees.
 	Turn int     `json:"turn"`
 	Tilt float64 `json:"tilt"`
-	// Photo is the portrait box's corners in the file's pixels (top left,
-	// top right, bottom right, bottom left of the upright document);
-	// PhotoBlank says the box was left empty.
-	Photo      [4][2]float64 `json:"photo"`
+	// PhotoBox is the holder's portrait box's corners in the pixels of the
+	// upright image (EXIF orientation applied): top left, top right, bottom
+	// right, bottom left of the upright document; for VisaPage, the
+	// passport's own (Others[0]). PhotoBlank says the box was left empty.
+	PhotoBox   [4][2]float64 `json:"photo_box"`
 	PhotoBlank bool          `json:"photo_blank,omitempty"`
+	// Orientation is the EXIF orientation the file was stored with (0 or
+	// 1: none); Turn is then the turn of the upright view.
+	Orientation int `json:"orientation,omitempty"`
+	// Others are the further zones in the image (VisaPage: the passport's
+	// own), after Truth.
+	Others []Truth `json:"others,omitempty"`
 }
 
 // Options choose what Generate makes; zero values draw at random.
@@ -90,6 +97,9 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 	if dpi == 0 {
 		dpi = 150 + 25*rng.IntN(7)
 	}
+	if scene == VisaPage && f != passport.MRVA && f != passport.MRVB {
+		f = passport.MRVA
+	}
 	s := Sample{ID: id, Scene: scene, DPI: dpi, Turn: opts.Turn}
 	if s.Turn < 0 {
 		s.Turn = 90 * rng.IntN(4)
@@ -107,13 +117,15 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		t = &tr
 	}
 	s.Truth = t
+	s.PhotoBlank = opts.BlankPhoto
+	if scene == HandHeld || scene == EdgeCrop || scene == VisaPage {
+		return fs.generatePhoto(rng, s, f, opts)
+	}
 	doc, photo, err := fs.renderDoc(rng, t, f, float64(dpi), opts.BlankPhoto)
 	if err != nil {
 		return Sample{}, err
 	}
-	s.PhotoBlank = opts.BlankPhoto
-	corners := [4][2]float64{{float64(photo.Min.X), float64(photo.Min.Y)}, {float64(photo.Max.X), float64(photo.Min.Y)},
-		{float64(photo.Max.X), float64(photo.Max.Y)}, {float64(photo.Min.X), float64(photo.Max.Y)}}
+	corners := rectCorners(photo)
 	mm := float64(dpi) / 25.4
 	var canvas *image.RGBA
 	var blur, noise float64
@@ -131,7 +143,7 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		cx := float64(doc.Rect.Dx())/2 + (15+rng.Float64()*40)*mm
 		cy := float64(doc.Rect.Dy())/2 + (15+rng.Float64()*30)*mm
 		paste(canvas, doc, cx, cy, s.Tilt)
-		s.Photo = placeCorners(corners, doc, canvas, cx, cy, s.Tilt, s.Turn)
+		s.PhotoBox = placeCorners(corners, doc, canvas, cx, cy, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		blur, noise = rng.Float64()*0.8, 2+rng.Float64()*4
 		if rng.IntN(2) == 0 {
@@ -154,7 +166,7 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		canvas = image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
 		table(rng, canvas, scene == PhonePhoto)
 		paste(canvas, doc, w/2, h/2, s.Tilt)
-		s.Photo = placeCorners(corners, doc, canvas, w/2, h/2, s.Tilt, s.Turn)
+		s.PhotoBox = placeCorners(corners, doc, canvas, w/2, h/2, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		if scene == PhonePhoto {
 			light(rng, canvas)
@@ -238,18 +250,39 @@ func light(rng *rand.Rand, img *image.RGBA) {
 	}
 }
 
+// rectCorners are r's corners: top left, top right, bottom right, bottom
+// left.
+func rectCorners(r image.Rectangle) [4][2]float64 {
+	return [4][2]float64{{float64(r.Min.X), float64(r.Min.Y)}, {float64(r.Max.X), float64(r.Min.Y)},
+		{float64(r.Max.X), float64(r.Max.Y)}, {float64(r.Min.X), float64(r.Max.Y)}}
+}
+
 // placeCorners follows points of src through paste (centred at cx, cy,
 // rotated by deg) and turn (by quarter).
 func placeCorners(ps [4][2]float64, src, dst *image.RGBA, cx, cy, deg float64, quarter int) [4][2]float64 {
+	return turnCorners(pasteCorners(ps, src, cx, cy, deg), dst, quarter)
+}
+
+// pasteCorners follows points of src through paste (centred at cx, cy,
+// rotated by deg).
+func pasteCorners(ps [4][2]float64, src *image.RGBA, cx, cy, deg float64) [4][2]float64 {
 	rad := deg * math.Pi / 180
 	cos, sin := math.Cos(rad), math.Sin(rad)
 	sw, sh := float64(src.Rect.Dx()), float64(src.Rect.Dy())
-	w, h := float64(dst.Rect.Dx()), float64(dst.Rect.Dy())
 	var out [4][2]float64
 	for i, p := range ps {
 		u, v := p[0]-sw/2, p[1]-sh/2
 		// paste samples src at R(x-cx, y-cy); its inverse is R's transpose.
-		x, y := cx+cos*u+sin*v, cy-sin*u+cos*v
+		out[i] = [2]float64{cx + cos*u + sin*v, cy - sin*u + cos*v}
+	}
+	return out
+}
+
+// turnCorners follows points of img through turn (by quarter).
+func turnCorners(ps [4][2]float64, img *image.RGBA, quarter int) [4][2]float64 {
+	w, h := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	for i, p := range ps {
+		x, y := p[0], p[1]
 		switch quarter % 360 {
 		case 90:
 			x, y = y, w-1-x
@@ -258,9 +291,9 @@ func placeCorners(ps [4][2]float64, src, dst *image.RGBA, cx, cy, deg float64, q
 		case 270:
 			x, y = h-1-y, x
 		}
-		out[i] = [2]float64{x, y}
+		ps[i] = [2]float64{x, y}
 	}
-	return out
+	return ps
 }
 
 // paste draws src onto dst centred at (cx, cy), rotated by deg degrees

@@ -60,3 +60,27 @@ row "p95 wall / CPU time per document" "$(printf '%.2f s / %.2f s' "$(num .p95_s
 thumbs=$("$work/mrzbench" read -shrink 400 -scenes card,photo "$work/set" 2>"$work/thumbs.log")
 grep -v ' ok' "$work/thumbs.log" >&2 || true
 echo "| passport | 400-px thumbnails of the $(num .docs "$thumbs") card and photo documents: fully correct / valid but wrong (covered field) / marked invalid or missed | $(pct '.fully_correct/.docs' "$thumbs") / $(num .silent_covered "$thumbs") / $(( $(num .docs "$thumbs") - $(num .valid "$thumbs") )) | | | | 0 silent |"
+
+# The versioned evaluation set (mrzgen.EvalSet: clean pages, tight crops,
+# hand-held photos with guilloche, glare, perspective, 8-10 px glyphs and
+# EXIF orientations, visa pages): time per document idle and with every
+# core running a busy loop, beside `tesseract -l mrz` on the whole image,
+# the floor any reader must beat. The reader's answers must not change.
+"$work/mrzbench" evalset "$work/eval"
+idle=$("$work/mrzbench" read "$work/eval" 2>"$work/eval-idle.log")
+busy_pids=()
+for _ in $(seq "$(nproc --all)"); do sh -c 'while :; do :; done' & busy_pids+=($!); done
+loaded=$("$work/mrzbench" read "$work/eval" 2>"$work/eval-loaded.log")
+kill "${busy_pids[@]}"; wait "${busy_pids[@]}" 2>/dev/null || true
+same=$(diff <(sed 's/ [0-9.]*s (cpu [0-9.]*s)//' "$work/eval-idle.log") <(sed 's/ [0-9.]*s (cpu [0-9.]*s)//' "$work/eval-loaded.log") >/dev/null && echo identical || echo DIFFERENT)
+times=()
+for f in "$work"/eval/*.jpg "$work"/eval/*.png; do
+  [[ -e "$f" ]] || continue
+  s=$(date +%s.%N)
+  tesseract "$f" - -l mrz --psm 6 --tessdata-dir tessdata >/dev/null 2>&1 || true
+  times+=("$(echo "$(date +%s.%N) - $s" | bc -l)")
+done
+cli=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f s / %.2f s", a[int((NR+1)/2)], a[int(NR*0.95+0.999)]}')
+echo "| passport | evaluation set v$(grep -o 'EvalVersion = [0-9]*' internal/mrzgen/evalset.go | grep -o '[0-9]*$') ($(num .docs "$idle") documents): fully correct idle / loaded ($same outputs) | $(num .fully_correct "$idle") / $(num .fully_correct "$loaded") | | | | idle = loaded |"
+echo "| passport | evaluation set: median / p95 wall time per document, idle | $(printf '%.2f s / %.2f s' "$(num .median_s "$idle")" "$(num .p95_s "$idle")") | tesseract -l mrz --psm 6, whole image, idle | $cli | | |"
+echo "| passport | evaluation set: median / p95 wall time per document, every core busy | $(printf '%.2f s / %.2f s' "$(num .median_s "$loaded")" "$(num .p95_s "$loaded")") | | | | |"

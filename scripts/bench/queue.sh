@@ -53,7 +53,7 @@ for i in range(n):
         with conn.cursor() as cur:
             cur.execute("""
                 INSERT INTO river_job (args, kind, max_attempts, priority, queue, scheduled_at, state, tags, metadata, unique_key, unique_states)
-                VALUES (%s::jsonb, 'ocr_document', 5, 1, 'ocr', now(), 'available', '{}', '{}', %s, B'11110101')
+                VALUES (%s::jsonb, 'ocr_document', 5, 1, 'ocr', now(), 'available', '{}', '{}', %s, B'11110001')
                 ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL
                     AND river_job_state_in_bitmask(unique_states, state)
                 DO UPDATE SET kind = river_job.kind

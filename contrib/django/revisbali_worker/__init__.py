@@ -7,3 +7,9 @@
 - ``revisbali_worker.jobs``: enqueue worker jobs inside the app's transaction
   and read their results.
 """
+
+from pathlib import Path as _Path
+
+# The repository's VERSION (this folder's VERSION links to it; an installed
+# package carries a copy), the same one the Go worker is built with.
+__version__ = (_Path(__file__).parent / "VERSION").read_text().strip()

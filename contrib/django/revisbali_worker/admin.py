@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from .admin_links import job_url
+from .jobs import readable_error
 from .models import Job
 
 
@@ -61,7 +62,9 @@ class JobAdmin(admin.ModelAdmin):
             return "-"
         return format_html(
             "<pre>{}</pre>",
-            "\n\n".join("attempt %s at %s:\n%s" % (e.get("attempt"), e.get("at"), e.get("error")) for e in errors),
+            "\n\n".join(
+                "attempt %s at %s:\n%s" % (e.get("attempt"), e.get("at"), readable_error(e).get("error")) for e in errors
+            ),
         )
 
     @admin.display(description="River UI")

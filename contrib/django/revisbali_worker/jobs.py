@@ -10,9 +10,15 @@ never existed, and the worker never sees a job for a row that was not saved.
 
     with transaction.atomic():
         doc = Document.objects.create(file=upload)
-        job_id = enqueue("ocr_document", {"name": doc.file.name})
+        job = enqueue("ocr_document", {"name": doc.file.name})
+        doc.ocr_job_id = job.id
+        doc.save(update_fields=["ocr_job_id"])
     ...
-    result = job_result(job_id)   # {"id", "kind", "state", "errors", "output", ...}
+    result = job_result(doc.ocr_job_id)   # {"id", "kind", "state", "errors", "output", ...}
+    save_result(doc.ocr_job_id, doc, "ocr_result")   # keep it in the app's model
+
+Job outputs name stored files (an OCR preview), never URLs, which would
+expire: ``job_result`` adds a fresh ``url`` beside each name when it reads.
 """
 
 import hashlib
@@ -24,8 +30,8 @@ from datetime import datetime, timezone
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.dispatch import Signal
 
-# Sent after each enqueue() with sender=kind, job_id, args and using (the
-# database alias). The job exists only if the caller's transaction commits.
+# Sent after each enqueue() with sender=kind, job_id, args, using (the
+# database alias) and duplicate. The job exists only if the caller's transaction commits.
 # revisbali_worker.testing records jobs through it.
 job_enqueued = Signal()
 
@@ -38,25 +44,37 @@ Arg = namedtuple("Arg", "type required omitempty")
 # names, ALL_ARGS for every argument, or one job per period of seconds; and
 # the states in which a job blocks an equal one) and its attempts: the args
 # types and InsertOpts of the worker's jobs package.
-Kind = namedtuple("Kind", "queue args unique_args unique_period unique_states max_attempts")
+Kind = namedtuple("Kind", "queue args unique_args unique_period unique_states max_attempts files", defaults=((),))
 
 ALL_ARGS = "*"
 
-# River's default unique states (available, completed, pending, retryable,
-# running, scheduled) as its bit(8) mask: a job in one of them blocks a
-# duplicate; a cancelled or discarded one does not.
+# River's bit(8) masks of the states in which a job blocks an equal one
+# (bits, from the left: pending, scheduled, available, running, retryable,
+# discarded, cancelled, completed).
+# Default: available, completed, pending, retryable, running, scheduled.
 UNIQUE_STATES = "11110101"
 # The same without completed: a finished job no longer blocks an equal one,
-# so a migration can run again.
+# so a file uploaded again under its name is read again, and a migration
+# can run again.
 UNFINISHED_STATES = "11110001"
 
 # The kinds the app may enqueue (docs/river.md). migrate_files_batch is enqueued
 # by the worker itself.
 KINDS = {
+    # files: the keys of the output holding a stored file's {"name"}; a
+    # reader adds its URL.
     "ocr_document": Kind(
-        "ocr", {"name": Arg(str, True, False), "lang": Arg(str, False, True)}, ("name",), None, UNIQUE_STATES, 5
+        "ocr",
+        {"name": Arg(str, True, False), "lang": Arg(str, False, True)},
+        ("name",),
+        None,
+        UNFINISHED_STATES,
+        5,
+        ("preview",),
     ),
-    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNIQUE_STATES, 5),
+    "passport_mrz": Kind(
+        "passport", {"name": Arg(str, True, False)}, ("name",), None, UNFINISHED_STATES, 5, ("portrait",)
+    ),
     # The same plan enqueued again while the first is unfinished is that job.
     "migrate_files": Kind(
         "storage",
@@ -66,10 +84,12 @@ KINDS = {
         UNFINISHED_STATES,
         5,
     ),
-    # At most one backup per UTC day, as the worker's nightly schedule;
-    # verify=True restores the newest backup into a scratch database and
-    # compares it with the source instead (see insert_options).
-    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), 24 * 3600, UNIQUE_STATES, 3),
+    # A new backup every time, as manage.py dbbackup makes one (the worker
+    # runs it after any backup already running); only the worker's nightly
+    # schedule is one per night. verify=True restores the newest backup into
+    # a scratch database and compares it with the source instead (see
+    # insert_options).
+    "backup_db": Kind("maintenance", {"verify": Arg(bool, False, True)}, (), None, None, 3),
     # One attempt: a restore replaces the database, so yes=True must confirm it.
     "restore_db": Kind(
         "maintenance",
@@ -126,7 +146,7 @@ ON CONFLICT (unique_key)
         AND unique_states IS NOT NULL
         AND river_job_state_in_bitmask(unique_states, state)
     DO UPDATE SET kind = river_job.kind
-RETURNING id
+RETURNING id, xmax <> 0
 """
 
 _NOTIFY = "SELECT pg_notify(current_schema() || '.river_insert', %s)"
@@ -162,16 +182,39 @@ def _queue_missing(alias, err):
     return None
 
 
+class Enqueued(int):
+    """What ``enqueue`` returns: the job's id (it is that int), plus
+    ``duplicate``, True when an equal unique job was already waiting or
+    running and no new one was inserted."""
+
+    def __new__(cls, job_id, duplicate):
+        self = super().__new__(cls, job_id)
+        self.duplicate = bool(duplicate)
+        return self
+
+    @property
+    def id(self):
+        return int(self)
+
+    def __repr__(self):
+        return "Enqueued(id=%d, duplicate=%r)" % (self, self.duplicate)
+
+    # Printed, formatted or sent as JSON it is the id.
+    __str__ = int.__repr__
+
+
 def enqueue(kind, args, *, using=None):
-    """Insert a job of ``kind`` with ``args`` and return its id.
+    """Insert a job of ``kind`` with ``args``; return an ``Enqueued``: the
+    job id, and ``.duplicate``.
 
     Runs inside the caller's transaction on the ``using`` database (a
     savepoint when one is open): the job exists only if that transaction
-    commits, and the worker is woken when it does. For a unique kind
-    (ocr_document and passport_mrz by name, backup_db once a UTC day,
-    migrate_files by all its arguments until it finishes) an equal job that
-    is waiting, running or (except migrate_files) completed is not
-    duplicated: its id is returned.
+    commits, and the worker is woken when it does. For a unique kind an
+    equal job that has not finished is not duplicated: its id comes back
+    with ``duplicate=True``. ocr_document and passport_mrz are unique by
+    name while a job waits or runs, so a file uploaded again after its job
+    finished gets a new job and fresh results; backup_db is a new backup every time;
+    migrate_files is by all its arguments until it finishes.
     Raises ``ValueError`` for an unknown kind or arguments the kind does not
     take.
     """
@@ -201,15 +244,17 @@ def enqueue(kind, args, *, using=None):
                 if missing:
                     raise missing from err
                 raise
-            job_id = cursor.fetchone()[0]
+            job_id, duplicate = cursor.fetchone()
             # Postgres delivers the notification only when the transaction
             # commits, so a rolled-back job wakes nobody.
-            cursor.execute(_NOTIFY, [json.dumps({"queue": spec.queue})])
-    job_enqueued.send(sender=kind, job_id=job_id, args=args, using=alias)
-    return job_id
+            if not duplicate:
+                cursor.execute(_NOTIFY, [json.dumps({"queue": spec.queue})])
+    job = Enqueued(job_id, duplicate)
+    job_enqueued.send(sender=kind, job_id=job.id, args=args, using=alias, duplicate=job.duplicate)
+    return job
 
 
-def job_result(job_id, *, using=None):
+def job_result(job_id, *, using=None, request=None):
     """Return the job's state, errors and output as a dict.
 
     Keys: ``id``, ``kind``, ``state`` (River's: available, running,
@@ -217,19 +262,32 @@ def job_result(job_id, *, using=None):
     per failed attempt, each with ``error`` and ``at``), ``output`` (the
     worker's result, None until it completes), ``attempt``,
     ``max_attempts``, ``queue``, ``created_at``, ``finalized_at``.
+    A stored file in the output (``output["preview"]["name"]``) gets a
+    fresh ``url`` (see ``with_urls``); ``request`` makes a local one
+    absolute. River deletes finished jobs after
+    WORKER_COMPLETED_JOB_RETENTION: keep what matters with ``save_result``.
     Raises ``JobNotFound``.
     """
+    result = _job_row(job_id, using)
+    result["output"] = with_urls(result["kind"], result["output"], request=request)
+    return result
+
+
+def _job_row(job_id, using):
+    """The job as stored: its output without URLs."""
     with connections[using or DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(_RESULT, [job_id])
+        cursor.execute(_RESULT, [int(job_id)])
         row = cursor.fetchone()
     if row is None:
-        raise JobNotFound("no job with id %s" % job_id)
+        raise JobNotFound(
+            "no job with id %s (finished jobs are deleted after WORKER_COMPLETED_JOB_RETENTION)" % int(job_id)
+        )
     (id_, kind, state, attempt, max_attempts, queue, errors, output, created_at, finalized_at) = row
     return {
         "id": id_,
         "kind": kind,
         "state": state,
-        "errors": json.loads(errors) if errors else [],
+        "errors": [readable_error(e) for e in json.loads(errors)] if errors else [],
         "output": json.loads(output) if output else None,
         "attempt": attempt,
         "max_attempts": max_attempts,
@@ -237,6 +295,70 @@ def job_result(job_id, *, using=None):
         "created_at": created_at,
         "finalized_at": finalized_at,
     }
+
+
+def with_urls(kind, output, *, request=None):
+    """A copy of a job's ``output`` where each stored file the kind names
+    (``{"name": ...}``) also has ``url``: the URL the frontend loads, made
+    now by ``revisbali_worker.urls.file_url``, so it is never an expired
+    presigned one. Use it on an output kept with ``save_result``."""
+    spec = KINDS.get(kind)
+    if not isinstance(output, dict) or spec is None or not spec.files:
+        return output
+    from .urls import file_url
+
+    output = dict(output)
+    for key in spec.files:
+        stored = output.get(key)
+        if isinstance(stored, dict) and stored.get("name"):
+            output[key] = dict(stored, url=file_url(stored["name"], request))
+    return output
+
+
+class JobFailed(RuntimeError):
+    """The job ended without completing (cancelled or discarded); ``result``
+    is its ``job_result``, ``errors`` what the worker said."""
+
+    def __init__(self, result):
+        self.result = result
+        last = result["errors"][-1]["error"] if result["errors"] else "no error recorded"
+        super().__init__("job %s (%s) %s: %s" % (result["id"], result["kind"], result["state"], last))
+
+
+def save_result(job_id, instance, field, *, using=None, request=None):
+    """Keep a finished job's output in the app's own model.
+
+    When the job has completed, its output (stored names, no URLs: make
+    them when reading with ``with_urls``) is set on ``instance.<field>``, a
+    ``JSONField``, and that field alone is saved. Returns ``job_result``, so
+    a polling view can call it every time: before completion nothing is
+    saved. Raises ``JobFailed`` if the job was cancelled or discarded, and
+    ``JobNotFound`` if it no longer exists (River removed it after
+    WORKER_COMPLETED_JOB_RETENTION: call this sooner, e.g. from the view the
+    frontend polls).
+    """
+    result = _job_row(job_id, using)
+    if result["state"] == "completed":
+        setattr(instance, field, result["output"])
+        instance.save(update_fields=[field])
+    elif result["state"] in FINAL_STATES:
+        raise JobFailed(result)
+    result["output"] = with_urls(result["kind"], result["output"], request=request)
+    return result
+
+
+# River stores a cancelled attempt's error behind its Go type's name.
+_RIVER_CANCEL_PREFIX = "JobCancelError: "
+
+
+def readable_error(attempt):
+    """An attempt's error (``river_job.errors``) as people should read it:
+    what happened and to which file, without River's Go type names."""
+    attempt = dict(attempt)
+    message = attempt.get("error")
+    if isinstance(message, str) and message.startswith(_RIVER_CANCEL_PREFIX):
+        attempt["error"] = message[len(_RIVER_CANCEL_PREFIX) :]
+    return attempt
 
 
 def wait_for_job(job_id, *, timeout=60.0, interval=0.2, using=None):

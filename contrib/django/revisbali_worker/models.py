@@ -14,11 +14,7 @@ STATES = ("available", "cancelled", "completed", "discarded", "pending", "retrya
 _KIND_NAMES = sorted(set(KINDS) | {"migrate_files_batch"})
 
 
-class JobQuerySet(models.QuerySet):
-    pass
-
-
-class JobManager(models.Manager.from_queryset(JobQuerySet)):
+class JobManager(models.Manager):
     def get_queryset(self):
         # errors is a jsonb[] column: read as one jsonb array, so that no
         # ArrayField (django.contrib.postgres) is needed.

@@ -15,7 +15,7 @@ the worker's configuration.
 import os
 import posixpath
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -200,8 +200,9 @@ def storage_settings(environ=None, base=None, django_version=None):
         # own: dbrestore's "latest" would then pick the wrong one.
         problems.append(
             "TIME_ZONE: not set, so the worker names backups in %s, but the settings say %s; "
-            "set TIME_ZONE=%s in the environment" % (DEFAULT_TIME_ZONE, base["TIME_ZONE"], base["TIME_ZONE"])
+            "add this line to .env: TIME_ZONE=%s" % (DEFAULT_TIME_ZONE, base["TIME_ZONE"], base["TIME_ZONE"])
         )
+    problems.extend(_database_problems(environ, base))
     if cloud:
         if not access_key:
             problems.append("AWS_ACCESS_KEY_ID: not set; required with USE_CLOUD_STORAGE=True")
@@ -272,6 +273,85 @@ def storage_settings(environ=None, base=None, django_version=None):
         out["DBBACKUP_STORAGE"] = backups["BACKEND"]
         out["DBBACKUP_STORAGE_OPTIONS"] = backups["OPTIONS"]
     return out
+
+
+POSTGRES_ENGINES = (
+    "django.db.backends.postgresql",
+    "django.db.backends.postgresql_psycopg2",
+    "django.contrib.gis.db.backends.postgis",
+)
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def database(url=None):
+    """``DATABASES["default"]`` for the database of ``DATABASE_URL`` (or
+    ``url``), the one the worker uses and keeps its queue in:
+
+        DATABASES = {"default": database()}
+    """
+    url = url if url is not None else os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise ConfigurationError(["DATABASE_URL: not set; the worker and the app share this database"])
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        # The URL may hold a password: never echo it.
+        raise ConfigurationError(["DATABASE_URL: not a postgres:// or postgresql:// URL"])
+    options = {k: v for k, v in parse_qsl(parts.query) if k in _LIBPQ_OPTIONS}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": options,
+    }
+
+
+# Query parameters of DATABASE_URL passed on to psycopg as connection options.
+_LIBPQ_OPTIONS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name", "options")
+
+
+def _database_problems(environ, base):
+    """Where the app's DATABASES['default'] and DATABASE_URL, the worker's
+    database, differ: jobs enqueued in one database are never seen by a
+    worker polling the other. Checked only when both are set; passwords are
+    compared, never shown."""
+    url = _value(environ, "DATABASE_URL")
+    app = (base.get("DATABASES") or {}).get("default")
+    if not url or not app:
+        return []
+    try:
+        worker = database(url)
+    except ConfigurationError as e:
+        return e.problems
+    engine = app.get("ENGINE", "")
+    if engine not in POSTGRES_ENGINES:
+        return [
+            "DATABASES['default']: ENGINE is %s, but the worker's queue lives in the PostgreSQL "
+            "database of DATABASE_URL; use DATABASES = {'default': database()}" % _quote(engine)
+        ]
+
+    def norm(key, value):
+        value = str(value or "")
+        if key == "PORT":
+            return value or "5432"
+        if key == "HOST" and value in _LOOPBACK:
+            return "localhost"
+        return value
+
+    diffs = []
+    for key in ("NAME", "USER", "HOST", "PORT"):
+        if norm(key, app.get(key)) != norm(key, worker[key]):
+            diffs.append("%s is %s, DATABASE_URL says %s" % (key, _quote(str(app.get(key) or "")), _quote(worker[key])))
+    if str(app.get("PASSWORD") or "") != worker["PASSWORD"]:
+        diffs.append("PASSWORD differs")
+    if not diffs:
+        return []
+    return [
+        "DATABASES['default'] is not the worker's database (DATABASE_URL): %s; "
+        "use DATABASES = {'default': database()}" % "; ".join(diffs)
+    ]
 
 
 def configure(namespace, environ=None):

@@ -190,7 +190,6 @@ def work_jobs(job_ids, timeout=120, using=DEFAULT_DB_ALIAS):
 
 def _wait(proc, job_ids, timeout, using, log_path):
     deadline = time.monotonic() + timeout
-    pending = list(job_ids)
     while True:
         with connections[using].cursor() as cursor:
             cursor.execute(

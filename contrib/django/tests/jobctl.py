@@ -3,13 +3,17 @@ a worker:
 
     python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
     python3 -m tests.jobctl upload-ocr FILENAME < content
+    python3 -m tests.jobctl upload-passport FILENAME < content
+    python3 -m tests.jobctl reupload-ocr DOCUMENT_ID < content
     python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
     python3 -m tests.jobctl backup-stat FILE
 
 enqueue prints the job id; backup-stat prints what django-dbbackup's storage
 sees of FILE ({"listed", "size"}); upload-ocr saves a Document and enqueues its OCR
 in one transaction, as an adopting view does, and prints {"id", "name",
-"job"}; wait prints job_result as JSON."""
+"job", "duplicate"}; upload-passport does the same with a passport_mrz job;
+reupload-ocr replaces that document's file under the
+same name and does the same; wait prints job_result as JSON."""
 
 import argparse
 import json
@@ -26,6 +30,10 @@ def main(argv):
     p.add_argument("--rollback", action="store_true", help="roll the transaction back after enqueueing")
     p = sub.add_parser("upload-ocr")
     p.add_argument("filename")
+    p = sub.add_parser("upload-passport")
+    p.add_argument("filename")
+    p = sub.add_parser("reupload-ocr")
+    p.add_argument("document_id", type=int)
     p = sub.add_parser("backup-stat")
     p.add_argument("file")
     p = sub.add_parser("wait")
@@ -59,16 +67,33 @@ def main(argv):
         _, files = store.listdir("")
         print(json.dumps({"listed": opts.file in files, "size": store.size(opts.file) if store.exists(opts.file) else None}))
         return 0
-    if opts.command == "upload-ocr":
+    if opts.command in ("upload-ocr", "upload-passport"):
+        from django.core.files.base import ContentFile
+
+        from .project.documents.models import Document
+
+        kind = "ocr_document" if opts.command == "upload-ocr" else "passport_mrz"
+        with transaction.atomic():
+            doc = Document()
+            doc.file.save(opts.filename, ContentFile(sys.stdin.buffer.read()), save=True)
+            job = enqueue(kind, {"name": doc.file.name})
+        print(json.dumps({"id": doc.pk, "name": doc.file.name, "job": job.id, "duplicate": job.duplicate}))
+        return 0
+    if opts.command == "reupload-ocr":
         from django.core.files.base import ContentFile
 
         from .project.documents.models import Document
 
         with transaction.atomic():
-            doc = Document()
-            doc.file.save(opts.filename, ContentFile(sys.stdin.buffer.read()), save=True)
-            job_id = enqueue("ocr_document", {"name": doc.file.name})
-        print(json.dumps({"id": doc.pk, "name": doc.file.name, "job": job_id}))
+            doc = Document.objects.get(pk=opts.document_id)
+            name = doc.file.name
+            # The bucket overwrites (AWS_S3_FILE_OVERWRITE=True); on disk
+            # Django would pick a new name unless the old file goes first.
+            if not getattr(doc.file.storage, "file_overwrite", False):
+                doc.file.storage.delete(name)
+            saved = doc.file.storage.save(name, ContentFile(sys.stdin.buffer.read()))
+            job = enqueue("ocr_document", {"name": saved})
+        print(json.dumps({"id": doc.pk, "name": saved, "job": job.id, "duplicate": job.duplicate}))
         return 0
     result = wait_for_job(opts.job_id, timeout=opts.timeout)
     print(json.dumps(result, default=str, sort_keys=True))

@@ -131,9 +131,64 @@ class BackupSettingsTest(unittest.TestCase):
     def test_a_settings_time_zone_must_reach_the_worker(self):
         with self.assertRaises(ConfigurationError) as cm:
             storage_settings(LOCAL, base={"TIME_ZONE": "Asia/Makassar"})
-        self.assertIn("set TIME_ZONE=Asia/Makassar in the environment", str(cm.exception))
+        # The one line that belongs in .env, ready to paste.
+        self.assertIn("add this line to .env: TIME_ZONE=Asia/Makassar", str(cm.exception))
         s = storage_settings(dict(LOCAL, TIME_ZONE="Asia/Makassar"), base={"TIME_ZONE": "Asia/Makassar"})
         self.assertEqual(s["TIME_ZONE"], "Asia/Makassar")
+
+
+class DatabaseTest(unittest.TestCase):
+    URL = "postgres://app:pa%40ss@db.internal:6432/crm?sslmode=require"
+
+    def test_database_from_url(self):
+        from revisbali_worker.settings import database
+
+        self.assertEqual(
+            database(self.URL),
+            {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "crm",
+                "USER": "app",
+                "PASSWORD": "pa@ss",
+                "HOST": "db.internal",
+                "PORT": "6432",
+                "OPTIONS": {"sslmode": "require"},
+            },
+        )
+        with self.assertRaises(ConfigurationError) as cm:
+            database("mysql://app:secret-pw@h/db")
+        self.assertNotIn("secret-pw", str(cm.exception))
+
+    def test_databases_must_be_the_workers(self):
+        from revisbali_worker.settings import database
+
+        env = dict(LOCAL, DATABASE_URL=self.URL)
+        same = dict(database(self.URL), OPTIONS={})
+        storage_settings(env, base={"DATABASES": {"default": same}})
+        # Loopback names and the default port are the same place.
+        storage_settings(
+            dict(LOCAL, DATABASE_URL="postgres://app@localhost/crm"),
+            base={"DATABASES": {"default": dict(same, HOST="127.0.0.1", PORT="5432", PASSWORD="")}},
+        )
+        # Only one of them set: nothing to compare.
+        storage_settings(LOCAL, base={"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3"}}})
+        storage_settings(env)
+
+        cases = [
+            (dict(same, NAME="crm_old", PORT="5432"), ['NAME is "crm_old", DATABASE_URL says "crm"', 'PORT is "5432", DATABASE_URL says "6432"']),
+            (dict(same, PASSWORD="other"), ["PASSWORD differs"]),
+            ({"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}, ['ENGINE is "django.db.backends.sqlite3"']),
+        ]
+        for app, wanted in cases:
+            with self.subTest(app=app):
+                with self.assertRaises(ConfigurationError) as cm:
+                    storage_settings(env, base={"DATABASES": {"default": app}})
+                message = str(cm.exception)
+                for want in wanted:
+                    self.assertIn(want, message)
+                self.assertIn("DATABASES['default']", message)
+                for secret in ("pa@ss", "other"):
+                    self.assertNotIn(secret, message)
 
 
 class RefusalTest(unittest.TestCase):

@@ -67,6 +67,7 @@ func gen(args []string) error {
 	n := fl.Int("n", 100, "documents with a zone")
 	neg := fl.Int("negatives", 10, "pages without a zone")
 	seed := fl.Uint64("seed", 1, "random seed")
+	scenes := fl.String("scenes", "", "comma-separated scenes to draw from (scan, card, photo, handheld, edgecrop, visapage); empty: scan, card, photo")
 	fl.Parse(args)
 	if fl.NArg() != 1 {
 		return errors.New("gen: one output folder")
@@ -83,6 +84,10 @@ func gen(args []string) error {
 	var samples []mrzgen.Sample
 	for i := range *n + *neg {
 		opts := mrzgen.Options{Turn: -1, Now: now}
+		if *scenes != "" {
+			list := strings.Split(*scenes, ",")
+			opts.Scene = mrzgen.Scene(list[i%len(list)])
+		}
 		if i < *n {
 			opts.Format = mrzgen.Formats[i%len(mrzgen.Formats)]
 		} else {
@@ -309,6 +314,7 @@ func read(args []string) error {
 		if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
 			return fmt.Errorf("%s: %w", s.File, err)
 		}
+		res = matching(res, s.Truth)
 		valid := res != nil && res.Valid
 		verdict := sc.add(s, res, valid, dt)
 		if s.Truth != nil {
@@ -321,6 +327,20 @@ func read(args []string) error {
 		fmt.Fprintf(os.Stderr, "%s %-5s %-5s dpi=%d turn=%d tilt=%+.1f %.2fs (cpu %.2fs) %s\n", s.File, format, s.Scene, s.DPI, s.Turn, s.Tilt, dt, dcpu, verdict)
 	}
 	return json.NewEncoder(os.Stdout).Encode(sc.summary())
+}
+
+// matching returns the reading, among res and res.Others, of the zone
+// truth holds; res when none is.
+func matching(res *passport.Result, truth *mrzgen.Truth) *passport.Result {
+	if res == nil || truth == nil {
+		return res
+	}
+	for _, r := range append([]*passport.Result{res}, res.Others...) {
+		if slices.Equal(r.MRZ, truth.MRZ) {
+			return r
+		}
+	}
+	return res
 }
 
 // cpuTime is the CPU time this process has used, Tesseract's included.

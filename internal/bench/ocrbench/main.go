@@ -10,6 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -29,7 +30,7 @@ func main() {
 		fail(err)
 	}
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: ocrbench scanned|text|ocr ..."))
+		fail(errors.New("usage: ocrbench scanned|text|ocr [args]"))
 	}
 	var err error
 	switch os.Args[1] {

@@ -1,25 +1,7 @@
 """Settings of the test project: what an adopting app's settings look like,
-plus a database taken from DATABASE_URL."""
+with the database of DATABASE_URL, the worker's."""
 
-import os
-from urllib.parse import unquote, urlsplit, parse_qsl
-
-from revisbali_worker.settings import configure
-
-
-def _database(url):
-    parts = urlsplit(url)
-    options = dict(parse_qsl(parts.query))
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.lstrip("/")),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        "OPTIONS": {k: v for k, v in options.items() if k == "sslmode"},
-    }
-
+from revisbali_worker.settings import configure, database
 
 SECRET_KEY = "revisbali-worker-tests"
 DEBUG = False
@@ -60,7 +42,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
 }
-DATABASES = {"default": _database(os.environ.get("DATABASE_URL", "postgres:///unset"))}
+DATABASES = {"default": database()}
 
 # The one line an adopting app adds (see README).
 configure(globals())

@@ -115,6 +115,9 @@ def summary(result):
         names = out.get(key + "_names") or []
         lines.append("  %-9s %d%s" % (key + ":", out.get(key, 0), " (%s)" % meaning if out.get(key) else ""))
         lines.extend("    " + n for n in names)
+    if out.get("incomplete_files"):
+        lines.append("  incomplete: %d file(s) still pending in batches %s" % (
+            out["incomplete_files"], ", ".join(str(b) for b in out.get("incomplete_batches") or [])))
     for err in result.get("errors") or []:
         lines.append("  error (attempt %s): %s" % (err.get("attempt"), err.get("error")))
     return "\n".join(lines)
