@@ -56,7 +56,7 @@ func TestUIInBrowser(t *testing.T) {
 	vars["WORKER_UI_USER"] = uiUser
 	vars["WORKER_UI_PASSWORD"] = uiPassword
 	p, _ := startWorker(t, vars)
-	ui := "http://" + p.waitLog("river ui started")["addr"].(string)
+	ui := "http://" + p.WaitLog("river ui started")["addr"].(string)
 
 	id := b.insert(t, sleepArgs{Seconds: 0})
 	job := b.waitState(t, id, rivertype.JobStateCompleted)
@@ -109,8 +109,8 @@ func TestUIInBrowser(t *testing.T) {
 	if strings.Contains(stderr.String(), uiPassword) {
 		t.Errorf("the browser's log shows the password")
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
+	p.Signal(syscall.SIGTERM)
+	if code := p.Wait(); code != exitOK {
 		t.Errorf("exit %d", code)
 	}
 }

@@ -45,7 +45,7 @@ func TestUIShowsAndSteersJobs(t *testing.T) {
 	vars["WORKER_UI_USER"] = uiUser
 	vars["WORKER_UI_PASSWORD"] = uiPassword
 	p, _ := startWorker(t, vars)
-	ui := "http://" + p.waitLog("river ui started")["addr"].(string)
+	ui := "http://" + p.WaitLog("river ui started")["addr"].(string)
 
 	id := b.insert(t, uiProbeArgs{Name: "passports/ui-probe.pdf"})
 	list := ui + "/api/jobs?state=available"
@@ -120,13 +120,13 @@ func TestUIShowsAndSteersJobs(t *testing.T) {
 	}
 	b.waitState(t, id, rivertype.JobStateCancelled)
 
-	for _, line := range p.log() {
+	for _, line := range p.Log() {
 		if strings.Contains(line, uiPassword) {
 			t.Errorf("the password is in the log: %s", line)
 		}
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
+	p.Signal(syscall.SIGTERM)
+	if code := p.Wait(); code != exitOK {
 		t.Errorf("exit %d", code)
 	}
 }
@@ -140,10 +140,10 @@ func TestUIRefusesToStartWithoutCredentials(t *testing.T) {
 	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
 	vars["WORKER_UI_USER"] = uiUser
 	p := startProc(t, vars)
-	if code := p.wait(); code != exitError {
+	if code := p.Wait(); code != exitError {
 		t.Fatalf("exit %d, want %d", code, exitError)
 	}
-	log := strings.Join(p.log(), "\n")
+	log := strings.Join(p.Log(), "\n")
 	if !strings.Contains(log, "WORKER_UI_PASSWORD") {
 		t.Errorf("the error does not name WORKER_UI_PASSWORD:\n%s", log)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/internal/r2proxy"
+	"github.com/revisbali/worker/internal/workerproc"
 )
 
 // media is a Django table, core_document, whose file column names one
@@ -146,7 +147,7 @@ func (m *media) checkBucket(t *testing.T, st *stack, gw *gateway) []string {
 		problems = append(problems, fmt.Sprintf("the bucket lists %d objects for %d files", len(listed), len(m.sums)))
 	}
 	slices.Sort(problems)
-	return last(problems, 10)
+	return workerproc.Last(problems, 10)
 }
 
 // migrationStack is a database with River's tables, a media folder and a
@@ -268,7 +269,7 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 		}
 		if b.Attempt > 1 {
 			retried++
-			t.Logf("batch %d retried: %s", b.ID, last(b.Errors, 1))
+			t.Logf("batch %d retried: %s", b.ID, workerproc.Last(b.Errors, 1))
 		}
 	}
 	if problems := m.checkBucket(t, st, gw); len(problems) > 0 {
@@ -277,10 +278,10 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 	if after := tableDigest(t, st); after != before {
 		t.Errorf("the migration changed core_document")
 	}
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %v", files)
 	}
-	w.waitReady()
+	w.WaitReady()
 	if retried == 0 {
 		t.Errorf("no batch was retried: the outage hit no upload, so the test proves nothing")
 	}
@@ -289,7 +290,7 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 			fmt.Sprintf("%d files stored at the kill; %d batches retried, all completed; %d uploaded + %d skipped (already in the bucket, same content) = %d rows; the bucket lists each file once with its content; table unchanged; temp empty; ready",
 				atKill, retried, c.Uploaded, c.Skipped, n))
 	}
-	w.stop()
+	w.Stop()
 }
 
 // The worker killed with kill -9 while a migration batch uploads, restarted,
@@ -327,8 +328,8 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	}
 	// Kill in the middle of the second batch: the first is done.
 	waitFor(t, "the second batch half uploaded", func() bool { return storedCount(gw) >= batch+batch/2 })
-	w.signal(syscall.SIGKILL)
-	w.wait()
+	w.Signal(syscall.SIGKILL)
+	w.Wait()
 	atKill := storedCount(gw)
 
 	var killed []job
@@ -350,8 +351,8 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 
 	proxy.SetFault(nil)
 	w2 := startWorker(t, e)
-	w2.waitReady()
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	w2.WaitReady()
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("the killed worker's temp files were not swept: %v", files)
 	}
 
@@ -381,7 +382,7 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	if after := tableDigest(t, st); after != before {
 		t.Errorf("the migration changed core_document")
 	}
-	w2.stop()
+	w2.Stop()
 	if !t.Failed() {
 		report(t, "fault", fmt.Sprintf("worker killed (kill -9) mid-batch during a migration (%d files, batches of %d), restarted, `migrate-files --wait` run again at once", n, batch),
 			fmt.Sprintf("%d files stored at the kill, each whole; the re-run waited %.0f s for the first run's batches: River's rescuer gave the killed one back after its timeout (MIGRATE_BATCH_TIMEOUT=%s), it completed at attempt 2 with %d skipped, %d uploaded; exit 0 with %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
@@ -441,7 +442,7 @@ func TestMigrationRerunWhileBatchesUnfinished(t *testing.T) {
 	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
 		t.Errorf("the re-run's totals %+v, want all %d rows uploaded or skipped", c, n)
 	}
-	w.stop()
+	w.Stop()
 	if !t.Failed() {
 		report(t, "fault", fmt.Sprintf("`migrate-files --wait` run again while the first run's batches (%d files, batches of %d) are unfinished", n, batch),
 			fmt.Sprintf("%d files stored when the re-run started; without --wait it named the first run's unfinished batches; with --wait it waited for them and exited 0 with %d rows all uploaded or skipped; the bucket lists each file once with its content",
