@@ -308,7 +308,7 @@ func TestPreview(t *testing.T) {
 	}
 }
 
-func TestGrayAndPrepareOCR(t *testing.T) {
+func TestGray(t *testing.T) {
 	t.Parallel()
 	m := image.NewRGBA(image.Rect(0, 0, 4, 1))
 	for x, v := range []uint8{20, 60, 180, 230} {
@@ -317,11 +317,5 @@ func TestGrayAndPrepareOCR(t *testing.T) {
 	g := Gray(m)
 	if !bytes.Equal(g.Pix, []byte{20, 60, 180, 230}) {
 		t.Fatalf("gray %v", g.Pix)
-	}
-	if up := PrepareOCR(marked(800, 600), DefaultMaxPixels); up.Rect.Size() != image.Pt(1600, 1200) {
-		t.Errorf("a small scan prepared for OCR is %v, want it doubled", up.Rect.Size())
-	}
-	if same := PrepareOCR(marked(2480, 100), DefaultMaxPixels); same.Rect.Size() != image.Pt(2480, 100) {
-		t.Errorf("a 300 DPI page prepared for OCR is %v, want it unscaled", same.Rect.Size())
 	}
 }
