@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseText feeds arbitrary text to ParseText: it must never panic,
@@ -52,6 +53,88 @@ func FuzzParseText(f *testing.F) {
 		}
 		if r.Confidence < 0 || r.Confidence > 1 {
 			t.Fatalf("confidence %v", r.Confidence)
+		}
+	})
+}
+
+// FuzzParseFrenchCard builds a French identity card zone (1988-2021) from
+// arbitrary field values with its check digits computed, and reads it
+// back: a card whose fields are MRZ characters of the right length must
+// read valid, as FRID, with those fields; and the same two lines with any
+// one character changed must still read without panic, as a zone of the
+// right shape whose Valid agrees with its checks, or an error wrapping
+// ErrNoMRZ.
+//
+//	go test -run='^$' -fuzz=FuzzParseFrenchCard -fuzztime=10s ./passport/
+func FuzzParseFrenchCard(f *testing.F) {
+	f.Add("TEST<NAME", "CHE02", "1710GVA12345", "ROBERTA", "911231", byte('F'), uint8(3), byte('7'))
+	f.Add("DUPONT<MARTIN", "750123", "880575012345", "JEAN<<PIERRE", "650815", byte('M'), uint8(40), byte('O'))
+	f.Add("O", "", "000000000000", "", "000000", byte('<'), uint8(71), byte('<'))
+	f.Fuzz(func(t *testing.T, surname, office, number, given, birth string, sex byte, at uint8, to byte) {
+		field := func(s string, n int) (string, bool) {
+			if len(s) > n {
+				return "", false
+			}
+			for i := 0; i < len(s); i++ {
+				if _, ok := charValue(s[i]); !ok {
+					return "", false
+				}
+			}
+			return s + strings.Repeat("<", n-len(s)), true
+		}
+		sn, ok1 := field(surname, 25)
+		of, ok2 := field(office, 6)
+		no, ok3 := field(number, 12)
+		gv, ok4 := field(given, 14)
+		if !ok1 || !ok2 || !ok3 || !ok4 || len(birth) != 6 || strings.Trim(birth, "0123456789") != "" ||
+			strings.IndexByte("MF", sex) < 0 || strings.Trim(sn, "<") == "" || strings.Trim(no, "<") == "" {
+			return
+		}
+		if _, err := time.Parse("060102", birth); err != nil {
+			return
+		}
+		digit := func(s string) string { d, _ := checkDigit(s); return string(d) }
+		line1 := "IDFRA" + sn + of
+		line2 := no + digit(no) + gv + birth + digit(birth) + string(sex)
+		line2 += digit(line1 + line2)
+		r, err := Parse([]string{line1, line2}, ParseOptions{Now: refNow})
+		if err != nil {
+			t.Fatalf("%q %q: %v", line1, line2, err)
+		}
+		if r.Format != FRID || !r.Valid || len(r.Corrections) != 0 {
+			t.Fatalf("%q %q read as %s valid %v, corrections %v, checks %v", line1, line2, r.Format, r.Valid, r.Corrections, r.Checks)
+		}
+		if r.MRZ[0] != line1 || r.MRZ[1] != line2 || r.IssuingCountry != "FRA" || r.Nationality != "FRA" ||
+			r.DocumentNumber != strings.TrimRight(no, "<") || r.Sex != string(sex) || r.BirthDateRaw != birth {
+			t.Fatalf("%q %q read as %+v", line1, line2, r)
+		}
+
+		// One character changed: any shape of answer but a panic or a
+		// malformed zone.
+		zone := []byte(line1 + line2)
+		i := int(at) % len(zone)
+		if zone[i] == to {
+			return
+		}
+		zone[i] = to
+		m, err := Parse([]string{string(zone[:36]), string(zone[36:])}, ParseOptions{Now: refNow})
+		if err != nil {
+			if !errors.Is(err, ErrNoMRZ) {
+				t.Fatalf("error %v does not wrap ErrNoMRZ", err)
+			}
+			return
+		}
+		for _, line := range m.MRZ {
+			if len(line) != 36 {
+				t.Fatalf("line %q of a changed card is not 36 wide", line)
+			}
+		}
+		valid := true
+		for _, ok := range m.Checks {
+			valid = valid && ok
+		}
+		if valid != m.Valid {
+			t.Fatalf("valid %v but checks %v", m.Valid, m.Checks)
 		}
 	})
 }
