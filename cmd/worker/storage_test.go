@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,10 +58,7 @@ func TestStartChecksStorage(t *testing.T) {
 				if code, body := get(t, base+"/readyz"); code != 200 {
 					t.Errorf("/readyz: %d %s", code, body)
 				}
-				p.Signal(syscall.SIGTERM)
-				if code := p.Wait(); code != exitOK {
-					t.Errorf("exit %d", code)
-				}
+				p.Stop()
 				return
 			}
 			p := startProc(t, vars)
@@ -164,10 +160,7 @@ func TestJobsWaitForStorage(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz with the bucket back: %d %q", code, body)
 	}
-	p.Signal(syscall.SIGTERM)
-	if code := p.Wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.Stop()
 }
 
 // BACKUP_CATCH_UP=False: the start says that only the schedule backs up.
@@ -178,8 +171,5 @@ func TestStartLogsCatchUpOff(t *testing.T) {
 	vars["BACKUP_CATCH_UP"] = "False"
 	p, _ := startWorker(t, vars)
 	p.WaitLog("backup catch-up off (BACKUP_CATCH_UP=False): only the schedule makes backups")
-	p.Signal(syscall.SIGTERM)
-	if code := p.Wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.Stop()
 }

@@ -8,12 +8,12 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/jobs"
 )
 
@@ -34,18 +34,25 @@ const (
 	uiPassword = "s3cret-ui-pass"
 )
 
+// startWithUI starts the daemon with River's UI behind uiUser and
+// uiPassword and returns it with the UI's base URL.
+func startWithUI(t *testing.T, b *testBundle) (*workerproc.Proc, string) {
+	t.Helper()
+	vars := baseEnv(t, b.dbURL)
+	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
+	vars["WORKER_UI_USER"] = uiUser
+	vars["WORKER_UI_PASSWORD"] = uiPassword
+	p, _ := startWorker(t, vars)
+	return p, "http://" + p.WaitLog("river ui started")["addr"].(string)
+}
+
 // The daemon serves River's UI on WORKER_UI_ADDR behind basic auth: without
 // the right credentials nothing is shown, with them the job list holds the
 // job the test enqueued and the job can be cancelled from the UI.
 func TestUIShowsAndSteersJobs(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	vars := baseEnv(t, b.dbURL)
-	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
-	vars["WORKER_UI_USER"] = uiUser
-	vars["WORKER_UI_PASSWORD"] = uiPassword
-	p, _ := startWorker(t, vars)
-	ui := "http://" + p.WaitLog("river ui started")["addr"].(string)
+	p, ui := startWithUI(t, b)
 
 	id := b.insert(t, uiProbeArgs{Name: "passports/ui-probe.pdf"})
 	list := ui + "/api/jobs?state=available"
@@ -125,10 +132,7 @@ func TestUIShowsAndSteersJobs(t *testing.T) {
 			t.Errorf("the password is in the log: %s", line)
 		}
 	}
-	p.Signal(syscall.SIGTERM)
-	if code := p.Wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.Stop()
 }
 
 // WORKER_UI_ADDR without credentials stops the worker at start, naming the

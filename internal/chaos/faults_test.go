@@ -132,6 +132,22 @@ func TestPostgresRestartUnderWorker(t *testing.T) {
 	w.Stop()
 }
 
+// startBackup starts a worker with e, skipping the test when this build has
+// no backup worker yet, enqueues a backup and returns once it runs, with
+// the backup job's id.
+func startBackup(t *testing.T, e env) (*workerproc.Proc, string) {
+	t.Helper()
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+	code, stdout, stderr := cli(t, e, "backup")
+	if code != 0 {
+		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	waitRunning(t, e, id)
+	return w, id
+}
+
 // versitygw killed during a backup and restarted: the job is retried and
 // completes, the bucket holds whole backups only (each restores), and the
 // worker is ready throughout (storage is not part of readiness).
@@ -144,15 +160,7 @@ func TestStorageKilledDuringBackup(t *testing.T) {
 	e["DATABASE_URL"] = pg.url("postgres")
 	e["WORKER_TMPDIR"] = t.TempDir()
 	e["WORKER_HTTP_ADDR"] = "127.0.0.1:0"
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "backup_db")
-
-	code, stdout, stderr := cli(t, e, "backup")
-	if code != 0 {
-		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
-	}
-	id := strings.TrimSpace(stdout)
-	waitRunning(t, e, id)
+	w, id := startBackup(t, e)
 	gw.kill()
 	time.Sleep(2 * time.Second) // down long enough for the upload to fail
 	gw.restart()
@@ -293,14 +301,7 @@ func TestWorkerKilledMidBackup(t *testing.T) {
 		"WORKER_TMPDIR":    t.TempDir(),
 		"WORKER_HTTP_ADDR": "127.0.0.1:0",
 	}
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "backup_db")
-	code, stdout, stderr := cli(t, e, "backup")
-	if code != 0 {
-		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
-	}
-	id := strings.TrimSpace(stdout)
-	waitRunning(t, e, id)
+	w, id := startBackup(t, e)
 	w.Signal(syscall.SIGKILL)
 	w.Wait()
 
@@ -323,7 +324,7 @@ func TestWorkerKilledMidBackup(t *testing.T) {
 	// The killed job stays "running" until River's rescuer gives it back,
 	// after its own timeout, 2 h for a backup (RELIABILITY.md says what that
 	// means).
-	_, stdout, _ = cli(t, e, "status", id, "--json")
+	_, stdout, _ := cli(t, e, "status", id, "--json")
 	t.Logf("the killed backup job: %s", strings.TrimSpace(stdout))
 	w2.Stop()
 	if !t.Failed() {
