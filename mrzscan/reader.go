@@ -587,7 +587,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 }
 
 func (s *session) consider(text string) bool {
-	res, err := passport.ParseText(text, s.r.parseOptions())
+	res, err := passport.ParseText(text, s.parseOptions())
 	if err != nil || !plausible(res) {
 		return false
 	}
@@ -641,7 +641,7 @@ func (s *session) vote() {
 			for i := range n {
 				lines[i] = rs[idx[i]][i]
 			}
-			if res, err := passport.Parse(lines, s.r.parseOptions()); err == nil && better(res, s.best) {
+			if res, err := passport.Parse(lines, s.parseOptions()); err == nil && better(res, s.best) {
 				s.best = res
 				if res.Valid {
 					return
