@@ -15,7 +15,7 @@ const (
 // field where the issuer may use either: check digits can confirm it but not
 // single it out (a mod-10 sum cannot say which character is wrong), so
 // guesses are only used to confirm other edits and to suggest readings,
-// never applied.
+// and applied only where OCR's doubt singles one out (onlyPassingGuess).
 type edit struct {
 	p        pos
 	from, to byte
@@ -247,9 +247,10 @@ func (z *zone) repairChecks() ([]Correction, []string) {
 
 // onlyPassingGuess returns the letter/digit swap that repairs a document
 // number failing its check digit (O read as 0 is the commonest), when it is
-// the only single OCR confusion at a character OCR itself was unsure of
-// (z.unsure; so never on text alone) that makes every check of the zone
-// pass, and every other check passes already. The check
+// the only single OCR confusion in the number that makes every check of
+// the zone pass, every other check passes already, and OCR itself was
+// unsure of that character (z.unsure; so never on text alone). Two passing
+// swaps leave the number failing, with both suggested in Warnings. The check
 // digit cannot say which character is wrong, and two misreadings can hide
 // behind one wrong swap; OCR's doubt at that very glyph is what singles it
 // out. Review flags the number as repaired, so a person still compares it
@@ -278,16 +279,13 @@ func (z *zone) onlyPassingGuess(f checkField) (edit, bool) {
 		if r.cost != 1 || len(r.edits) != 1 {
 			continue
 		}
-		if !z.unsure[r.edits[0].p] {
-			continue
-		}
 		z.apply(r.edits)
 		if z.allChecksPass() {
 			found = append(found, r.edits[0])
 		}
 		z.revert(r.edits)
 	}
-	if len(found) != 1 {
+	if len(found) != 1 || !z.unsure[found[0].p] {
 		return edit{}, false
 	}
 	return found[0], true
