@@ -1,8 +1,6 @@
 package backup
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -36,22 +34,7 @@ func TestFromConfigRefusesAKeyThatCannotEncrypt(t *testing.T) {
 
 func signingOnlyKey(t *testing.T) string {
 	t.Helper()
-	home, err := os.MkdirTemp("", "gpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
-		os.RemoveAll(home)
-	})
-	gpg := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("gpg %v: %v", args, err)
-		}
-		return string(out)
-	}
+	_, gpg := newGPG(t, "")
 	gpg("--quick-gen-key", "Signer <signer@example.com>", "default", "sign", "never")
 	return gpg("--armor", "--export", "signer@example.com")
 }

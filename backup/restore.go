@@ -21,6 +21,7 @@ import (
 	"github.com/klauspost/pgzip"
 
 	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/storage"
 )
 
 // ErrNotConfirmed refuses a restore that was not confirmed (the CLI's --yes):
@@ -230,7 +231,7 @@ func fetch(ctx context.Context, store Store, opts Options, name string, res *Res
 		return nil, fmt.Errorf("restore %q: spool file: %w", name, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, rc})
+	n, err := io.Copy(io.MultiWriter(f, h), storage.ContextReader(ctx, rc))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("restore %q: copy the stored backup to the temp folder: %w", name, err)
@@ -280,7 +281,7 @@ func check(ctx context.Context, spool *spoolFile, opts Options, name string, res
 		return err
 	}
 	defer d.Close()
-	if _, err := io.Copy(io.Discard, ctxReader{ctx, d}); err != nil {
+	if _, err := io.Copy(io.Discard, storage.ContextReader(ctx, d)); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("restore %q: %w", name, ctx.Err())
 		}
@@ -288,19 +289,6 @@ func check(ctx context.Context, spool *spoolFile, opts Options, name string, res
 	}
 	res.Verified = strings.Join(checks, "+")
 	return nil
-}
-
-// ctxReader stops a long copy when ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // decoded is a stored backup opened, decrypted and gunzipped as its name

@@ -21,18 +21,25 @@ import (
 	"github.com/revisbali/worker/internal/testbed"
 )
 
+// connect opens a connection to url; the caller closes it.
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 // seed fills a database with tables a CRM would have, rows tables of kinds
 // pg_dump treats differently (text, json, bytea, numeric, a sequence).
 func seed(t *testing.T, url string, rows int) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connect(t, url)
 	defer conn.Close(ctx)
 	n := strconv.Itoa(rows)
-	_, err = conn.Exec(ctx, strings.ReplaceAll(`
+	_, err := conn.Exec(ctx, strings.ReplaceAll(`
 CREATE TABLE customer (id bigserial PRIMARY KEY, name text NOT NULL, passport jsonb, born date);
 CREATE TABLE invoice (id bigserial PRIMARY KEY, customer_id bigint REFERENCES customer(id), total numeric(12,2), scan bytea);
 CREATE TABLE empty_table (id int PRIMARY KEY);
@@ -52,10 +59,7 @@ INSERT INTO invoice (customer_id, total, scan)
 func fingerprint(t *testing.T, url string) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connect(t, url)
 	defer conn.Close(ctx)
 	var out []string
 	for _, q := range []string{
@@ -86,6 +90,15 @@ func randomHex(n int) string {
 // when it is not empty).
 func gpgHome(t *testing.T, passphrase string) (home, public, private string) {
 	t.Helper()
+	home, gpg := newGPG(t, passphrase)
+	gpg("--quick-gen-key", "Backups <backups@example.com>", "default", "default", "never")
+	return home, gpg("--armor", "--export", "backups@example.com"), gpg("--armor", "--export-secret-keys", "backups@example.com")
+}
+
+// newGPG makes a throw-away GnuPG home, removed (its agent stopped) when
+// the test ends, and returns it with a function that runs gpg in it.
+func newGPG(t *testing.T, passphrase string) (string, func(args ...string) string) {
+	t.Helper()
 	if _, err := exec.LookPath("gpg"); err != nil {
 		t.Fatal("gpg is not installed (Debian package gnupg, installed by scripts/deps.sh)")
 	}
@@ -98,7 +111,7 @@ func gpgHome(t *testing.T, passphrase string) (home, public, private string) {
 		_ = exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
 		os.RemoveAll(home)
 	})
-	gpg := func(args ...string) string {
+	return home, func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", passphrase}, args...)...)
 		var stderr bytes.Buffer
@@ -109,8 +122,6 @@ func gpgHome(t *testing.T, passphrase string) (home, public, private string) {
 		}
 		return string(out)
 	}
-	gpg("--quick-gen-key", "Backups <backups@example.com>", "default", "default", "never")
-	return home, gpg("--armor", "--export", "backups@example.com"), gpg("--armor", "--export-secret-keys", "backups@example.com")
 }
 
 func TestBackupRestoreRoundTrip(t *testing.T) {
@@ -204,10 +215,7 @@ func TestRestoreLeavesRiverTablesAlone(t *testing.T) {
 	db := testbed.NewDatabase(t)
 	seed(t, db, 200)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connect(t, db)
 	defer conn.Close(ctx)
 	exec := func(sql string) {
 		t.Helper()
@@ -391,10 +399,7 @@ gpg --batch --trust-model always --armor --recipient backups@example.com --outpu
 func damage(t *testing.T, url string) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connect(t, url)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "DELETE FROM invoice WHERE id % 3 = 0"); err != nil {
 		t.Fatal(err)
@@ -510,10 +515,7 @@ func TestVerify(t *testing.T) {
 	}
 	assertDropped(t, source, v.Scratch)
 
-	conn, err := pgx.Connect(ctx, source)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connect(t, source)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "INSERT INTO customer (name) VALUES ('late'), ('later'); CREATE TABLE added (x int)"); err != nil {
 		t.Fatal(err)
@@ -532,10 +534,7 @@ func TestVerify(t *testing.T) {
 func assertDropped(t *testing.T, url, db string) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := connect(t, url)
 	defer conn.Close(ctx)
 	var n int
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", db).Scan(&n); err != nil {

@@ -9,8 +9,6 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"golang.org/x/image/tiff"
 
 	"github.com/revisbali/worker/fault"
+	"github.com/revisbali/worker/internal/testfile"
 )
 
 // marked is a w x h white image with a black block in its top-left
@@ -40,21 +39,6 @@ func marked(w, h int) *image.RGBA {
 func dark(img image.Image, x, y int) bool {
 	r, g, b, _ := img.At(img.Bounds().Min.X+x, img.Bounds().Min.Y+y).RGBA()
 	return (r+g+b)/3 < 0x8000
-}
-
-// writeFile stores data in a new file and returns it open.
-func writeFile(t *testing.T, name string, data []byte) *os.File {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
 }
 
 func encode(t *testing.T, enc func(*bytes.Buffer, image.Image) error, img image.Image) []byte {
@@ -91,7 +75,7 @@ func TestDecodeSniffsTheContentNotTheName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
 			t.Parallel()
-			path := writeFile(t, tt.name, tt.data)
+			path := testfile.Open(t, tt.name, tt.data)
 			s, err := Open(path, Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -164,7 +148,7 @@ func TestMultiPageTIFF(t *testing.T) {
 		{Gray(marked(30, 50)), 1},
 		{Gray(marked(60, 10)), 6}, // stored sideways: upright it is 10 x 60
 	})
-	s, err := Open(writeFile(t, "fax.bin", data), Options{})
+	s, err := Open(testfile.Open(t, "fax.bin", data), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +165,7 @@ func TestMultiPageTIFF(t *testing.T) {
 		}
 	}
 
-	if _, err := Open(writeFile(t, "fax.tif", data), Options{MaxPages: 2}); !fault.IsBadInput(err) || !strings.Contains(err.Error(), "more than 2 pages") {
+	if _, err := Open(testfile.Open(t, "fax.tif", data), Options{MaxPages: 2}); !fault.IsBadInput(err) || !strings.Contains(err.Error(), "more than 2 pages") {
 		t.Errorf("3 pages with a limit of 2: %v, want a bad-input error naming the limit", err)
 	}
 }
@@ -224,7 +208,7 @@ func TestEXIFOrientation(t *testing.T) {
 		{8, image.Pt(40, 80), image.Pt(5, 74)},
 	}
 	for _, tt := range tests {
-		img, err := Decode(writeFile(t, "photo.jpg", withOrientation(jpg, tt.orientation)), Options{})
+		img, err := Decode(testfile.Open(t, "photo.jpg", withOrientation(jpg, tt.orientation)), Options{})
 		if err != nil {
 			t.Fatalf("orientation %d: %v", tt.orientation, err)
 		}
@@ -251,7 +235,7 @@ func pngHeader(w, h uint32) []byte {
 }
 
 func TestPixelLimitRefusesBeforeAllocating(t *testing.T) {
-	path := writeFile(t, "bomb.png", pngHeader(60000, 60000))
+	path := testfile.Open(t, "bomb.png", pngHeader(60000, 60000))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, err := Decode(path, Options{})
@@ -264,7 +248,7 @@ func TestPixelLimitRefusesBeforeAllocating(t *testing.T) {
 		t.Errorf("allocated %d bytes to refuse the image", alloc)
 	}
 
-	small := writeFile(t, "small.png", encode(t, func(b *bytes.Buffer, m image.Image) error { return png.Encode(b, m) }, marked(40, 30)))
+	small := testfile.Open(t, "small.png", encode(t, func(b *bytes.Buffer, m image.Image) error { return png.Encode(b, m) }, marked(40, 30)))
 	if _, err := Decode(small, Options{MaxPixels: 1000}); !fault.IsBadInput(err) {
 		t.Errorf("1200 pixels under a limit of 1000: %v, want bad input", err)
 	}
@@ -288,7 +272,7 @@ func TestBadImages(t *testing.T) {
 		{"doc.png", []byte("%PDF-1.7\n"), "PDF is not an image"},
 	}
 	for _, tt := range tests {
-		_, err := Decode(writeFile(t, tt.name, tt.data), Options{})
+		_, err := Decode(testfile.Open(t, tt.name, tt.data), Options{})
 		if !fault.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want bad input mentioning %q", tt.name, err, tt.want)
 		}
@@ -324,7 +308,7 @@ func TestPreview(t *testing.T) {
 	}
 }
 
-func TestGrayAndPrepareOCR(t *testing.T) {
+func TestGray(t *testing.T) {
 	t.Parallel()
 	m := image.NewRGBA(image.Rect(0, 0, 4, 1))
 	for x, v := range []uint8{20, 60, 180, 230} {
@@ -333,11 +317,5 @@ func TestGrayAndPrepareOCR(t *testing.T) {
 	g := Gray(m)
 	if !bytes.Equal(g.Pix, []byte{20, 60, 180, 230}) {
 		t.Fatalf("gray %v", g.Pix)
-	}
-	if up := PrepareOCR(marked(800, 600), DefaultMaxPixels); up.Rect.Size() != image.Pt(1600, 1200) {
-		t.Errorf("a small scan prepared for OCR is %v, want it doubled", up.Rect.Size())
-	}
-	if same := PrepareOCR(marked(2480, 100), DefaultMaxPixels); same.Rect.Size() != image.Pt(2480, 100) {
-		t.Errorf("a 300 DPI page prepared for OCR is %v, want it unscaled", same.Rect.Size())
 	}
 }

@@ -104,7 +104,7 @@ func (p *Pool) images(ctx context.Context, doc *pages.Document, opts Options) ([
 		if err != nil {
 			return nil, 0, err
 		}
-		return imgutil.PrepareOCR(img, opts.MaxPixels), 0, nil
+		return imgutil.Gray(img), 0, nil
 	}, func(i int, r Recognition) {
 		read[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}
 	})

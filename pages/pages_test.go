@@ -6,30 +6,15 @@ import (
 	"image"
 	"image/png"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/revisbali/worker/fault"
 	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/internal/docgen"
+	"github.com/revisbali/worker/internal/testfile"
 	"github.com/revisbali/worker/pages"
 )
-
-// open writes data to a new file and returns it open, closed at the end.
-func open(t *testing.T, name string, data []byte) *os.File {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
 
 func pngOf(t *testing.T, w, h int) []byte {
 	t.Helper()
@@ -68,7 +53,7 @@ func TestOpen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			doc, err := pages.Open(open(t, tt.name, tt.data), tt.opts)
+			doc, err := pages.Open(testfile.Open(t, tt.name, tt.data), tt.opts)
 			if tt.bad != "" {
 				if !fault.IsBadInput(err) || !strings.Contains(err.Error(), tt.bad) {
 					t.Fatalf("Open = %v, want bad input saying %q", err, tt.bad)
@@ -94,7 +79,7 @@ func TestOpen(t *testing.T) {
 // name was replaced by another PDF after it was opened.
 func TestOpenReadsTheOpenFileNotItsName(t *testing.T) {
 	t.Parallel()
-	f := open(t, "scan.pdf", docgen.TextPDF([]string{"Opened file"}))
+	f := testfile.Open(t, "scan.pdf", docgen.TextPDF([]string{"Opened file"}))
 	if err := os.WriteFile(f.Name()+".new", docgen.TextPDF([]string{"Swapped in"}), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +101,7 @@ func TestOpenReadsTheOpenFileNotItsName(t *testing.T) {
 func TestRenderKeepsToThePixelLimit(t *testing.T) {
 	t.Parallel()
 	const limit = 4_000_000
-	doc, err := pages.Open(open(t, "poster.pdf", poster()), pages.Options{MaxPixels: limit})
+	doc, err := pages.Open(testfile.Open(t, "poster.pdf", poster()), pages.Options{MaxPixels: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +118,7 @@ func TestRenderKeepsToThePixelLimit(t *testing.T) {
 		t.Errorf("RenderEdge at 4000 pixels = %v, %v; want within %d pixels", img.Bounds(), err, limit)
 	}
 
-	tiny, err := pages.Open(open(t, "poster.pdf", poster()), pages.Options{MaxPixels: 10_000})
+	tiny, err := pages.Open(testfile.Open(t, "poster.pdf", poster()), pages.Options{MaxPixels: 10_000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -261,6 +261,11 @@ func writeTemp(ctx context.Context, r *os.Root, dir string, src io.Reader) (stri
 	return tmpName, err
 }
 
+// ContextReader is r stopping with ctx's error once ctx is done, so that a
+// long copy honours cancellation; the one for every package that copies a
+// stored file.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return contextReader{ctx, r} }
+
 // contextReader stops a copy once ctx is done.
 type contextReader struct {
 	ctx context.Context

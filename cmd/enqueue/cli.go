@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/revisbali/worker/clihelp"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/jobs"
 )
@@ -272,14 +273,14 @@ func (c *cli) help(w io.Writer, name string) error {
 	}
 	fmt.Fprintf(w, "enqueue %s: %s\n\nusage: enqueue %s %s\n", v.name, v.summary, v.name, v.usage)
 	if v.about != "" {
-		fmt.Fprintf(w, "\n%s\n", wrap(v.about, 78))
+		fmt.Fprintf(w, "\n%s\n", clihelp.Wrap(v.about, 78))
 	}
 	list := func(title string, rows [][2]string) {
 		if len(rows) == 0 {
 			return
 		}
 		fmt.Fprintf(w, "\n%s:\n", title)
-		printRows(w, rows)
+		clihelp.Rows(w, rows)
 	}
 	list("arguments", v.args)
 	list("flags", append(v.flags, [2]string{"-h, --help", "print this help"}))
@@ -295,7 +296,7 @@ func (c *cli) help(w io.Writer, name string) error {
 func (c *cli) overview(w io.Writer) {
 	fmt.Fprint(w, "enqueue puts jobs on the worker's queue and follows them.\n\nusage:\n")
 	for _, v := range c.verbs {
-		fmt.Fprintf(w, "  enqueue %s %s\n%s\n", v.name, v.usage, indent(wrap(v.summary, 70), "      "))
+		fmt.Fprintf(w, "  enqueue %s %s\n%s\n", v.name, v.usage, clihelp.Indent(clihelp.Wrap(v.summary, 70), "      "))
 	}
 	fmt.Fprint(w, `
 Without --wait a job's verb prints the job's id and returns. An equal job
@@ -311,42 +312,6 @@ completing (a migration: a file failed), 2 usage error, 3 configuration,
 database or storage error, 4 a migration ended with planned files not in
 the bucket (incomplete: N files pending in batches ...)
 `)
-}
-
-// printRows prints names and their descriptions in two columns, the
-// descriptions wrapped to the terminal's usual 80 columns.
-func printRows(w io.Writer, rows [][2]string) {
-	width := 0
-	for _, r := range rows {
-		width = max(width, len(r[0]))
-	}
-	pad := strings.Repeat(" ", width+4)
-	for _, r := range rows {
-		text := wrap(r[1], max(78-len(pad), 30))
-		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], strings.ReplaceAll(text, "\n", "\n"+pad))
-	}
-}
-
-func indent(s, prefix string) string {
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
-}
-
-// wrap breaks s into lines of at most width characters.
-func wrap(s string, width int) string {
-	var b strings.Builder
-	n := 0
-	for _, word := range strings.Fields(s) {
-		if n > 0 && n+1+len(word) > width {
-			b.WriteByte('\n')
-			n = 0
-		} else if n > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		b.WriteString(word)
-		n += len(word)
-	}
-	return b.String()
 }
 
 // printKinds lists the kinds, or prints their contract as JSON.

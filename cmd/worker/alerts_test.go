@@ -147,8 +147,8 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	if !strings.Contains(body, "\nworker_ready 1\n") {
 		t.Errorf("a working worker does not export worker_ready 1:\n%s", body)
 	}
-	p.signal(syscall.SIGTERM)
-	p.wait()
+	p.Signal(syscall.SIGTERM)
+	p.Wait()
 
 	names := map[string]bool{}
 	for _, line := range strings.Split(body, "\n") {

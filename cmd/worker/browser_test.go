@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/riverqueue/river/rivertype"
@@ -51,12 +50,7 @@ func TestUIInBrowser(t *testing.T) {
 	t.Parallel()
 	chromium, playwright := browserTools(t)
 	b := setup(t)
-	vars := baseEnv(t, b.dbURL)
-	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
-	vars["WORKER_UI_USER"] = uiUser
-	vars["WORKER_UI_PASSWORD"] = uiPassword
-	p, _ := startWorker(t, vars)
-	ui := "http://" + p.waitLog("river ui started")["addr"].(string)
+	p, ui := startWithUI(t, b)
 
 	id := b.insert(t, sleepArgs{Seconds: 0})
 	job := b.waitState(t, id, rivertype.JobStateCompleted)
@@ -109,8 +103,5 @@ func TestUIInBrowser(t *testing.T) {
 	if strings.Contains(stderr.String(), uiPassword) {
 		t.Errorf("the browser's log shows the password")
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.Stop()
 }

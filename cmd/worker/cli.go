@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/revisbali/worker/clihelp"
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/jobs"
 )
@@ -107,47 +108,23 @@ func printHelp(w io.Writer, name string) {
 		}
 	}
 	usage := strings.TrimSpace("worker " + c.name)
-	fmt.Fprintf(w, "%s: %s\n\nusage: %s [--env-file PATH] [-h | --help]\n\n%s\n", usage, c.summary, usage, wrap(c.about, 78))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "%s: %s\n\nusage: %s [--env-file PATH] [-h | --help]\n\n%s\n", usage, c.summary, usage, clihelp.Wrap(c.about, 78))
 	if name == "" {
 		fmt.Fprint(w, "\ncommands:\n")
+		var rows [][2]string
 		for _, s := range subcommands {
-			fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace("worker "+s.name), s.summary)
+			rows = append(rows, [2]string{strings.TrimSpace("worker " + s.name), s.summary})
 		}
-		_ = tw.Flush()
+		clihelp.Rows(w, rows)
 		fmt.Fprint(w, "\njob kinds (`enqueue kinds` says more):\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, k := range jobs.Kinds() {
 			fmt.Fprintf(tw, "  %s\t%s queue\t%s\n", k.Name, k.Queue, k.Description)
 		}
 		_ = tw.Flush()
 	}
-	fmt.Fprintf(w, "\nenvironment (the README's table says what each means):\n%s\n", indent(wrap(strings.Join(c.env, " "), 76), "  "))
-	fmt.Fprintf(w, "%s\n", indent(wrap("Read from the process environment over .env in the working directory, or the file given by --env-file PATH (python-dotenv's syntax); real environment variables win.", 76), "  "))
+	fmt.Fprintf(w, "\nenvironment (the README's table says what each means):\n%s\n", clihelp.Indent(clihelp.Wrap(strings.Join(c.env, " "), 76), "  "))
+	fmt.Fprintf(w, "%s\n", clihelp.Indent(clihelp.Wrap("Read from the process environment over .env in the working directory, or the file given by --env-file PATH (python-dotenv's syntax); real environment variables win.", 76), "  "))
 	fmt.Fprint(w, "\nexit codes:\n")
-	for _, e := range c.exits {
-		fmt.Fprintf(tw, "  %s\t%s\n", e[0], e[1])
-	}
-	_ = tw.Flush()
-}
-
-// wrap breaks s into lines of at most width characters.
-func wrap(s string, width int) string {
-	var b strings.Builder
-	n := 0
-	for _, word := range strings.Fields(s) {
-		if n > 0 && n+1+len(word) > width {
-			b.WriteByte('\n')
-			n = 0
-		} else if n > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		b.WriteString(word)
-		n += len(word)
-	}
-	return b.String()
-}
-
-func indent(s, prefix string) string {
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+	clihelp.Rows(w, c.exits)
 }

@@ -50,7 +50,7 @@ func TestHelp(t *testing.T) {
 func TestMigrateNeedsOnlyTheDatabase(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if code := startProc(t, env{"DATABASE_URL": b.dbURL, "MEDIA_ROOT": "", "USE_CLOUD_STORAGE": ""}, "migrate").wait(); code != exitOK {
+	if code := startProc(t, env{"DATABASE_URL": b.dbURL, "MEDIA_ROOT": "", "USE_CLOUD_STORAGE": ""}, "migrate").Wait(); code != exitOK {
 		t.Errorf("worker migrate with DATABASE_URL only: exit %d", code)
 	}
 }

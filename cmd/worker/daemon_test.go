@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	worker "github.com/revisbali/worker"
+	"github.com/revisbali/worker/internal/workerproc"
 )
 
 func TestMigrateTwiceStartStop(t *testing.T) {
@@ -26,17 +27,17 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	for k, v := range vars {
 		skip[k] = v
 	}
-	if code := startProc(t, skip).wait(); code != exitError {
+	if code := startProc(t, skip).Wait(); code != exitError {
 		t.Fatalf("WORKER_MIGRATE=false on an empty database: exit %d, want %d", code, exitError)
 	}
 
 	// Two workers deployed at once migrate one after the other, then a
 	// third finds nothing to do.
 	first, second := startProc(t, vars, "migrate"), startProc(t, vars, "migrate")
-	if c1, c2 := first.wait(), second.wait(); c1 != exitOK || c2 != exitOK {
+	if c1, c2 := first.Wait(), second.Wait(); c1 != exitOK || c2 != exitOK {
 		t.Fatalf("concurrent worker migrate: exit %d and %d", c1, c2)
 	}
-	if code := startProc(t, vars, "migrate").wait(); code != exitOK {
+	if code := startProc(t, vars, "migrate").Wait(); code != exitOK {
 		t.Fatalf("worker migrate again: exit %d", code)
 	}
 	// The same settings from a file: --env-file, or .env in the working
@@ -49,14 +50,14 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(dotenv.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code := startProc(t, env{}, "--env-file", filepath.Join(dir, ".env"), "migrate").wait(); code != exitOK {
+	if code := startProc(t, env{}, "--env-file", filepath.Join(dir, ".env"), "migrate").Wait(); code != exitOK {
 		t.Fatalf("worker --env-file FILE migrate: exit %d", code)
 	}
-	if p := startProcIn(t, dir, env{}, "migrate"); p.wait() != exitOK {
-		t.Fatalf("worker migrate beside a .env: exit %d", p.code)
+	if p := startProcIn(t, dir, env{}, "migrate"); p.Wait() != exitOK {
+		t.Fatalf("worker migrate beside a .env: exit %d", p.Code())
 	}
-	if p := startProc(t, env{}, "migrate", "--env-file", filepath.Join(dir, "none.env")); p.wait() != exitError || !strings.Contains(strings.Join(p.log(), "\n"), "none.env: no such file") {
-		t.Fatalf("worker --env-file MISSING: exit %d\n%s", p.code, strings.Join(p.log(), "\n"))
+	if p := startProc(t, env{}, "migrate", "--env-file", filepath.Join(dir, "none.env")); p.Wait() != exitError || !strings.Contains(strings.Join(p.Log(), "\n"), "none.env: no such file") {
+		t.Fatalf("worker --env-file MISSING: exit %d\n%s", p.Code(), strings.Join(p.Log(), "\n"))
 	}
 	var versions int
 	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM river_migration").Scan(&versions); err != nil {
@@ -68,9 +69,9 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 
 	// Starting applies them again (a no-op) unless told not to.
 	p, base := startWorker(t, vars)
-	p.waitLog("river migrations applied")
+	p.WaitLog("river migrations applied")
 	// The release, and how long completed jobs (their outputs) are kept.
-	started := p.waitLog("worker started")
+	started := p.WaitLog("worker started")
 	if started["version"] != worker.Version() || started["completed_job_retention"] != float64(7*24*time.Hour) {
 		t.Errorf("worker started with version %v, completed jobs kept %v; want %s, 7 days", started["version"], started["completed_job_retention"], worker.Version())
 	}
@@ -84,11 +85,8 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 		t.Errorf("GET /metrics: %d, want worker_queue_scrape_ok 1 in:\n%s", code, body)
 	}
 
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
-		t.Errorf("exit after SIGTERM: %d, want 0", code)
-	}
-	if code := startProc(t, vars, "bogus").wait(); code != exitUsage {
+	p.Stop()
+	if code := startProc(t, vars, "bogus").Wait(); code != exitUsage {
 		t.Errorf("worker bogus: exit %d, want %d", code, exitUsage)
 	}
 }
@@ -102,13 +100,13 @@ func TestSoftStopFinishesRunningJob(t *testing.T) {
 
 	id := b.insert(t, sleepArgs{Seconds: 5})
 	b.waitState(t, id, rivertype.JobStateRunning)
-	p.signal(syscall.SIGTERM)
-	p.waitLog("stopping: no new jobs; running jobs may finish")
+	p.Signal(syscall.SIGTERM)
+	p.WaitLog("stopping: no new jobs; running jobs may finish")
 	// Still serving while the job finishes, but no longer ready.
 	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "stopping") {
 		t.Errorf("/readyz while stopping: %d %q, want 503 stopping", code, body)
 	}
-	if code := p.wait(); code != exitOK {
+	if code := p.Wait(); code != exitOK {
 		t.Errorf("exit %d, want 0", code)
 	}
 	job := b.waitState(t, id, rivertype.JobStateCompleted, rivertype.JobStateAvailable, rivertype.JobStateRetryable)
@@ -140,12 +138,12 @@ func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
 			id := b.insert(t, sleepArgs{Seconds: 3600})
 			b.waitState(t, id, rivertype.JobStateRunning)
 			waitTempFile(t, vars["WORKER_TMPDIR"])
-			p.signal(syscall.SIGTERM)
+			p.Signal(syscall.SIGTERM)
 			if tt.signals == 2 {
-				p.waitLog("stopping: no new jobs; running jobs may finish")
-				p.signal(syscall.SIGINT)
+				p.WaitLog("stopping: no new jobs; running jobs may finish")
+				p.Signal(syscall.SIGINT)
 			}
-			if code := p.wait(); code != exitOK {
+			if code := p.Wait(); code != exitOK {
 				t.Errorf("exit %d, want 0", code)
 			}
 
@@ -156,7 +154,7 @@ func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
 			if job.State != rivertype.JobStateAvailable || job.Attempt != 0 || len(job.Errors) != 0 {
 				t.Errorf("interrupted job: state %s, attempt %d, errors %v; want available, 0, none", job.State, job.Attempt, job.Errors)
 			}
-			if files := tempFiles(t, vars["WORKER_TMPDIR"]); len(files) != 0 {
+			if files := workerproc.TempFiles(t, vars["WORKER_TMPDIR"]); len(files) != 0 {
 				t.Errorf("temp files left: %v", files)
 			}
 
@@ -167,10 +165,10 @@ func TestStopInterruptsJobWithoutLosingAttempt(t *testing.T) {
 			if job.Attempt != 1 {
 				t.Errorf("resumed job at attempt %d, want 1", job.Attempt)
 			}
-			p2.signal(syscall.SIGTERM)
-			p2.waitLog("stopping: no new jobs; running jobs may finish")
-			p2.signal(syscall.SIGTERM)
-			p2.wait()
+			p2.Signal(syscall.SIGTERM)
+			p2.WaitLog("stopping: no new jobs; running jobs may finish")
+			p2.Signal(syscall.SIGTERM)
+			p2.Wait()
 		})
 	}
 }
@@ -185,7 +183,7 @@ func TestPanicIsRecordedWorkerStaysUp(t *testing.T) {
 	if len(job.Errors) != 1 || !strings.Contains(job.Errors[0].Error, "assignment to entry in nil map") || job.Errors[0].Trace == "" {
 		t.Errorf("panic not recorded as the attempt's error with a trace: %+v", job.Errors)
 	}
-	p.waitLog("job panicked")
+	p.WaitLog("job panicked")
 
 	// Still working.
 	id = b.insert(t, sleepArgs{Seconds: 0})
@@ -197,8 +195,8 @@ func TestPanicIsRecordedWorkerStaysUp(t *testing.T) {
 	if !strings.Contains(metrics, `worker_jobs_failed_total{kind="test_panic",reason="panic"} 1`) {
 		t.Errorf("panic not counted in /metrics:\n%s", metrics)
 	}
-	p.signal(syscall.SIGTERM)
-	p.wait()
+	p.Signal(syscall.SIGTERM)
+	p.Wait()
 }
 
 // kill -9 mid-job: the job stays "running" in the table until the restarted
@@ -213,8 +211,8 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 	id := b.insert(t, sleepArgs{BlockFirstAttempt: true})
 	b.waitState(t, id, rivertype.JobStateRunning)
 	leftovers := waitTempFile(t, vars["WORKER_TMPDIR"])
-	p.signal(syscall.SIGKILL)
-	p.wait()
+	p.Signal(syscall.SIGKILL)
+	p.Wait()
 
 	p2, _ := startWorker(t, vars)
 	job := b.waitState(t, id, rivertype.JobStateCompleted)
@@ -222,14 +220,11 @@ func TestKilledWorkerJobIsRescued(t *testing.T) {
 		t.Errorf("rescued job completed at attempt %d, want 2", job.Attempt)
 	}
 	for _, f := range leftovers {
-		if strings.Contains(strings.Join(tempFiles(t, vars["WORKER_TMPDIR"]), "\n"), f) {
+		if strings.Contains(strings.Join(workerproc.TempFiles(t, vars["WORKER_TMPDIR"]), "\n"), f) {
 			t.Errorf("the killed worker's temp file %s was not swept", f)
 		}
 	}
-	p2.signal(syscall.SIGTERM)
-	if code := p2.wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p2.Stop()
 }
 
 // A job inserted by Django's raw SQL (docs/river.md), woken by its
@@ -261,6 +256,6 @@ func TestDjangoRawSQLRoute(t *testing.T) {
 	if output["slept"] != 0.1 || output["attempt"] != 1.0 {
 		t.Errorf("output %v, want the job's recorded output", output)
 	}
-	p.signal(syscall.SIGTERM)
-	p.wait()
+	p.Signal(syscall.SIGTERM)
+	p.Wait()
 }

@@ -22,21 +22,21 @@ func TestHealthSubcommand(t *testing.T) {
 	}
 	// Only WORKER_HTTP_ADDR: the subcommand needs nothing else.
 	only := env{"WORKER_HTTP_ADDR": "0.0.0.0:" + port, "DATABASE_URL": "", "MEDIA_ROOT": ""}
-	if code := startProc(t, only, "health").wait(); code != exitOK {
+	if code := startProc(t, only, "health").Wait(); code != exitOK {
 		t.Errorf("worker health against a ready worker: exit %d", code)
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
+	p.Signal(syscall.SIGTERM)
+	if code := p.Wait(); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
 	h := startProc(t, only, "health")
-	if code := h.wait(); code != exitError {
+	if code := h.Wait(); code != exitError {
 		t.Errorf("worker health against a stopped worker: exit %d, want %d", code, exitError)
 	}
-	if log := strings.Join(h.log(), "\n"); !strings.Contains(log, "not answering") {
+	if log := strings.Join(h.Log(), "\n"); !strings.Contains(log, "not answering") {
 		t.Errorf("no reason given: %s", log)
 	}
-	if code := startProc(t, env{"WORKER_HTTP_ADDR": "nonsense"}, "health").wait(); code != exitUsage {
+	if code := startProc(t, env{"WORKER_HTTP_ADDR": "nonsense"}, "health").Wait(); code != exitUsage {
 		t.Errorf("worker health with a bad address: exit %d, want %d", code, exitUsage)
 	}
 }

@@ -1,19 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/internal/testbed"
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/jobs"
 	"github.com/revisbali/worker/storage"
 )
@@ -138,132 +131,22 @@ func registerTestKinds(deps jobs.Deps) (*jobs.Registry, error) {
 	}, nil
 }
 
-// proc is a worker daemon run by a test.
-type proc struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	done chan struct{}
-	code int
-
-	mu    sync.Mutex
-	lines []map[string]any
-	raw   []string
-	cond  *sync.Cond
-}
-
 type env map[string]string
 
 // startProc runs the daemon against dbURL with args ("migrate" or none).
-func startProc(t *testing.T, vars env, args ...string) *proc {
+func startProc(t *testing.T, vars env, args ...string) *workerproc.Proc {
 	t.Helper()
 	return startProcIn(t, "", vars, args...)
 }
 
 // startProcIn is startProc in the working directory dir.
-func startProcIn(t *testing.T, dir string, vars env, args ...string) *proc {
+func startProcIn(t *testing.T, dir string, vars env, args ...string) *workerproc.Proc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "WORKER_HTTP_ADDR=127.0.0.1:0")
+	e := append(os.Environ(), helperEnv+"=1", "WORKER_HTTP_ADDR=127.0.0.1:0")
 	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		e = append(e, k+"="+v)
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{t: t, cmd: cmd, done: make(chan struct{})}
-	p.cond = sync.NewCond(&p.mu)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var line map[string]any
-			_ = json.Unmarshal(sc.Bytes(), &line)
-			p.mu.Lock()
-			p.raw = append(p.raw, sc.Text())
-			if line != nil {
-				p.lines = append(p.lines, line)
-			}
-			p.cond.Broadcast()
-			p.mu.Unlock()
-		}
-		err := cmd.Wait()
-		p.mu.Lock()
-		p.code = cmd.ProcessState.ExitCode()
-		if err != nil && p.code == -1 {
-			p.code = -9 // killed by a signal
-		}
-		p.cond.Broadcast()
-		p.mu.Unlock()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("worker log:\n%s", strings.Join(p.log(), "\n"))
-		}
-	})
-	return p
-}
-
-func (p *proc) log() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.raw...)
-}
-
-// waitLog waits for a log line with this message and returns it.
-func (p *proc) waitLog(msg string) map[string]any {
-	p.t.Helper()
-	deadline := time.AfterFunc(60*time.Second, func() { p.mu.Lock(); p.cond.Broadcast(); p.mu.Unlock() })
-	defer deadline.Stop()
-	start := time.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := 0; ; {
-		for ; i < len(p.lines); i++ {
-			if p.lines[i]["msg"] == msg {
-				return p.lines[i]
-			}
-		}
-		select {
-		case <-p.done:
-			p.t.Fatalf("worker exited (code %d) before logging %q", p.code, msg)
-		default:
-		}
-		if time.Since(start) >= 60*time.Second {
-			p.t.Fatalf("no %q in the worker's log after 60s", msg)
-		}
-		p.cond.Wait()
-	}
-}
-
-// wait waits for the process to exit and returns its exit code.
-func (p *proc) wait() int {
-	p.t.Helper()
-	select {
-	case <-p.done:
-		return p.code
-	case <-time.After(90 * time.Second):
-		p.t.Fatal("worker did not exit within 90s")
-		return 0
-	}
-}
-
-func (p *proc) signal(sig os.Signal) {
-	p.t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		p.t.Fatal(err)
-	}
+	return workerproc.Start(t, workerproc.Options{Bin: os.Args[0], Args: args, Dir: dir, Env: e})
 }
 
 // baseEnv is what every daemon of a test gets: its database, a media root
@@ -272,11 +155,11 @@ func baseEnv(t *testing.T, dbURL string) env {
 	return env{"DATABASE_URL": dbURL, "MEDIA_ROOT": t.TempDir(), "WORKER_TMPDIR": t.TempDir()}
 }
 
-func startWorker(t *testing.T, vars env) (*proc, string) {
+func startWorker(t *testing.T, vars env) (*workerproc.Proc, string) {
 	t.Helper()
 	p := startProc(t, vars)
-	started := p.waitLog("worker started")
-	return p, "http://" + started["http"].(string)
+	p.WaitStarted()
+	return p, p.HTTP
 }
 
 type testBundle struct {
@@ -332,34 +215,11 @@ func (b *testBundle) waitState(t *testing.T, id int64, states ...rivertype.JobSt
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	code, body, err := workerproc.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
-}
-
-func tempFiles(t *testing.T, tmp string) []string {
-	t.Helper()
-	var files []string
-	err := filepath.WalkDir(tmp, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() && d.Name() != ".lock" {
-			files = append(files, path)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
-	}
-	return files
+	return code, body
 }
 
 // waitTempFile waits until the running job has written its temp file (a
@@ -368,7 +228,7 @@ func waitTempFile(t *testing.T, tmp string) []string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if files := tempFiles(t, tmp); len(files) > 0 {
+		if files := workerproc.TempFiles(t, tmp); len(files) > 0 {
 			return files
 		}
 		if time.Now().After(deadline) {

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,25 +51,22 @@ func TestStartChecksStorage(t *testing.T) {
 			tt.edit(vars)
 			if tt.want == "" {
 				p, base := startWorker(t, vars)
-				p.waitLog("storage check passed")
+				p.WaitLog("storage check passed")
 				// A first start on an empty backup folder: the catch-up is a
 				// logged decision.
-				p.waitLog("backup catch-up: no backup in the folder yet: a full pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)")
+				p.WaitLog("backup catch-up: no backup in the folder yet: a full pg_dump runs now on the leader (BACKUP_CATCH_UP=False turns this off)")
 				if code, body := get(t, base+"/readyz"); code != 200 {
 					t.Errorf("/readyz: %d %s", code, body)
 				}
-				p.signal(syscall.SIGTERM)
-				if code := p.wait(); code != exitOK {
-					t.Errorf("exit %d", code)
-				}
+				p.Stop()
 				return
 			}
 			p := startProc(t, vars)
-			if code := p.wait(); code != exitError {
+			if code := p.Wait(); code != exitError {
 				t.Fatalf("exit %d, want %d", code, exitError)
 			}
 			var errs []string
-			for _, line := range p.log() {
+			for _, line := range p.Log() {
 				if strings.Contains(line, `"level":"ERROR"`) {
 					errs = append(errs, line)
 				}
@@ -81,7 +77,7 @@ func TestStartChecksStorage(t *testing.T) {
 			if len(errs) != 1 || !strings.Contains(errs[0], "storage check") || !strings.Contains(errs[0], tt.want) {
 				t.Errorf("want one error line naming the storage check and %q, got:\n%s", tt.want, strings.Join(errs, "\n"))
 			}
-			if strings.Contains(strings.Join(p.log(), "\n"), "worker started") {
+			if strings.Contains(strings.Join(p.Log(), "\n"), "worker started") {
 				t.Error("the worker started anyway")
 			}
 		})
@@ -102,10 +98,10 @@ func TestStartRefusesOlderPgDump(t *testing.T) {
 	}
 	vars["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
 	p := startProc(t, vars)
-	if code := p.wait(); code != exitError {
+	if code := p.Wait(); code != exitError {
 		t.Fatalf("exit %d, want %d", code, exitError)
 	}
-	log := strings.Join(p.log(), "\n")
+	log := strings.Join(p.Log(), "\n")
 	for _, want := range []string{"pg_dump (PostgreSQL) 9.6.24", "older than the database server", "PG_MAJOR="} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log does not say %q:\n%s", want, log)
@@ -139,7 +135,7 @@ func TestJobsWaitForStorage(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := b.insert(t, storeArgs{Name: "probe/a.txt"})
-	p.waitLog("storage unavailable: the job waits for it without using an attempt")
+	p.WaitLog("storage unavailable: the job waits for it without using an attempt")
 	job := b.waitState(t, id, rivertype.JobStateScheduled)
 	if job.Attempt != 0 || len(job.Errors) != 0 || !strings.Contains(string(job.Metadata), `"snoozes"`) {
 		t.Errorf("snoozed job: attempt %d, errors %v, metadata %s; want no attempt used and no error", job.Attempt, job.Errors, job.Metadata)
@@ -164,10 +160,7 @@ func TestJobsWaitForStorage(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Errorf("/readyz with the bucket back: %d %q", code, body)
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.Stop()
 }
 
 // BACKUP_CATCH_UP=False: the start says that only the schedule backs up.
@@ -177,9 +170,6 @@ func TestStartLogsCatchUpOff(t *testing.T) {
 	vars := baseEnv(t, b.dbURL)
 	vars["BACKUP_CATCH_UP"] = "False"
 	p, _ := startWorker(t, vars)
-	p.waitLog("backup catch-up off (BACKUP_CATCH_UP=False): only the schedule makes backups")
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.WaitLog("backup catch-up off (BACKUP_CATCH_UP=False): only the schedule makes backups")
+	p.Stop()
 }

@@ -8,12 +8,12 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/jobs"
 )
 
@@ -34,18 +34,25 @@ const (
 	uiPassword = "s3cret-ui-pass"
 )
 
+// startWithUI starts the daemon with River's UI behind uiUser and
+// uiPassword and returns it with the UI's base URL.
+func startWithUI(t *testing.T, b *testBundle) (*workerproc.Proc, string) {
+	t.Helper()
+	vars := baseEnv(t, b.dbURL)
+	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
+	vars["WORKER_UI_USER"] = uiUser
+	vars["WORKER_UI_PASSWORD"] = uiPassword
+	p, _ := startWorker(t, vars)
+	return p, "http://" + p.WaitLog("river ui started")["addr"].(string)
+}
+
 // The daemon serves River's UI on WORKER_UI_ADDR behind basic auth: without
 // the right credentials nothing is shown, with them the job list holds the
 // job the test enqueued and the job can be cancelled from the UI.
 func TestUIShowsAndSteersJobs(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	vars := baseEnv(t, b.dbURL)
-	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
-	vars["WORKER_UI_USER"] = uiUser
-	vars["WORKER_UI_PASSWORD"] = uiPassword
-	p, _ := startWorker(t, vars)
-	ui := "http://" + p.waitLog("river ui started")["addr"].(string)
+	p, ui := startWithUI(t, b)
 
 	id := b.insert(t, uiProbeArgs{Name: "passports/ui-probe.pdf"})
 	list := ui + "/api/jobs?state=available"
@@ -120,15 +127,12 @@ func TestUIShowsAndSteersJobs(t *testing.T) {
 	}
 	b.waitState(t, id, rivertype.JobStateCancelled)
 
-	for _, line := range p.log() {
+	for _, line := range p.Log() {
 		if strings.Contains(line, uiPassword) {
 			t.Errorf("the password is in the log: %s", line)
 		}
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != exitOK {
-		t.Errorf("exit %d", code)
-	}
+	p.Stop()
 }
 
 // WORKER_UI_ADDR without credentials stops the worker at start, naming the
@@ -140,10 +144,10 @@ func TestUIRefusesToStartWithoutCredentials(t *testing.T) {
 	vars["WORKER_UI_ADDR"] = "127.0.0.1:0"
 	vars["WORKER_UI_USER"] = uiUser
 	p := startProc(t, vars)
-	if code := p.wait(); code != exitError {
+	if code := p.Wait(); code != exitError {
 		t.Fatalf("exit %d, want %d", code, exitError)
 	}
-	log := strings.Join(p.log(), "\n")
+	log := strings.Join(p.Log(), "\n")
 	if !strings.Contains(log, "WORKER_UI_PASSWORD") {
 		t.Errorf("the error does not name WORKER_UI_PASSWORD:\n%s", log)
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/revisbali/worker/internal/r2proxy"
 	"github.com/revisbali/worker/internal/testbed"
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/jobs"
 )
 
@@ -95,7 +96,7 @@ func TestPostgresRestartUnderWorker(t *testing.T) {
 	}
 	w := startWorkerWithKinds(t, e)
 	requireKind(t, w, "backup_db")
-	w.waitReady()
+	w.WaitReady()
 
 	// The backup starts; the database goes away under it.
 	code, stdout, stderr := cli(t, e, "backup")
@@ -104,14 +105,14 @@ func TestPostgresRestartUnderWorker(t *testing.T) {
 	}
 	id := strings.TrimSpace(stdout)
 	pg.stop("fast")
-	if code, body, _ := get(w.http + "/readyz"); code != 503 || !strings.Contains(body, "database") {
+	if code, body, _ := workerproc.Get(w.HTTP + "/readyz"); code != 503 || !strings.Contains(body, "database") {
 		t.Errorf("/readyz with the database down: %d %q, want 503 naming the database", code, body)
 	}
 	if code, _, stderr := cli(t, e, "status", id, "--json"); code != 3 || !strings.Contains(stderr, "connect") {
 		t.Errorf("enqueue status with the database down: exit %d, stderr %q; want 3 and the connection error", code, stderr)
 	}
 	pg.start()
-	w.waitReady()
+	w.WaitReady()
 
 	code, r, stderr := enqueueWait(t, e, "status", id)
 	if code != 0 || r.State != "completed" {
@@ -125,10 +126,26 @@ func TestPostgresRestartUnderWorker(t *testing.T) {
 	if !t.Failed() {
 		report(t, "fault", "Postgres stopped (fast) and started under a running worker, backup enqueued", fmt.Sprintf("/readyz 503 while down, 200 after; CLI exit 3 naming the connection; backup completed after %d failed attempts, restored with every row; temp empty", len(r.Errors)))
 	}
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %v", files)
 	}
-	w.stop()
+	w.Stop()
+}
+
+// startBackup starts a worker with e, skipping the test when this build has
+// no backup worker yet, enqueues a backup and returns once it runs, with
+// the backup job's id.
+func startBackup(t *testing.T, e env) (*workerproc.Proc, string) {
+	t.Helper()
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "backup_db")
+	code, stdout, stderr := cli(t, e, "backup")
+	if code != 0 {
+		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	waitRunning(t, e, id)
+	return w, id
 }
 
 // versitygw killed during a backup and restarted: the job is retried and
@@ -143,15 +160,7 @@ func TestStorageKilledDuringBackup(t *testing.T) {
 	e["DATABASE_URL"] = pg.url("postgres")
 	e["WORKER_TMPDIR"] = t.TempDir()
 	e["WORKER_HTTP_ADDR"] = "127.0.0.1:0"
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "backup_db")
-
-	code, stdout, stderr := cli(t, e, "backup")
-	if code != 0 {
-		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
-	}
-	id := strings.TrimSpace(stdout)
-	waitRunning(t, e, id)
+	w, id := startBackup(t, e)
 	gw.kill()
 	time.Sleep(2 * time.Second) // down long enough for the upload to fail
 	gw.restart()
@@ -161,14 +170,14 @@ func TestStorageKilledDuringBackup(t *testing.T) {
 		t.Fatalf("backup with the storage killed: exit %d, state %s, errors %+v (%s)", code, r.State, r.Errors, stderr)
 	}
 	verifyBackup(t, e)
-	w.waitReady()
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	w.WaitReady()
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %v", files)
 	}
 	if !t.Failed() {
 		report(t, "fault", "versitygw killed (SIGKILL) while a backup runs, restarted 2 s later", fmt.Sprintf("backup completed after %d failed attempts, restored with every row; ready throughout; temp empty", len(r.Errors)))
 	}
-	w.stop()
+	w.Stop()
 }
 
 // versitygw killed with SIGKILL while OCR jobs read their scans from it and
@@ -243,7 +252,7 @@ func TestStorageKilledDuringOCR(t *testing.T) {
 		}
 		if j.Attempt > 1 {
 			retried++
-			t.Logf("job %d retried after: %s", id, last(j.Errors, 1))
+			t.Logf("job %d retried after: %s", id, workerproc.Last(j.Errors, 1))
 		}
 	}
 	previews := st.names(t, "previews/")
@@ -252,7 +261,7 @@ func TestStorageKilledDuringOCR(t *testing.T) {
 		want[i] = "previews/" + name + ".jpg"
 	}
 	if !slices.Equal(previews, want) {
-		t.Errorf("previews after the outage: %d listed, want one per scan: %v", len(previews), last(previews, 5))
+		t.Errorf("previews after the outage: %d listed, want one per scan: %v", len(previews), workerproc.Last(previews, 5))
 	}
 	for _, name := range previews {
 		f, err := os.Open(filepath.Join(gw.dir, "media", name))
@@ -265,10 +274,10 @@ func TestStorageKilledDuringOCR(t *testing.T) {
 		}
 		f.Close()
 	}
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %v", files)
 	}
-	w.waitReady()
+	w.WaitReady()
 	if retried == 0 {
 		t.Errorf("no job was retried: the outage hit no job, so the test proves nothing")
 	}
@@ -276,7 +285,7 @@ func TestStorageKilledDuringOCR(t *testing.T) {
 		report(t, "fault", fmt.Sprintf("versitygw killed (SIGKILL) while %d OCR jobs read scans from S3 (2 OCR slots), restarted 2 s later", n),
 			fmt.Sprintf("%d jobs done at the kill; %d retried, all %d completed; one whole JPEG preview per scan, none extra; temp empty; ready", atKill, retried, n))
 	}
-	w.stop()
+	w.Stop()
 }
 
 // kill -9 of the worker mid-backup: no partial backup is visible in
@@ -292,16 +301,9 @@ func TestWorkerKilledMidBackup(t *testing.T) {
 		"WORKER_TMPDIR":    t.TempDir(),
 		"WORKER_HTTP_ADDR": "127.0.0.1:0",
 	}
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "backup_db")
-	code, stdout, stderr := cli(t, e, "backup")
-	if code != 0 {
-		t.Fatalf("enqueue backup: exit %d: %s", code, stderr)
-	}
-	id := strings.TrimSpace(stdout)
-	waitRunning(t, e, id)
-	w.signal(syscall.SIGKILL)
-	w.wait()
+	w, id := startBackup(t, e)
+	w.Signal(syscall.SIGKILL)
+	w.Wait()
 
 	// Nothing a reader lists (the worker's retention, dbrestore's choice
 	// of the latest) is a partial backup. The local backend's half-written
@@ -315,16 +317,16 @@ func TestWorkerKilledMidBackup(t *testing.T) {
 		t.Logf("hidden leftovers on disk after kill -9: %d (e.g. %s)", len(entries), entries[0].Name())
 	}
 	w2 := startWorker(t, e)
-	w2.waitReady()
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	w2.WaitReady()
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("the killed worker's temp files were not swept: %v", files)
 	}
 	// The killed job stays "running" until River's rescuer gives it back,
 	// after its own timeout, 2 h for a backup (RELIABILITY.md says what that
 	// means).
-	_, stdout, _ = cli(t, e, "status", id, "--json")
+	_, stdout, _ := cli(t, e, "status", id, "--json")
 	t.Logf("the killed backup job: %s", strings.TrimSpace(stdout))
-	w2.stop()
+	w2.Stop()
 	if !t.Failed() {
 		report(t, "fault", "worker killed (kill -9) mid-backup, restarted", "no partial backup listed; dead worker's temp swept at restart; ready; the killed job stays running until River's rescuer, after the backup's 2 h timeout")
 	}
@@ -373,14 +375,14 @@ func TestFlakyStorageDuringBackup(t *testing.T) {
 		t.Fatalf("backup through a flaky S3: exit %d, state %s, errors %+v (%s)", code, r.State, r.Errors, stderr)
 	}
 	verifyBackup(t, e)
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %v", files)
 	}
-	w.waitReady()
+	w.WaitReady()
 	if !t.Failed() {
 		report(t, "fault", "S3 +200 ms per request, one request in three answered 503, during a backup", fmt.Sprintf("%d requests, %d answered 503; backup completed after %d failed attempts, restored with every row; temp empty", proxy.Requests(), n.Load()/3, len(r.Errors)))
 	}
-	w.stop()
+	w.Stop()
 }
 
 // The temp folder is a 2 MiB tmpfs and the scan to read, in the bucket, is
@@ -415,7 +417,7 @@ func TestTempDiskFull(t *testing.T) {
 	st.save(t, "scans/big.png", big)
 	var tried []string
 	for _, k := range nameKinds {
-		if !slices.Contains(w.kinds(), k.kind) {
+		if !slices.Contains(w.Kinds(), k.kind) {
 			t.Logf("this build of the worker has no %s worker yet", k.kind)
 			continue
 		}
@@ -441,14 +443,14 @@ func TestTempDiskFull(t *testing.T) {
 	if len(tried) == 0 {
 		t.Skipf("this build of the worker works none of %v", nameKinds)
 	}
-	if files := tempFiles(t, dir); len(files) != 0 {
+	if files := workerproc.TempFiles(t, dir); len(files) != 0 {
 		t.Errorf("temp files left on the full disk: %v", files)
 	}
-	w.waitReady()
+	w.WaitReady()
 	if !t.Failed() {
 		report(t, "fault", "temp folder a 2 MiB tmpfs, a 4 MiB scan from S3 through "+strings.Join(tried, " and "), "retried as a passing fault (no space left on device), not cancelled; temp empty; ready")
 	}
-	w.stop()
+	w.Stop()
 }
 
 func mustAtoi(t *testing.T, s string) int64 {

@@ -1,22 +1,17 @@
 package chaos
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +20,7 @@ import (
 
 	"github.com/revisbali/worker/config"
 	"github.com/revisbali/worker/internal/testbed"
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/storage"
 )
 
@@ -216,272 +212,49 @@ func (st *stack) names(t *testing.T, prefix string) []string {
 	return out
 }
 
-// proc is a worker daemon run by a test.
-type proc struct {
-	t    *testing.T
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	code int
-	http string // base URL of the health endpoint
-
-	mu    sync.Mutex
-	lines []map[string]any
-	raw   []string
-	cond  *sync.Cond
-}
-
 // startWorker runs the worker and waits until it has started; it fails the
 // test if the worker exits first.
-func startWorker(t *testing.T, e env) *proc {
+func startWorker(t *testing.T, e env) *workerproc.Proc {
 	t.Helper()
 	p := spawnWorker(t, e)
-	started := p.waitLog("worker started")
-	p.http = "http://" + started["http"].(string)
+	p.WaitStarted()
 	return p
 }
 
 // startWorkerWithKinds is startWorker for tests of job kinds that land on
 // main one by one: a build that works none of them yet exits at start,
 // and the test is skipped, saying so.
-func startWorkerWithKinds(t *testing.T, e env) *proc {
+func startWorkerWithKinds(t *testing.T, e env) *workerproc.Proc {
 	t.Helper()
 	p := spawnWorker(t, e)
-	started, ok := p.awaitLog("worker started")
-	if !ok {
-		if p.hasLog("no job kind has a worker yet: nothing to do") {
+	if !p.AwaitStarted() {
+		if p.HasLog("no job kind has a worker yet: nothing to do") {
 			t.Skip("this build of the worker works no job kind yet")
 		}
-		t.Fatalf("worker exited (code %d) before it started; last lines:\n%s", p.code, strings.Join(last(p.log(), 20), "\n"))
+		t.Fatalf("worker exited (code %d) before it started; last lines:\n%s", p.Code(), strings.Join(workerproc.Last(p.Log(), 20), "\n"))
 	}
-	p.http = "http://" + started["http"].(string)
 	return p
 }
 
-// hasLog reports whether some log line's message or error contains s.
-func (p *proc) hasLog(s string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, l := range p.raw {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func spawnWorker(t *testing.T, e env, args ...string) *proc {
+// spawnWorker runs the built worker with args; every line it writes goes
+// to the logbook.
+func spawnWorker(t *testing.T, e env, args ...string) *workerproc.Proc {
 	t.Helper()
-	cmd := exec.Command(workerBin, args...)
-	cmd.Env = e.list()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = cmd.Stderr
-	p := &proc{t: t, name: "worker (" + t.Name() + ")", cmd: cmd, done: make(chan struct{})}
-	p.cond = sync.NewCond(&p.mu)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			outputs.add(p.name, sc.Text())
-			var line map[string]any
-			_ = json.Unmarshal(sc.Bytes(), &line)
-			p.mu.Lock()
-			p.raw = append(p.raw, sc.Text())
-			if line != nil {
-				p.lines = append(p.lines, line)
-			}
-			p.cond.Broadcast()
-			p.mu.Unlock()
-		}
-		_ = cmd.Wait()
-		p.mu.Lock()
-		p.code = cmd.ProcessState.ExitCode()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			p.code = -int(ws.Signal())
-		}
-		p.cond.Broadcast()
-		p.mu.Unlock()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("%s log (last 60 lines):\n%s", p.name, strings.Join(last(p.log(), 60), "\n"))
-		}
+	name := "worker (" + t.Name() + ")"
+	return workerproc.Start(t, workerproc.Options{
+		Bin: workerBin, Args: args, Env: e.list(), Name: name,
+		Output: func(line string) { outputs.add(name, line) },
 	})
-	return p
-}
-
-func last(lines []string, n int) []string {
-	return lines[max(0, len(lines)-n):]
-}
-
-func (p *proc) log() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.raw)
-}
-
-// logged counts the log lines with this message.
-func (p *proc) logged(msg string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, l := range p.lines {
-		if l["msg"] == msg {
-			n++
-		}
-	}
-	return n
-}
-
-// waitLog waits up to two minutes for a log line with this message.
-func (p *proc) waitLog(msg string) map[string]any {
-	p.t.Helper()
-	line, ok := p.awaitLog(msg)
-	if !ok {
-		p.t.Fatalf("worker exited (code %d) before logging %q; last lines:\n%s", p.code, msg, strings.Join(last(p.log(), 20), "\n"))
-	}
-	return line
-}
-
-// awaitLog waits up to two minutes for a log line with this message; it
-// reports false if the worker exits first.
-func (p *proc) awaitLog(msg string) (map[string]any, bool) {
-	p.t.Helper()
-	wake := time.AfterFunc(2*time.Minute, func() { p.mu.Lock(); p.cond.Broadcast(); p.mu.Unlock() })
-	defer wake.Stop()
-	start := time.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := 0; ; {
-		for ; i < len(p.lines); i++ {
-			if p.lines[i]["msg"] == msg {
-				return p.lines[i], true
-			}
-		}
-		select {
-		case <-p.done:
-			return nil, false
-		default:
-		}
-		if time.Since(start) >= 2*time.Minute {
-			p.t.Fatalf("no %q in the worker's log after 2 minutes", msg)
-		}
-		p.cond.Wait()
-	}
-}
-
-func (p *proc) signal(sig os.Signal) {
-	p.t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// wait waits for the process to exit and returns its exit code (minus the
-// signal's number when a signal killed it).
-func (p *proc) wait() int {
-	p.t.Helper()
-	select {
-	case <-p.done:
-		return p.code
-	case <-time.After(2 * time.Minute):
-		p.t.Fatal("worker did not exit within 2 minutes")
-		return 0
-	}
-}
-
-// stop asks the worker to stop and checks that it exits 0.
-func (p *proc) stop() {
-	p.t.Helper()
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(); code != 0 {
-		p.t.Errorf("%s exited %d after SIGTERM, want 0", p.name, code)
-	}
-}
-
-// waitReady polls /readyz until it answers 200, for up to two minutes.
-func (p *proc) waitReady() {
-	p.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	var last string
-	for time.Now().Before(deadline) {
-		code, body, err := get(p.http + "/readyz")
-		if code == http.StatusOK {
-			return
-		}
-		last = fmt.Sprintf("%d %s %v", code, strings.TrimSpace(body), err)
-		time.Sleep(200 * time.Millisecond)
-	}
-	p.t.Fatalf("/readyz not 200 within 2 minutes; last answer: %s", last)
-}
-
-func get(url string) (int, string, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body), err
-}
-
-// kinds are the job kinds the worker said it works.
-func (p *proc) kinds() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, l := range p.lines {
-		if l["msg"] == "worker started" {
-			var out []string
-			for _, k := range l["kinds"].([]any) {
-				out = append(out, k.(string))
-			}
-			return out
-		}
-	}
-	return nil
 }
 
 // requireKind skips a test of a kind this build does not work yet: its
 // domain package has not landed. The skip names the kind, so that a run
 // that proves nothing for it says so.
-func requireKind(t *testing.T, p *proc, kind string) {
+func requireKind(t *testing.T, p *workerproc.Proc, kind string) {
 	t.Helper()
-	if !slices.Contains(p.kinds(), kind) {
-		t.Skipf("this build of the worker has no %s worker yet (it works %v)", kind, p.kinds())
+	if !slices.Contains(p.Kinds(), kind) {
+		t.Skipf("this build of the worker has no %s worker yet (it works %v)", kind, p.Kinds())
 	}
-}
-
-// tempFiles lists the regular files in a worker's temp folder, but for
-// the lock files that mark a live worker's own folder.
-func tempFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && d.Name() != ".lock" {
-			files = append(files, path)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal(err)
-	}
-	return files
 }
 
 // cli runs the enqueue command and returns its exit code, stdout and stderr.

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/revisbali/worker/internal/hostile"
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/storage"
 )
 
@@ -216,13 +217,13 @@ func TestHostileInputThroughWorker(t *testing.T) {
 		})
 	}
 
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left after the corpus: %v", files)
 	}
-	if n := w.logged("job panicked"); n > 0 {
+	if n := w.Logged("job panicked"); n > 0 {
 		t.Errorf("%d jobs panicked", n)
 	}
-	w.waitReady()
+	w.WaitReady()
 
 	// Nothing written but previews of the files that completed.
 	after := st.names(t, hostile.Folder)
@@ -231,7 +232,7 @@ func TestHostileInputThroughWorker(t *testing.T) {
 			t.Errorf("the corpus left an object that is not a preview: %s", name)
 		}
 	}
-	w.stop()
+	w.Stop()
 }
 
 // send enqueues one item through the CLI and follows it to its end. A name

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
+	"github.com/revisbali/worker/internal/workerproc"
 	"github.com/revisbali/worker/jobs"
 )
 
@@ -53,19 +54,19 @@ func rss(t *testing.T, pid int) int {
 }
 
 // rssAll is rss of each worker.
-func rssAll(t *testing.T, procs []*proc) []int {
+func rssAll(t *testing.T, procs []*workerproc.Proc) []int {
 	t.Helper()
 	kib := make([]int, len(procs))
 	for i, w := range procs {
-		kib[i] = rss(t, w.cmd.Process.Pid)
+		kib[i] = rss(t, w.Pid())
 	}
 	return kib
 }
 
 // startLoadWorkers starts n workers on e, each registering kind.
-func startLoadWorkers(t *testing.T, e env, n int, kind string) []*proc {
+func startLoadWorkers(t *testing.T, e env, n int, kind string) []*workerproc.Proc {
 	t.Helper()
-	procs := make([]*proc, n)
+	procs := make([]*workerproc.Proc, n)
 	for i := range procs {
 		procs[i] = startWorkerWithKinds(t, e)
 		requireKind(t, procs[i], kind)
@@ -200,10 +201,10 @@ func TestLoadOCR(t *testing.T) {
 	}
 	rssEnd := rssAll(t, procs)
 	for _, w := range procs {
-		w.waitReady()
-		w.stop()
+		w.WaitReady()
+		w.Stop()
 	}
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %d", len(files))
 	}
 	report(t, "load", fmt.Sprintf("%d OCR jobs of small scans from S3, %d worker processes (1 OCR slot each)", n, workers),
@@ -287,8 +288,8 @@ func TestLoadMigration(t *testing.T) {
 	}
 	rssEnd := rssAll(t, procs)
 	for _, w := range procs {
-		w.waitReady()
-		w.stop()
+		w.WaitReady()
+		w.Stop()
 	}
 	if problems := m.checkBucket(t, st, gw); len(problems) > 0 {
 		t.Errorf("the bucket is not the media:\n%s", strings.Join(problems, "\n"))
@@ -296,7 +297,7 @@ func TestLoadMigration(t *testing.T) {
 	if after := tableDigest(t, st); after != before {
 		t.Errorf("the migration changed core_document")
 	}
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %d", len(files))
 	}
 	report(t, "load", fmt.Sprintf("migration plan of %d rows, one 1 KiB file each, from MEDIA_ROOT to versitygw, %d worker processes (8 storage slots, 16 files in flight per batch)", n, workers),

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/revisbali/worker/internal/r2proxy"
+	"github.com/revisbali/worker/internal/workerproc"
 )
 
 // media is a Django table, core_document, whose file column names one
@@ -146,7 +147,7 @@ func (m *media) checkBucket(t *testing.T, st *stack, gw *gateway) []string {
 		problems = append(problems, fmt.Sprintf("the bucket lists %d objects for %d files", len(listed), len(m.sums)))
 	}
 	slices.Sort(problems)
-	return last(problems, 10)
+	return workerproc.Last(problems, 10)
 }
 
 // migrationStack is a database with River's tables, a media folder and a
@@ -224,6 +225,61 @@ func storedCount(gw *gateway) int {
 	return n
 }
 
+// migrationWorker starts a worker with st's settings and vars over them,
+// skipping the test when this build has no migration worker yet; slow, when
+// not zero, puts a proxy before the bucket that delays every request by it,
+// long enough for a batch to be caught in the middle. It returns the
+// worker's settings, for the CLI too, and the proxy (nil without slow).
+func migrationWorker(t *testing.T, st *stack, gw *gateway, slow time.Duration, vars env) (env, *workerproc.Proc, *r2proxy.Proxy) {
+	t.Helper()
+	e := st.env.clone()
+	maps.Copy(e, vars)
+	var proxy *r2proxy.Proxy
+	if slow > 0 {
+		proxy = r2proxy.Start(t, gw.endpoint())
+		proxy.SetFault(func(*http.Request) int { time.Sleep(slow); return 0 })
+		e["AWS_S3_ENDPOINT_URL"] = proxy.URL
+	}
+	w := startWorkerWithKinds(t, e)
+	requireKind(t, w, "migrate_files_batch")
+	return e, w, proxy
+}
+
+// migrateFiles is `enqueue migrate-files` of core_document.file in batches
+// of batch rows, plus args; it returns the arguments, for a re-run, and the
+// plan's job id.
+func migrateFiles(t *testing.T, e env, batch int, args ...string) ([]string, string) {
+	t.Helper()
+	field := append([]string{"migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch)}, args...)
+	code, stdout, stderr := cli(t, e, field...)
+	if code != 0 {
+		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
+	}
+	return field, strings.TrimSpace(stdout)
+}
+
+// rerunMigration runs the migration again with --wait, as an operator
+// would, and checks what it promises: exit 0 only when the bucket is the
+// media, in state completed, its totals covering all n rows.
+func rerunMigration(t *testing.T, st *stack, gw *gateway, m *media, e env, n int, field []string) {
+	t.Helper()
+	code, r, stderr := enqueueWait(t, e, field...)
+	problems := m.checkBucket(t, st, gw)
+	var c batchCounts
+	_ = json.Unmarshal(r.Output, &c)
+	if code == 0 && len(problems) > 0 {
+		t.Errorf("the re-run exited 0 (%s) while the bucket is not the media:\n%s", r.Output, strings.Join(problems, "\n"))
+	} else if len(problems) > 0 {
+		t.Errorf("the bucket is not the media after the re-run (exit %d, %s):\n%s", code, stderr, strings.Join(problems, "\n"))
+	}
+	if code != 0 || r.State != "completed" {
+		t.Errorf("re-run: exit %d, state %s, errors %+v, stderr %q", code, r.State, r.Errors, stderr)
+	}
+	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
+		t.Errorf("the re-run's totals %+v, want all %d rows uploaded or skipped", c, n)
+	}
+}
+
 // versitygw killed with SIGKILL while migration batches upload, restarted
 // 2 s later: every batch completes (retried where the outage hit it), the
 // bucket holds every file exactly once with its content, the database is
@@ -234,17 +290,8 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 	st, gw := migrationStack(t)
 	m := newMedia(t, st, n, 16<<10)
 	before := tableDigest(t, st)
-	e := st.env.clone()
-	e["WORKER_QUEUE_STORAGE"] = "2"
-	e["MIGRATE_CONCURRENCY"] = "4"
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "migrate_files_batch")
-
-	code, stdout, stderr := cli(t, e, "migrate-files", "--field", "core_document.file", "--batch-size", "200")
-	if code != 0 {
-		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
-	}
-	plan := strings.TrimSpace(stdout)
+	e, w, _ := migrationWorker(t, st, gw, 0, env{"WORKER_QUEUE_STORAGE": "2", "MIGRATE_CONCURRENCY": "4"})
+	_, plan := migrateFiles(t, e, 200)
 	waitFor(t, "a tenth of the files uploaded", func() bool { return storedCount(gw) >= n/10 })
 	gw.kill()
 	atKill := storedCount(gw)
@@ -268,7 +315,7 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 		}
 		if b.Attempt > 1 {
 			retried++
-			t.Logf("batch %d retried: %s", b.ID, last(b.Errors, 1))
+			t.Logf("batch %d retried: %s", b.ID, workerproc.Last(b.Errors, 1))
 		}
 	}
 	if problems := m.checkBucket(t, st, gw); len(problems) > 0 {
@@ -277,10 +324,10 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 	if after := tableDigest(t, st); after != before {
 		t.Errorf("the migration changed core_document")
 	}
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("temp files left: %v", files)
 	}
-	w.waitReady()
+	w.WaitReady()
 	if retried == 0 {
 		t.Errorf("no batch was retried: the outage hit no upload, so the test proves nothing")
 	}
@@ -289,7 +336,7 @@ func TestStorageKilledDuringMigration(t *testing.T) {
 			fmt.Sprintf("%d files stored at the kill; %d batches retried, all completed; %d uploaded + %d skipped (already in the bucket, same content) = %d rows; the bucket lists each file once with its content; table unchanged; temp empty; ready",
 				atKill, retried, c.Uploaded, c.Skipped, n))
 	}
-	w.stop()
+	w.Stop()
 }
 
 // The worker killed with kill -9 while a migration batch uploads, restarted,
@@ -309,26 +356,14 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	before := tableDigest(t, st)
 	// Every request 20 ms slower: a batch takes seconds, long enough to be
 	// killed in the middle.
-	proxy := r2proxy.Start(t, gw.endpoint())
-	proxy.SetFault(func(*http.Request) int { time.Sleep(20 * time.Millisecond); return 0 })
-	e := st.env.clone()
-	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
-	e["WORKER_QUEUE_STORAGE"] = "1"
-	e["MIGRATE_CONCURRENCY"] = "2"
 	const batchTimeout = 5 * time.Second
-	e["MIGRATE_BATCH_TIMEOUT"] = batchTimeout.String()
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "migrate_files_batch")
-
-	field := []string{"migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch)}
-	code, _, stderr := cli(t, e, field...)
-	if code != 0 {
-		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
-	}
+	e, w, proxy := migrationWorker(t, st, gw, 20*time.Millisecond,
+		env{"WORKER_QUEUE_STORAGE": "1", "MIGRATE_CONCURRENCY": "2", "MIGRATE_BATCH_TIMEOUT": batchTimeout.String()})
+	field, _ := migrateFiles(t, e, batch)
 	// Kill in the middle of the second batch: the first is done.
 	waitFor(t, "the second batch half uploaded", func() bool { return storedCount(gw) >= batch+batch/2 })
-	w.signal(syscall.SIGKILL)
-	w.wait()
+	w.Signal(syscall.SIGKILL)
+	w.Wait()
 	atKill := storedCount(gw)
 
 	var killed []job
@@ -350,28 +385,14 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 
 	proxy.SetFault(nil)
 	w2 := startWorker(t, e)
-	w2.waitReady()
-	if files := tempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
+	w2.WaitReady()
+	if files := workerproc.TempFiles(t, e["WORKER_TMPDIR"]); len(files) != 0 {
 		t.Errorf("the killed worker's temp files were not swept: %v", files)
 	}
 
 	start := time.Now()
-	code, r, stderr := enqueueWait(t, e, field...)
+	rerunMigration(t, st, gw, m, e, n, field)
 	waited := time.Since(start)
-	problems := m.checkBucket(t, st, gw)
-	var c batchCounts
-	_ = json.Unmarshal(r.Output, &c)
-	if code == 0 && len(problems) > 0 {
-		t.Errorf("the re-run exited 0 (%s) while the bucket is not the media:\n%s", r.Output, strings.Join(problems, "\n"))
-	} else if len(problems) > 0 {
-		t.Errorf("the bucket is not the media after the re-run (exit %d, %s):\n%s", code, stderr, strings.Join(problems, "\n"))
-	}
-	if code != 0 || r.State != "completed" {
-		t.Errorf("re-run after kill -9: exit %d, state %s, errors %+v, stderr %q", code, r.State, r.Errors, stderr)
-	}
-	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
-		t.Errorf("the re-run's totals %+v, want all %d rows uploaded or skipped", c, n)
-	}
 	rerun := st.job(t, killed[0].ID)
 	var out batchCounts
 	_ = json.Unmarshal(rerun.Output, &out)
@@ -381,7 +402,7 @@ func TestWorkerKilledMidMigration(t *testing.T) {
 	if after := tableDigest(t, st); after != before {
 		t.Errorf("the migration changed core_document")
 	}
-	w2.stop()
+	w2.Stop()
 	if !t.Failed() {
 		report(t, "fault", fmt.Sprintf("worker killed (kill -9) mid-batch during a migration (%d files, batches of %d), restarted, `migrate-files --wait` run again at once", n, batch),
 			fmt.Sprintf("%d files stored at the kill, each whole; the re-run waited %.0f s for the first run's batches: River's rescuer gave the killed one back after its timeout (MIGRATE_BATCH_TIMEOUT=%s), it completed at attempt 2 with %d skipped, %d uploaded; exit 0 with %d rows all uploaded or skipped; the bucket lists each file once with its content; table unchanged; temp swept; ready",
@@ -401,47 +422,20 @@ func TestMigrationRerunWhileBatchesUnfinished(t *testing.T) {
 	m := newMedia(t, st, n, 4<<10)
 	// Slow requests, and a slot for every batch and the re-run's plan: all
 	// the first run's batches are running when the re-run plans.
-	proxy := r2proxy.Start(t, gw.endpoint())
-	proxy.SetFault(func(*http.Request) int { time.Sleep(50 * time.Millisecond); return 0 })
-	e := st.env.clone()
-	e["AWS_S3_ENDPOINT_URL"] = proxy.URL
-	e["WORKER_QUEUE_STORAGE"] = "12"
-	e["MIGRATE_CONCURRENCY"] = "1"
-	w := startWorkerWithKinds(t, e)
-	requireKind(t, w, "migrate_files_batch")
-
-	field := []string{"migrate-files", "--field", "core_document.file", "--batch-size", strconv.Itoa(batch)}
-	code, stdout, stderr := cli(t, e, field...)
-	if code != 0 {
-		t.Fatalf("enqueue migrate-files: exit %d: %s", code, stderr)
-	}
-	first := strings.TrimSpace(stdout)
+	e, w, _ := migrationWorker(t, st, gw, 50*time.Millisecond, env{"WORKER_QUEUE_STORAGE": "12", "MIGRATE_CONCURRENCY": "1"})
+	field, first := migrateFiles(t, e, batch)
 	waitFor(t, "the first run planned and its first files stored", func() bool {
 		return st.job(t, int64(mustAtoi(t, first))).State == rivertype.JobStateCompleted && storedCount(gw) >= 1
 	})
 
 	// Without --wait: the re-run is enqueued, and says what is unfinished.
-	code, _, stderr = cli(t, e, field...)
+	code, _, stderr := cli(t, e, field...)
 	if code != 0 || !strings.Contains(stderr, "unfinished") || !strings.Contains(stderr, "plan "+first+":") {
 		t.Errorf("re-run without --wait: exit %d, stderr %q; want it to name the first run's unfinished batches (plan %s)", code, stderr, first)
 	}
 	atRerun := storedCount(gw)
-	code, r, stderr := enqueueWait(t, e, field...)
-	problems := m.checkBucket(t, st, gw)
-	var c batchCounts
-	_ = json.Unmarshal(r.Output, &c)
-	if code == 0 && len(problems) > 0 {
-		t.Errorf("the re-run exited 0 (%s) while the bucket is not the media:\n%s", r.Output, strings.Join(problems, "\n"))
-	} else if len(problems) > 0 {
-		t.Errorf("the bucket is not the media after the re-run (exit %d, %s):\n%s", code, stderr, strings.Join(problems, "\n"))
-	}
-	if code != 0 || r.State != "completed" {
-		t.Errorf("re-run: exit %d, state %s, errors %+v, stderr %q", code, r.State, r.Errors, stderr)
-	}
-	if c.Rows != n || c.Uploaded+c.Skipped != n || c.Failed+c.Missing+c.Refused != 0 {
-		t.Errorf("the re-run's totals %+v, want all %d rows uploaded or skipped", c, n)
-	}
-	w.stop()
+	rerunMigration(t, st, gw, m, e, n, field)
+	w.Stop()
 	if !t.Failed() {
 		report(t, "fault", fmt.Sprintf("`migrate-files --wait` run again while the first run's batches (%d files, batches of %d) are unfinished", n, batch),
 			fmt.Sprintf("%d files stored when the re-run started; without --wait it named the first run's unfinished batches; with --wait it waited for them and exited 0 with %d rows all uploaded or skipped; the bucket lists each file once with its content",

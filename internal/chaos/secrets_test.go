@@ -94,12 +94,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 	for _, c := range cases {
 		// The worker: it fails at start, or starts and is stopped.
 		p := spawnWorker(t, c.env)
-		_, started := p.awaitLog("worker started")
+		_, started := p.AwaitLog("worker started")
 		if started {
-			p.stop()
+			p.Stop()
 		}
-		if !started && !p.hasLog(`"level":"ERROR"`) {
-			t.Errorf("%s: the worker logged no error, so the scan proves nothing for this path:\n%s", c.name, strings.Join(p.log(), "\n"))
+		if !started && !p.HasLog(`"level":"ERROR"`) {
+			t.Errorf("%s: the worker logged no error, so the scan proves nothing for this path:\n%s", c.name, strings.Join(p.Log(), "\n"))
 		}
 		// The CLI: enqueueing, following a job, and signing a URL.
 		cli(t, c.env, "ocr", "scans/secret-test.pdf", "--json")
@@ -123,20 +123,20 @@ func TestSecretsNeverLogged(t *testing.T) {
 	vanishing["AWS_SECRET_ACCESS_KEY"] = srv.SecretKey
 	vanishing["AWS_STORAGE_BUCKET_NAME"] = bucket
 	p := spawnWorker(t, vanishing)
-	if _, ok := p.awaitLog("worker started"); !ok {
-		t.Fatalf("the worker did not start on bucket %s:\n%s", bucket, strings.Join(p.log(), "\n"))
+	if _, ok := p.AwaitLog("worker started"); !ok {
+		t.Fatalf("the worker did not start on bucket %s:\n%s", bucket, strings.Join(p.Log(), "\n"))
 	}
 	if err := os.RemoveAll(filepath.Join(srv.Dir, bucket)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := p.awaitLog("worker started"); ok {
+	if _, ok := p.AwaitLog("worker started"); ok {
 		// The backup hands DATABASE_URL, password included, to pg_dump.
 		for _, c := range []struct{ kind, command, name string }{
 			{"ocr_document", "ocr", "scans/secret-test-2.jpg"},
 			{"passport_mrz", "passport", "scans/secret-test-2.jpg"},
 			{"backup_db", "backup", ""},
 		} {
-			if !slices.Contains(p.kinds(), c.kind) {
+			if !slices.Contains(p.Kinds(), c.kind) {
 				continue
 			}
 			args := []string{c.command}
@@ -148,7 +148,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 				waitAttempted(t, st, strings.TrimSpace(stdout))
 			}
 		}
-		p.stop()
+		p.Stop()
 	}
 	if leaks := outputs.secretLeaks(); len(leaks) > 0 {
 		t.Errorf("secret values in process output:\n  %s", strings.Join(leaks, "\n  "))
@@ -209,7 +209,7 @@ func TestSafeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.stop()
+	w.Stop()
 }
 
 // The scan finds a secret wherever it is in a line, and only there.
@@ -249,7 +249,7 @@ func TestPresignedExpiryBounded(t *testing.T) {
 			t.Errorf("AWS_QUERYSTRING_EXPIRE=%s: exit %d, stdout %q, stderr %q; want a refusal naming the variable", bad, code, stdout, stderr)
 		}
 		p := spawnWorker(t, e)
-		if c := p.wait(); c == 0 || !p.hasLog("AWS_QUERYSTRING_EXPIRE") {
+		if c := p.Wait(); c == 0 || !p.HasLog("AWS_QUERYSTRING_EXPIRE") {
 			t.Errorf("worker with AWS_QUERYSTRING_EXPIRE=%s: exit %d, want a refusal naming the variable", bad, c)
 		}
 	}

@@ -1,6 +1,7 @@
 package docgen
 
 import (
+	"image"
 	"strings"
 	"testing"
 )
@@ -41,5 +42,32 @@ func TestPageRefusesTextItCannotDraw(t *testing.T) {
 	}
 	if w, h := img.Rect.Dx(), img.Rect.Dy(); w != 827 || h != 1169 {
 		t.Errorf("A4 at 100 DPI is %dx%d, want 827x1169", w, h)
+	}
+}
+
+func TestJobLabels(t *testing.T) {
+	t.Parallel()
+	a, b := JobLabels(300, 21), JobLabels(300, 21)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatal("the same seed gave different labels")
+	}
+	if a[20] != "job 021 invoice "+a[20][16:] || len(a[20]) != len("job 021 invoice 6769") {
+		t.Errorf("label 21 is %q", a[20])
+	}
+	for _, tt := range []struct {
+		text string
+		ok   bool
+	}{
+		{a[0], true},
+		{strings.Repeat("W", 40), false},
+	} {
+		img, err := Label(tt.text)
+		if (err == nil) != tt.ok {
+			t.Errorf("Label(%q): error %v", tt.text, err)
+			continue
+		}
+		if err == nil && img.Rect.Size() != image.Pt(LabelWidth, LabelHeight) {
+			t.Errorf("Label(%q) is %v", tt.text, img.Rect.Size())
+		}
 	}
 }

@@ -4,7 +4,8 @@
 #     beside the sum of single-threaded `tesseract` CLI runs on the same
 #     pages, and beside `ocrmypdf --sidecar` on the same PDF;
 #  2. a 50-page text-layer PDF: the text-layer path beside forced OCR;
-#  3. peak RSS of OCR of a 200-page scanned PDF.
+#  3. peak RSS of OCR of a 200-page scanned PDF;
+#  4. accuracy beside the tesseract CLI on 300 one-line job labels.
 # Prints Markdown rows; notes (CPU seconds, load) go to stderr, since wall
 # times mean little on a machine other work is using.
 set -euo pipefail
@@ -60,4 +61,9 @@ mkdir -p "$work/s200"
 "$bench" scanned 200 "$work/s200"
 /usr/bin/time -f "%M" -o "$work/rss" "$bench" ocr "$work/s200/scanned.pdf" >"$work/s200.s"
 printf '| ocr | 200-page scanned 300 DPI PDF, peak RSS | %d MB | - | - | (%.0f s wall) | < 600 MB |\n' "$(($(cat "$work/rss") / 1024))" "$(cat "$work/s200.s")"
+# 4. Accuracy: the worker must read no image worse than the CLI does.
+mkdir -p "$work/labels"
+"$bench" labels 300 "$work/labels"
+read -r n worse better ours_cer cli_cer < <("$bench" accuracy "$work/labels")
+printf '| ocr | %d one-line job labels (590x95 px, DejaVu Sans Mono 40 px): images read worse than the CLI | %d (CER %s%%) | tesseract CLI, same files | CER %s%% | %d worse, %d better | 0 worse |\n' "$n" "$worse" "$ours_cer" "$cli_cer" "$worse" "$better"
 echo "bench/ocr: load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2

@@ -5,6 +5,9 @@
 //	ocrbench text N FILE        N-page PDF with a text layer
 //	ocrbench ocr [-force-ocr] [-engines N] FILE
 //	                            OCR FILE with one engine per CPU; prints the seconds Document took
+//	ocrbench labels N DIR       N one-line job-label images DIR/label-NNN.png, their text in DIR/label-NNN.txt
+//	ocrbench accuracy DIR       each DIR/label-NNN.png through the worker and through the tesseract CLI;
+//	                            prints the images read, those the worker read worse, and both error rates
 package main
 
 import (
@@ -30,7 +33,7 @@ func main() {
 		fail(err)
 	}
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: ocrbench scanned|text|ocr [args]"))
+		fail(errors.New("usage: ocrbench scanned|text|ocr|labels|accuracy [args]"))
 	}
 	var err error
 	switch os.Args[1] {
@@ -40,6 +43,10 @@ func main() {
 		err = text(os.Args[2:])
 	case "ocr":
 		err = run(os.Args[2:])
+	case "labels":
+		err = labels(os.Args[2:])
+	case "accuracy":
+		err = accuracy(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
