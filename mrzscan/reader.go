@@ -275,6 +275,17 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 		for _, deg := range dirs {
 			zones = append(zones, p.frame(deg).zones()...)
 		}
+		if !slices.ContainsFunc(zones, func(z zone) bool { return z.lines >= 2 }) {
+			// A document held askew over a patterned background: the
+			// background sets the page's direction, and the zone's lines
+			// lean more against it than a frame allows (about 5 degrees,
+			// see zones). Frames turned 8 degrees either way cover 3 to 13.
+			for _, deg := range dirs {
+				for _, d := range []float64{-8, 8} {
+					zones = append(zones, p.frame(deg+d).zones()...)
+				}
+			}
+		}
 		zones = distinct(zones)
 		const maxZones = 4
 		if len(zones) > maxZones {
@@ -414,6 +425,9 @@ type session struct {
 	// was read (nil: the whole page), to find the printed page, the
 	// portrait and the other zones.
 	at, bestAt *placement
+	// confirmedAt and confirmedTiny are bestAt and bestTiny of confirmed.
+	confirmedAt   *placement
+	confirmedTiny bool
 }
 
 // minTrustedGlyph is the glyph height, in original pixels, under which
@@ -442,7 +456,10 @@ func (s *session) result() (*passport.Result, error) {
 	}
 	switch {
 	case s.confirmed != nil:
-		s.best = s.confirmed
+		// The zone read from may differ from best's: withOthers must not
+		// take the confirmed zone for another and skip the one best came
+		// from (a visa page's two zones).
+		s.best, s.bestAt, s.bestTiny = s.confirmed, s.confirmedAt, s.confirmedTiny
 	case s.needConfirm && s.best != nil && s.best.Valid:
 		// Not trusted: the check "confirmed" fails, so Valid is false.
 		s.best.Checks["confirmed"] = false
@@ -638,7 +655,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 }
 
 func (s *session) consider(text string) bool {
-	res, err := passport.ParseText(text, s.r.parseOptions())
+	res, err := passport.ParseText(text, s.parseOptions())
 	if err != nil || !plausible(res) {
 		return false
 	}
@@ -660,7 +677,7 @@ func (s *session) consider(text string) bool {
 		}
 		for _, v := range s.valids {
 			if slices.Equal(v.MRZ, res.MRZ) {
-				s.confirmed = v
+				s.confirmed, s.confirmedAt, s.confirmedTiny = v, s.at, s.tiny
 			}
 		}
 		s.valids = append(s.valids, res)
@@ -701,7 +718,7 @@ func (s *session) vote() {
 			for i := range n {
 				lines[i] = rs[idx[i]][i]
 			}
-			if res, err := passport.Parse(lines, s.r.parseOptions()); err == nil && better(res, s.best) {
+			if res, err := passport.Parse(lines, s.parseOptions()); err == nil && better(res, s.best) {
 				// The printed page and portrait are found around the zone
 				// the first line was read from; tiny print anywhere in the
 				// combination leaves no letter taken as read.
