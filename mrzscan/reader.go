@@ -248,6 +248,17 @@ func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Re
 		for _, deg := range dirs {
 			zones = append(zones, p.frame(deg).zones()...)
 		}
+		if !slices.ContainsFunc(zones, func(z zone) bool { return z.lines >= 2 }) {
+			// A document held askew over a patterned background: the
+			// background sets the page's direction, and the zone's lines
+			// lean more against it than a frame allows (about 5 degrees,
+			// see zones). Frames turned 8 degrees either way cover 3 to 13.
+			for _, deg := range dirs {
+				for _, d := range []float64{-8, 8} {
+					zones = append(zones, p.frame(deg+d).zones()...)
+				}
+			}
+		}
 		zones = distinct(zones)
 		const maxZones = 4
 		if len(zones) > maxZones {
@@ -380,6 +391,9 @@ type session struct {
 	tiny, bestTiny bool
 	// cur is the zone being read; bestZone the one best was read from.
 	cur, bestZone *zone
+	// confirmedZone and confirmedTiny are bestZone and bestTiny of confirmed.
+	confirmedZone *zone
+	confirmedTiny bool
 }
 
 // minTrustedGlyph is the glyph height, in original pixels, under which
@@ -408,7 +422,10 @@ func (s *session) result() (*passport.Result, error) {
 	}
 	switch {
 	case s.confirmed != nil:
-		s.best = s.confirmed
+		// The zone read from may differ from best's: withOthers must not
+		// take the confirmed zone for another and skip the one best came
+		// from (a visa page's two zones).
+		s.best, s.bestZone, s.bestTiny = s.confirmed, s.confirmedZone, s.confirmedTiny
 	case s.needConfirm && s.best != nil && s.best.Valid:
 		// Not trusted: the check "confirmed" fails, so Valid is false.
 		s.best.Checks["confirmed"] = false
@@ -587,7 +604,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 }
 
 func (s *session) consider(text string) bool {
-	res, err := passport.ParseText(text, s.r.parseOptions())
+	res, err := passport.ParseText(text, s.parseOptions())
 	if err != nil || !plausible(res) {
 		return false
 	}
@@ -611,7 +628,7 @@ func (s *session) consider(text string) bool {
 		}
 		for _, v := range s.valids {
 			if slices.Equal(v.MRZ, res.MRZ) {
-				s.confirmed = v
+				s.confirmed, s.confirmedZone, s.confirmedTiny = v, s.cur, s.tiny
 			}
 		}
 		s.valids = append(s.valids, res)
@@ -641,7 +658,7 @@ func (s *session) vote() {
 			for i := range n {
 				lines[i] = rs[idx[i]][i]
 			}
-			if res, err := passport.Parse(lines, s.r.parseOptions()); err == nil && better(res, s.best) {
+			if res, err := passport.Parse(lines, s.parseOptions()); err == nil && better(res, s.best) {
 				s.best = res
 				if res.Valid {
 					return

@@ -3,7 +3,7 @@
 //
 //	mrzbench gen -n 150 -negatives 20 -seed 1 DIR    write DIR/*.jpg|png and DIR/truth.json
 //	mrzbench evalset [-digests FILE] DIR              write the versioned evaluation set (mrzgen.EvalSet) likewise
-//	mrzbench read [-shrink PX] [-scenes card,photo] DIR   read with mrzscan, print rows and a JSON summary
+//	mrzbench read [-shrink PX] [-scenes card,photo] [-subset clean|photo] DIR   read with mrzscan, print rows and a JSON summary
 //	mrzbench baseline DIR                             score DIR/<file>.txt (tesseract CLI output) with the strict parser
 package main
 
@@ -131,23 +131,43 @@ func evalset(args []string) error {
 	if err != nil {
 		return err
 	}
-	var samples []mrzgen.Sample
 	for _, c := range cases {
 		if err := os.WriteFile(filepath.Join(dir, c.File), c.Data, 0o644); err != nil {
 			return err
 		}
-		samples = append(samples, c.Sample)
 	}
 	if *digests != "" {
 		if err := os.WriteFile(*digests, []byte(mrzgen.EvalDigests(cases)), 0o644); err != nil {
 			return err
 		}
 	}
-	raw, err := json.MarshalIndent(samples, "", " ")
+	// Each case's sample with "photo" (and "broken") beside it: read
+	// -subset reports clean pages and photos apart.
+	raw, err := json.MarshalIndent(cases, "", " ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "truth.json"), raw, 0o644)
+}
+
+// photos returns, per sample of dir's truth.json, whether the evaluation
+// set marks it a photo (false for every sample of a generated set).
+func photos(dir string) ([]bool, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		return nil, err
+	}
+	var s []struct {
+		Photo bool `json:"photo"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(s))
+	for i, v := range s {
+		out[i] = v.Photo
+	}
+	return out, nil
 }
 
 func load(dir string) ([]mrzgen.Sample, error) {
@@ -243,11 +263,19 @@ func read(args []string) error {
 	only := fl.String("only", "", "read only this file")
 	shrink := fl.Int("shrink", 0, "shrink each image to this long edge first, as a thumbnail (images only)")
 	scenes := fl.String("scenes", "", "comma-separated scenes to read (card, photo, scan); empty for all")
+	subset := fl.String("subset", "", "of an evaluation set: clean or photo; empty for all")
 	fl.Parse(args)
 	dir := fl.Arg(0)
 	samples, err := load(dir)
 	if err != nil {
 		return err
+	}
+	isPhoto, err := photos(dir)
+	if err != nil {
+		return err
+	}
+	if *subset != "" && *subset != "clean" && *subset != "photo" {
+		return fmt.Errorf("read: -subset %q: want clean or photo", *subset)
 	}
 	tessdata, err := mrzscan.FindTessdata(os.Getenv("PASSPORT_TESSDATA_DIR"))
 	if err != nil {
@@ -263,8 +291,11 @@ func read(args []string) error {
 		return err
 	}
 	var sc score
-	for _, s := range samples {
+	for i, s := range samples {
 		if *only != "" && s.File != *only {
+			continue
+		}
+		if *subset != "" && isPhoto[i] != (*subset == "photo") {
 			continue
 		}
 		if *scenes != "" && !slices.Contains(strings.Split(*scenes, ","), string(s.Scene)) {
