@@ -17,7 +17,9 @@ command -v jq >/dev/null || { echo "bench/passport: jq missing" >&2; exit 1; }
 docs=${PASSPORT_BENCH_DOCS:-100}
 negatives=${PASSPORT_BENCH_NEGATIVES:-15}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+busy_pids=()
+# The busy loops of the loaded run end with the script, whatever stops it.
+trap 'kill "${busy_pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/mrzbench" ./internal/bench/mrzbench
 "$work/mrzbench" gen -n "$docs" -negatives "$negatives" -seed 20261128 "$work/set"
 
@@ -84,13 +86,13 @@ for sub in clean photo; do
   idle[$sub]=$("$work/mrzbench" read -subset "$sub" "$work/eval" 2>"$work/eval-idle-$sub.log")
   cli[$sub]=$(cli_times "$sub")
 done
-busy_pids=()
 for _ in $(seq "$(nproc --all)"); do sh -c 'while :; do :; done' & busy_pids+=($!); done
 for sub in clean photo; do
   loaded[$sub]=$("$work/mrzbench" read -subset "$sub" "$work/eval" 2>"$work/eval-loaded-$sub.log")
   cli[$sub-loaded]=$(cli_times "$sub")
 done
 kill "${busy_pids[@]}"; wait "${busy_pids[@]}" 2>/dev/null || true
+busy_pids=()
 for sub in clean photo; do
   same[$sub]=$(diff <(sed 's/ [0-9.]*s (cpu [0-9.]*s)//' "$work/eval-idle-$sub.log") <(sed 's/ [0-9.]*s (cpu [0-9.]*s)//' "$work/eval-loaded-$sub.log") >/dev/null && echo identical || echo DIFFERENT)
   grep -v ' ok' "$work/eval-idle-$sub.log" >&2 || true
