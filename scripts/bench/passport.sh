@@ -99,7 +99,7 @@ for sub in clean photo; do
   i=${idle[$sub]} l=${loaded[$sub]}
   target=""
   [[ $sub == photo ]] && target=">= 95%"
-  echo "| passport | evaluation set v$version, $sub ($(num .docs "$i") documents with a zone): every field right, idle / every core busy ($(printf '%s' "${same[$sub]}") outputs) | $(num .fully_correct "$i") / $(num .fully_correct "$l") ($(pct '.fully_correct/.docs' "$i")) | | | | $target |"
+  echo "| passport | evaluation set v$version, $sub ($(num .docs "$i") documents with a zone): every field right, idle / every core busy ($(printf '%s' "${same[$sub]}") outputs) | $(num .fully_correct "$i") / $(num .fully_correct "$l") of $(num .docs "$i") ($(pct '.fully_correct/.docs' "$i") idle) | | | | $target |"
   echo "| passport | evaluation set v$version, $sub: median / p95 wall time per document, idle | $(printf '%.2f s / %.2f s' "$(num .median_s "$i")" "$(num .p95_s "$i")") | tesseract -l mrz --psm 6, whole image, idle | ${cli[$sub]} | | |"
   echo "| passport | evaluation set v$version, $sub: median / p95 wall time per document, every core busy | $(printf '%.2f s / %.2f s' "$(num .median_s "$l")" "$(num .p95_s "$l")") | same, every core busy | ${cli[$sub-loaded]} | | |"
 done
