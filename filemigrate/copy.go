@@ -40,7 +40,8 @@ type Target interface {
 }
 
 // Copier copies the files named by batches from a local root to a Target.
-// It never writes to the database nor to the local files.
+// It never writes to the local files, nor to the database but for its own
+// Manifest table.
 type Copier struct {
 	// Root is MEDIA_ROOT. Names are resolved inside it: a name or symlink
 	// leading outside is refused.
@@ -55,6 +56,16 @@ type Copier struct {
 	DryRun bool
 	// MaxNames caps each list of names in a Report (DefaultMaxNames if zero).
 	MaxNames int
+	// Manifest, if set, records what was copied, and spares a re-run the
+	// request per file: a file whose size and modification time match its
+	// entry, and whose object a listing shows with the recorded size and
+	// ETag, is skipped unread. A dry run reads it and writes nothing.
+	Manifest *Manifest
+	// CheckObjects asks the bucket about each file (its stored digest)
+	// instead of trusting the Manifest: it finds an object changed in the
+	// bucket in a way that kept its size and ETag (metadata rewritten in
+	// place). The manifest is still written.
+	CheckObjects bool
 	// Log receives one line per file that is refused or fails (slog.Default if nil).
 	Log *slog.Logger
 }
@@ -181,10 +192,25 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		rep.Add(one, limit)
 	}
 
-	var known *presence
-	if l, ok := c.Target.(Lister); ok && mostlyAbsent(ctx, c.Target, names) {
-		known = listPresence(ctx, l, names, c.concurrency())
+	var prev map[string]entry
+	if c.Manifest != nil && !c.CheckObjects {
+		var err error
+		if prev, err = c.Manifest.load(ctx, names); err != nil {
+			return rep, fmt.Errorf("batch %s: %w", field, err)
+		}
 	}
+	var known *presence
+	if l, ok := c.Target.(Lister); ok {
+		switch {
+		case len(prev) > 0 && 2*len(prev) >= len(names):
+			// A re-run: one listing per folder (per 1,000 keys) tells
+			// which objects are still those the manifest recorded.
+			known = listPresence(ctx, l, names, 1, c.concurrency())
+		case mostlyAbsent(ctx, c.Target, names):
+			known = listPresence(ctx, l, names, minNamesToList, c.concurrency())
+		}
+	}
+	fresh := map[string]entry{} // what the manifest will record
 
 	// Each name is worked once; a second row naming it counts as skipped,
 	// or as missing/refused again, since each such row is a dangling reference.
@@ -200,10 +226,17 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		wg.Go(func() {
 			var scratch []byte // holds one small file at a time
 			for name := range work {
-				o, n, err := c.safeCopyFile(ctx, known, name, &scratch)
+				v := view{known: known}
+				if e, ok := prev[name]; ok {
+					v.prev = &e
+				}
+				o, n, e, err := c.safeCopyFile(ctx, v, name, &scratch)
 				c.logOutcome(name, o, err)
 				mu.Lock()
 				results[name] = result{o, n}
+				if e != nil && !c.DryRun {
+					fresh[name] = *e
+				}
 				mu.Unlock()
 				record(name, o, n, err)
 			}
@@ -226,6 +259,16 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 	}
 	close(work)
 	wg.Wait()
+	if c.Manifest != nil {
+		// Written even when the batch was stopped: what was copied need
+		// not be asked about again.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := c.Manifest.record(wctx, fresh)
+		cancel()
+		if err != nil {
+			return rep, fmt.Errorf("batch %s: %w", field, err)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("batch %s: %w", field, err)
 	}
@@ -275,14 +318,20 @@ func (c *Copier) logOutcome(name string, o outcome, err error) {
 // safeCopyFile is copyFile, with a panic (a bug here or in a backend)
 // turned into a failed file: it happens on a goroutine of our own, where
 // River's recovery of panics in Work cannot reach, and would stop the worker.
-func (c *Copier) safeCopyFile(ctx context.Context, known *presence, name string, scratch *[]byte) (o outcome, n int64, err error) {
+func (c *Copier) safeCopyFile(ctx context.Context, v view, name string, scratch *[]byte) (o outcome, n int64, e *entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.logger().Error("migrate: panic while copying a file", "name", name, "panic", p, "stack", string(debug.Stack()))
-			o, n, err = failed, 0, fmt.Errorf("copy %q: panic: %v", name, p)
+			o, n, e, err = failed, 0, nil, fmt.Errorf("copy %q: panic: %v", name, p)
 		}
 	}()
-	return c.copyFile(ctx, known, name, scratch)
+	return c.copyFile(ctx, v, name, scratch)
+}
+
+// view is what a batch knew of one name before asking the bucket about it.
+type view struct {
+	known *presence // listings of the batch's folders; nil if none
+	prev  *entry    // the manifest's entry; nil if none
 }
 
 // errChanged reports a file that changed while it was read.
@@ -290,7 +339,7 @@ var errChanged = errors.New("file changed while it was copied")
 
 // copyFile copies one name, trying again when the file changes under it or
 // a passing fault interrupts it.
-func (c *Copier) copyFile(ctx context.Context, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
+func (c *Copier) copyFile(ctx context.Context, v view, name string, scratch *[]byte) (outcome, int64, *entry, error) {
 	attempts := c.Attempts
 	if attempts <= 0 {
 		attempts = DefaultAttempts
@@ -301,32 +350,35 @@ func (c *Copier) copyFile(ctx context.Context, known *presence, name string, scr
 			select {
 			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
 			case <-ctx.Done():
-				return failed, 0, ctx.Err()
+				return failed, 0, nil, ctx.Err()
 			}
 		}
 		var o outcome
 		var n int64
-		o, n, err = c.copyOnce(ctx, known, name, scratch)
-		known = nil // a retry asks the bucket afresh
+		var e *entry
+		o, n, e, err = c.copyOnce(ctx, v, name, scratch)
+		v = view{} // a retry asks the bucket afresh
 		if o != failed || fault.IsBadInput(err) || ctx.Err() != nil {
-			return o, n, err
+			return o, n, e, err
 		}
 	}
-	return failed, 0, err
+	return failed, 0, nil, err
 }
 
-func (c *Copier) copyOnce(ctx context.Context, known *presence, name string, scratch *[]byte) (outcome, int64, error) {
+// copyOnce copies one name and returns, for a file copied or found in the
+// bucket, the manifest entry to record (nil when there is none to trust).
+func (c *Copier) copyOnce(ctx context.Context, v view, name string, scratch *[]byte) (outcome, int64, *entry, error) {
 	if _, err := storage.LocalFileName(name); err != nil {
-		return refused, 0, err
+		return refused, 0, nil, err
 	}
 	f, err := c.Root.Open(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-		return missing, 0, nil
+		return missing, 0, nil, nil
 	case storage.Escapes(err):
-		return refused, 0, fault.BadInput("%q leads outside MEDIA_ROOT", name)
+		return refused, 0, nil, fault.BadInput("%q leads outside MEDIA_ROOT", name)
 	case err != nil:
-		return failed, 0, fault.BadInput("open %q: %v", name, err)
+		return failed, 0, nil, fault.BadInput("open %q: %v", name, err)
 	}
 	defer f.Close()
 	// Taken before any read: the file's time is compared with it to know
@@ -334,42 +386,72 @@ func (c *Copier) copyOnce(ctx context.Context, known *presence, name string, scr
 	readAt := time.Now()
 	before, err := f.Stat()
 	if err != nil {
-		return failed, 0, fmt.Errorf("stat %q: %w", name, err)
+		return failed, 0, nil, fmt.Errorf("stat %q: %w", name, err)
 	}
 	if !before.Mode().IsRegular() {
-		return refused, 0, fault.BadInput("%q is not a regular file (%s)", name, before.Mode().Type())
+		return refused, 0, nil, fault.BadInput("%q is not a regular file (%s)", name, before.Mode().Type())
+	}
+	fileSettled := readAt.Sub(before.ModTime()) >= settled
+	// entryFor is the manifest entry of this file with content sum in an
+	// object tagged etag: none for a file too fresh to be known by its
+	// time (see settled), nor for an object whose ETag is unknown.
+	entryFor := func(sum, etag string) *entry {
+		if !fileSettled || etag == "" || sum == "" {
+			return nil
+		}
+		return &entry{size: before.Size(), mtime: mtimeOf(before.ModTime()), sha256: sum, etag: etag}
 	}
 
-	// A listing that showed the name absent, or with another size, spares
-	// the Stat: the file must be uploaded either way. Only an equal size
-	// needs the stored digest.
-	var remote storage.Info
-	exists := true
-	if size, found, ok := known.known(name); ok && (!found || size != before.Size()) {
-		exists = false
-	} else if remote, err = c.Target.Stat(ctx, name); errors.Is(err, fs.ErrNotExist) {
-		exists = false
-	} else if err != nil {
-		return failed, 0, fmt.Errorf("stat remote %q: %w", name, err)
-	}
 	var sum string
-	if exists && remote.Size == before.Size() && remote.Digest != "" {
+	obj, found, listed := v.known.known(name)
+	switch {
+	case v.prev != nil && listed && found && v.prev.etag != "" && obj.etag == v.prev.etag && obj.size == v.prev.size:
+		// The object is the one the manifest recorded, with its digest:
+		// the file alone decides, and the bucket is not asked again.
+		if before.Size() != v.prev.size {
+			break // changed: upload
+		}
+		if mtimeOf(before.ModTime()).Equal(v.prev.mtime) {
+			return skipped, before.Size(), nil, nil
+		}
+		if sum, err = hashFile(f, before); err != nil {
+			return failed, 0, nil, err
+		}
+		if sum == v.prev.sha256 { // touched, not changed
+			return skipped, before.Size(), entryFor(sum, obj.etag), nil
+		}
+	case v.prev != nil && listed && found && v.prev.etag != "":
+		// Replaced in the bucket since it was copied: copy it again.
+	case listed && (!found || obj.size != before.Size()):
+		// A listing that showed the name absent, or with another size,
+		// spares the Stat: the file must be uploaded either way.
+	default:
+		// Only an equal size needs the stored digest.
+		remote, err := c.Target.Stat(ctx, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			break
+		} else if err != nil {
+			return failed, 0, nil, fmt.Errorf("stat remote %q: %w", name, err)
+		}
+		if remote.Size != before.Size() || remote.Digest == "" {
+			break
+		}
 		// The stored digest was taken of this file at this modification
 		// time: no need to read it again (rclone's and rsync's rule).
 		if remote.SourceModTime.Equal(before.ModTime()) {
-			return skipped, before.Size(), nil
+			return skipped, before.Size(), entryFor(remote.Digest, remote.ETag), nil
 		}
 		// Sizes match: only the content can tell. A size mismatch, the
 		// common case for a changed file, needs no hashing.
 		if sum, err = hashFile(f, before); err != nil {
-			return failed, 0, err
+			return failed, 0, nil, err
 		}
 		if sum == remote.Digest {
-			return skipped, before.Size(), nil
+			return skipped, before.Size(), entryFor(sum, remote.ETag), nil
 		}
 	}
 	if c.DryRun {
-		return pending, 0, nil
+		return pending, 0, nil, nil
 	}
 	var body io.Reader = io.NewSectionReader(f, 0, before.Size())
 	switch {
@@ -377,13 +459,13 @@ func (c *Copier) copyOnce(ctx context.Context, known *presence, name string, scr
 		// Read once, hashed and sent from memory.
 		data, err := readSmall(f, before, scratch)
 		if err != nil {
-			return failed, 0, err
+			return failed, 0, nil, err
 		}
 		digest := sha256.Sum256(data)
 		sum, body = hex.EncodeToString(digest[:]), bytes.NewReader(data)
 	case sum == "":
 		if sum, err = hashFile(f, before); err != nil {
-			return failed, 0, err
+			return failed, 0, nil, err
 		}
 	}
 
@@ -392,16 +474,34 @@ func (c *Copier) copyOnce(ctx context.Context, known *presence, name string, scr
 	// compare only the size and the metadata we sent.
 	opts := storage.SaveOptions{Replace: true, Size: before.Size(), Digest: sum}
 	opts.ContentType, _ = storage.ContentType(name)
-	if readAt.Sub(before.ModTime()) >= settled {
+	if fileSettled {
 		opts.SourceModTime = before.ModTime()
 	}
-	if _, err := c.Target.Save(ctx, name, body, opts); err != nil {
-		return failed, 0, fmt.Errorf("upload %q: %w", name, err)
+	etag, err := c.save(ctx, name, body, opts)
+	if err != nil {
+		return failed, 0, nil, fmt.Errorf("upload %q: %w", name, err)
 	}
 	if err := unchanged(f, before); err != nil {
-		return failed, 0, fmt.Errorf("upload %q: %w", name, err)
+		return failed, 0, nil, fmt.Errorf("upload %q: %w", name, err)
 	}
-	return uploaded, before.Size(), nil
+	return uploaded, before.Size(), entryFor(sum, etag), nil
+}
+
+// taggedSaver is the optional ability of a Target to return the ETag of
+// what it saved, as storage.S3 does: without it the manifest records
+// nothing and every run asks the bucket.
+type taggedSaver interface {
+	SaveInfo(ctx context.Context, name string, r io.Reader, opts storage.SaveOptions) (storage.Info, error)
+}
+
+// save saves to the Target and returns the new object's ETag, if known.
+func (c *Copier) save(ctx context.Context, name string, body io.Reader, opts storage.SaveOptions) (string, error) {
+	if t, ok := c.Target.(taggedSaver); ok {
+		info, err := t.SaveInfo(ctx, name, body, opts)
+		return info.ETag, err
+	}
+	_, err := c.Target.Save(ctx, name, body, opts)
+	return "", err
 }
 
 // settled is how old a file's modification time must be before it is

@@ -119,7 +119,7 @@ func TestCopyDjangoMedia(t *testing.T) {
 	if !slices.Equal(rep.MissingNames, missingNames) || !slices.Equal(rep.RefusedNames, refusedNames) {
 		t.Errorf("missing %q, refused %q; want %q, %q", rep.MissingNames, rep.RefusedNames, missingNames, refusedNames)
 	}
-	location := target.(interface{ Location() string }).Location()
+	location := target.Location()
 	s3 := testbed.S3Server(t)
 	for name, data := range want {
 		got, err := read(name)

@@ -69,7 +69,8 @@ func Discover(ctx context.Context, db DB, root *os.Root, sample int) (Discovery,
 			  AND c.data_type IN ('character varying', 'text', 'character')
 			  AND c.table_schema NOT IN ('pg_catalog', 'information_schema')
 			  AND c.table_schema NOT LIKE 'pg\_%'
-			ORDER BY 1, 2, c.ordinal_position`)
+			  AND c.table_name <> $1 -- the manifest's names are copies of the application's
+			ORDER BY 1, 2, c.ordinal_position`, ManifestTable)
 		if err != nil {
 			return fmt.Errorf("discover: list columns: %w", err)
 		}

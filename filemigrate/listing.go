@@ -9,16 +9,17 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/revisbali/worker/storage"
 )
 
 // Lister is the optional ability of a Target to list the names under a
-// prefix in name order, as storage.Storage does. With it, a batch learns
-// which of its files the bucket already holds from a few listings instead of
-// one Stat per file: a first migration then costs one request per file.
+// prefix after a given name, in name order, with their sizes and ETags, as
+// storage.S3 does. With it, a batch learns which of its files the bucket
+// holds from a few listings (1,000 keys each) instead of one Stat per file.
 type Lister interface {
-	List(ctx context.Context, prefix string) iter.Seq2[storage.Info, error]
+	ListAfter(ctx context.Context, prefix, after string) iter.Seq2[storage.Info, error]
 }
 
 // Listing pays off only where a folder holds many of the batch's names, and
@@ -27,6 +28,8 @@ type Lister interface {
 const (
 	minNamesToList = 16
 	keysPerName    = 20
+	// pageKeys is how many keys one listing request returns.
+	pageKeys = 1000
 )
 
 // probes is how many names mostlyAbsent asks about.
@@ -65,9 +68,9 @@ func mostlyAbsent(ctx context.Context, t Target, names []string) bool {
 // presence is what listings said about a batch's names.
 type presence struct {
 	mu sync.Mutex
-	// sizes of the names found; a name in a covered range but not here is
-	// absent.
-	sizes map[string]int64
+	// found are the names listed; a name in a covered range but not here
+	// is absent.
+	found map[string]listed
 	// upto is, per folder, the last name the listing reached ("" for none):
 	// names up to it are known.
 	upto map[string]string
@@ -75,20 +78,26 @@ type presence struct {
 	done map[string]bool
 }
 
-// known reports whether listings covered name, and if so its size and
-// whether it exists.
-func (p *presence) known(name string) (size int64, exists, ok bool) {
+// listed is what a listing says of one object.
+type listed struct {
+	size int64
+	etag string
+}
+
+// known reports whether listings covered name, and if so its size and ETag
+// and whether it exists.
+func (p *presence) known(name string) (obj listed, exists, ok bool) {
 	if p == nil {
-		return 0, false, false
+		return listed{}, false, false
 	}
 	dir := folder(name)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.done[dir] && (p.upto[dir] == "" || name > p.upto[dir]) {
-		return 0, false, false
+		return listed{}, false, false
 	}
-	size, exists = p.sizes[name]
-	return size, exists, true
+	obj, exists = p.found[name]
+	return obj, exists, true
 }
 
 // listable reports whether name is a clean, relative file name: one that a
@@ -102,21 +111,21 @@ func folder(name string) string {
 	return name[:strings.LastIndex(name, "/")+1]
 }
 
-// listPresence lists the folders holding at least minNamesToList of names,
-// at most limit at a time. A failed listing only leaves its names unknown:
+// listPresence lists the folders holding at least minNames of names, at
+// most limit at a time. A failed listing only leaves its names unknown:
 // they are then checked one by one.
-func listPresence(ctx context.Context, l Lister, names []string, limit int) *presence {
+func listPresence(ctx context.Context, l Lister, names []string, minNames, limit int) *presence {
 	groups := map[string][]string{}
 	for _, name := range names {
 		if listable(name) {
 			groups[folder(name)] = append(groups[folder(name)], name)
 		}
 	}
-	p := &presence{sizes: map[string]int64{}, upto: map[string]string{}, done: map[string]bool{}}
+	p := &presence{found: map[string]listed{}, upto: map[string]string{}, done: map[string]bool{}}
 	sem := make(chan struct{}, max(limit, 1))
 	var wg sync.WaitGroup
 	for dir, group := range groups {
-		if len(group) < minNamesToList {
+		if len(group) < minNames {
 			continue
 		}
 		wg.Go(func() {
@@ -129,21 +138,31 @@ func listPresence(ctx context.Context, l Lister, names []string, limit int) *pre
 	return p
 }
 
+// list lists dir from just before the group's first name: keys before it
+// cost nothing, and a group of one name costs one request, like a Stat.
+// It stops after the group's last name, or after keysPerName keys per name
+// (never before a full page), leaving the rest unknown.
 func (p *presence) list(ctx context.Context, l Lister, dir string, group []string) {
 	wanted := map[string]bool{}
 	for _, name := range group {
 		wanted[name] = true
 	}
-	last := slices.Max(group)
-	budget := keysPerName * len(group)
+	first, last := slices.Min(group), slices.Max(group)
+	// Every name from first on sorts after first less its last rune.
+	_, size := utf8.DecodeLastRuneInString(first)
+	after := first[:len(first)-size]
+	if after < dir {
+		after = ""
+	}
+	budget := max(keysPerName*len(group), pageKeys)
 	seen := 0
-	for info, err := range l.List(ctx, dir) {
+	for info, err := range l.ListAfter(ctx, dir, after) {
 		if err != nil {
 			return
 		}
 		p.mu.Lock()
 		if wanted[info.Name] {
-			p.sizes[info.Name] = info.Size
+			p.found[info.Name] = listed{size: info.Size, etag: info.ETag}
 		}
 		p.upto[dir] = info.Name
 		p.mu.Unlock()

@@ -36,7 +36,7 @@ func s3Config(t *testing.T, endpoint string) config.Storage {
 
 // newTarget returns the S3 storage files are copied to, and a function that
 // reads an object back by its key relative to the test's location.
-func newTarget(t *testing.T) (storage.Storage, func(name string) ([]byte, error)) {
+func newTarget(t *testing.T) (located, func(name string) ([]byte, error)) {
 	t.Helper()
 	return newTargetAt(t, "")
 }
@@ -44,13 +44,13 @@ func newTarget(t *testing.T) (storage.Storage, func(name string) ([]byte, error)
 // located is a storage that says its AWS_LOCATION, so that tests can find
 // the keys on versitygw's disk.
 type located struct {
-	storage.Storage
+	*storage.S3
 	location string
 }
 
 func (l located) Location() string { return l.location }
 
-func newTargetAt(t *testing.T, endpoint string) (storage.Storage, func(name string) ([]byte, error)) {
+func newTargetAt(t *testing.T, endpoint string) (located, func(name string) ([]byte, error)) {
 	t.Helper()
 	cfg := s3Config(t, endpoint)
 	// Objects are read back without the proxy, when there is one.
@@ -60,7 +60,7 @@ func newTargetAt(t *testing.T, endpoint string) (storage.Storage, func(name stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := storage.New(context.Background(), cfg)
+	store, err := storage.NewS3(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

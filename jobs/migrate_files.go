@@ -29,6 +29,10 @@ type MigrateFilesArgs struct {
 	DryRun bool `json:"dry_run"`
 	// BatchSize is the number of rows per batch; 0 means the worker's default.
 	BatchSize int `json:"batch_size,omitempty"`
+	// CheckObjects asks the bucket about every file (its stored SHA-256)
+	// instead of trusting the manifest of earlier runs: it finds objects
+	// changed inside the bucket with their size and ETag kept.
+	CheckObjects bool `json:"check_objects,omitempty"`
 }
 
 // KindMigrateFiles is the kind's name, for Go code that inserts or reads it.
@@ -49,6 +53,7 @@ var migrateFiles = declare(Define(Kind{
 			{Name: "field", Arg: "fields", Placeholder: "TABLE.COLUMN", Usage: "a file column to migrate (repeatable); default: MIGRATE_FILE_FIELDS, or every file column discovery finds"},
 			{Name: "dry-run", Arg: "dry_run", Usage: "count what would be copied; copy nothing"},
 			{Name: "batch-size", Arg: "batch_size", Placeholder: "N", Usage: "rows per batch (default: the worker's)"},
+			{Name: "check-objects", Arg: "check_objects", Usage: "ask the bucket about every file instead of trusting the manifest of earlier runs (finds objects changed inside the bucket)"},
 		},
 		Check: func(a river.JobArgs) error {
 			args := a.(MigrateFilesArgs)
@@ -122,7 +127,7 @@ func (w *migrateFilesWorker) Work(ctx context.Context, job *river.Job[MigrateFil
 		client := river.ClientFromContext[pgx.Tx](ctx)
 		params := make([]river.InsertManyParams, len(batches))
 		for i, b := range batches {
-			params[i] = river.InsertManyParams{Args: newBatchArgs(job.ID, b, job.Args.DryRun)}
+			params[i] = river.InsertManyParams{Args: newBatchArgs(job.ID, b, job.Args)}
 		}
 		// A retry of this plan, or a second plan while this one's batches
 		// run, inserts nothing twice: batch jobs are unique by range.
@@ -148,6 +153,10 @@ func (w *migrateFilesWorker) plan(ctx context.Context, args MigrateFilesArgs) (M
 		return out, nil, err
 	}
 	defer root.Close()
+	// The batches record what they copy: the table must be there first.
+	if err := migrationManifest(w.deps).Check(ctx); err != nil {
+		return out, nil, err
+	}
 
 	named := args.Fields
 	if len(named) == 0 {
@@ -179,6 +188,12 @@ func (w *migrateFilesWorker) plan(ctx context.Context, args MigrateFilesArgs) (M
 	}
 	out.Batches = len(plan.Batches)
 	return out, plan.Batches, nil
+}
+
+// migrationManifest is the manifest of the copies to the worker's bucket.
+func migrationManifest(deps Deps) *filemigrate.Manifest {
+	cfg := deps.Config.Storage
+	return filemigrate.NewManifest(deps.Pool, cfg.EndpointURL, cfg.Bucket, cfg.Location)
 }
 
 // migrationRoot opens MEDIA_ROOT, the migration's source, after checking

@@ -31,6 +31,8 @@ type MigrateFilesBatchArgs struct {
 	After  *string `json:"after" river:"unique"`
 	Upto   *string `json:"upto" river:"unique"`
 	DryRun bool    `json:"dry_run" river:"unique"`
+	// CheckObjects is the plan's: ask the bucket about every file.
+	CheckObjects bool `json:"check_objects,omitempty" river:"unique"`
 }
 
 // KindMigrateFilesBatch is the kind's name, for Go code that inserts or
@@ -58,10 +60,10 @@ func (MigrateFilesBatchArgs) Kind() string { return KindMigrateFilesBatch }
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (a MigrateFilesBatchArgs) InsertOpts() river.InsertOpts { return migrateFilesBatch.InsertOpts(a) }
 
-func newBatchArgs(planID int64, b filemigrate.Batch, dryRun bool) MigrateFilesBatchArgs {
+func newBatchArgs(planID int64, b filemigrate.Batch, plan MigrateFilesArgs) MigrateFilesBatchArgs {
 	return MigrateFilesBatchArgs{
 		PlanID: planID, Schema: b.Schema, Table: b.Table, Column: b.Column,
-		KeyColumn: b.Key, After: b.After, Upto: b.Upto, DryRun: dryRun,
+		KeyColumn: b.Key, After: b.After, Upto: b.Upto, DryRun: plan.DryRun, CheckObjects: plan.CheckObjects,
 	}
 }
 
@@ -87,8 +89,8 @@ type migrateFilesBatchWorker struct {
 }
 
 // Work implements river.Worker. A retry skips every file already copied
-// (same size and SHA-256 in the bucket), so an interrupted batch costs only
-// the files that were in flight.
+// (same size and SHA-256 in the bucket, or as the manifest recorded it), so
+// an interrupted batch costs only the files that were in flight.
 func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[MigrateFilesBatchArgs]) error {
 	root, err := migrationRoot(w.deps)
 	if err != nil {
@@ -96,11 +98,13 @@ func (w *migrateFilesBatchWorker) Work(ctx context.Context, job *river.Job[Migra
 	}
 	defer root.Close()
 	c := &filemigrate.Copier{
-		Root:        root,
-		Target:      w.deps.Storage,
-		Concurrency: w.deps.Config.Migrate.Concurrency,
-		DryRun:      job.Args.DryRun,
-		Log:         Logger(ctx),
+		Root:         root,
+		Target:       w.deps.Storage,
+		Concurrency:  w.deps.Config.Migrate.Concurrency,
+		DryRun:       job.Args.DryRun,
+		Log:          Logger(ctx),
+		Manifest:     migrationManifest(w.deps),
+		CheckObjects: job.Args.CheckObjects,
 	}
 	b := job.Args.batch()
 	rep, err := c.CopyBatch(ctx, w.deps.Pool, b)

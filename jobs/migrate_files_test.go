@@ -117,6 +117,11 @@ func (b *migrateBundle) file(t *testing.T, name string, size int) {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Settled, as a media folder's files are: the manifest records them.
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
 	b.files[name] = data
 }
 
@@ -139,7 +144,9 @@ func (b *migrateBundle) run(t *testing.T, args MigrateFilesArgs) (*rivertype.Job
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d jobs still unfinished", unfinished)
+			var states string
+			_ = b.pool.QueryRow(ctx, `SELECT string_agg(kind || ' ' || state || ' ' || to_jsonb(errors)::text, '; ') FROM river_job WHERE finalized_at IS NULL`).Scan(&states)
+			t.Fatalf("%d jobs still unfinished: %s", unfinished, states)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -220,11 +227,30 @@ func TestMigrateFilesJobs(t *testing.T) {
 		}
 	}
 
-	// Again, naming one field: nothing to upload.
-	plan, again, _ := b.run(t, MigrateFilesArgs{Fields: []string{"customers_customer.passport_file"}})
-	if again.Uploaded != 0 || again.Skipped != 7 {
-		t.Errorf("second run = %+v; want 7 skipped, nothing uploaded", again)
+	// The batches recorded what they copied.
+	var recorded int
+	if err := b.pool.QueryRow(ctx, `SELECT count(*) FROM worker_migrated_file`).Scan(&recorded); err != nil || recorded != 10 {
+		t.Errorf("the manifest holds %d rows, %v; want the 10 files copied", recorded, err)
 	}
+
+	// Again, naming one field: nothing to upload, whether the manifest is
+	// trusted or every object is asked.
+	for _, check := range []bool{true, false} {
+		_, again, _ := b.run(t, MigrateFilesArgs{Fields: []string{"customers_customer.passport_file"}, CheckObjects: check})
+		if again.Uploaded != 0 || again.Skipped != 7 {
+			t.Errorf("second run (check objects: %v) = %+v; want 7 skipped, nothing uploaded", check, again)
+		}
+	}
+	// Deleted in the bucket by hand: the listing finds it gone.
+	if err := b.store.Delete(ctx, "passports/Ünï 3.pdf"); err != nil {
+		t.Fatal(err)
+	}
+	plan, again, _ := b.run(t, MigrateFilesArgs{Fields: []string{"customers_customer.passport_file"}})
+	if again.Uploaded != 1 || again.Skipped != 6 {
+		t.Errorf("run after a deletion = %+v; want 1 uploaded, 6 skipped", again)
+	}
+	again.Skipped++ // as if nothing had been deleted, for the bytes below
+	again.SkippedBytes += int64(len(b.files["passports/Ünï 3.pdf"]))
 	if err := json.Unmarshal(plan.Output(), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +277,7 @@ func TestMigrateFilesUnique(t *testing.T) {
 	if !second.UniqueSkippedAsDuplicate || second.Job.ID != first.Job.ID {
 		t.Errorf("a second identical plan was enqueued while the first waits")
 	}
-	batch := newBatchArgs(first.Job.ID, filemigrate.Batch{Field: filemigrate.Field{Schema: "public", Table: "a", Column: "b"}, Key: "id", Upto: new("500")}, false)
+	batch := newBatchArgs(first.Job.ID, filemigrate.Batch{Field: filemigrate.Field{Schema: "public", Table: "a", Column: "b"}, Key: "id", Upto: new("500")}, MigrateFilesArgs{})
 	other := batch
 	other.PlanID = first.Job.ID + 1
 	res, err := b.client.InsertMany(ctx, []river.InsertManyParams{{Args: batch}})

@@ -218,6 +218,7 @@ func (s *S3) Stat(ctx context.Context, name string) (Info, error) {
 		Digest:        digest,
 		DigestStored:  digest != "",
 		SourceModTime: parseModTime(out.Metadata[ModTimeMetadata]),
+		ETag:          aws.ToString(out.ETag),
 	}, nil
 }
 
@@ -264,9 +265,15 @@ func (s *S3) Delete(ctx context.Context, name string) error {
 	return nil
 }
 
-// List implements Storage. It yields Name, Size and ModTime (a listing
-// carries no metadata) in key order, skipping folder markers.
+// List implements Storage. It yields Name, Size, ModTime and ETag (a
+// listing carries no metadata) in key order, skipping folder markers.
 func (s *S3) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
+	return s.ListAfter(ctx, prefix, "")
+}
+
+// ListAfter is List from the first name after after: the listing starts
+// there (ListObjectsV2's StartAfter), so names before it cost nothing.
+func (s *S3) ListAfter(ctx context.Context, prefix, after string) iter.Seq2[Info, error] {
 	return func(yield func(Info, error) bool) {
 		prefix, err := listPrefix(prefix)
 		if err != nil {
@@ -277,10 +284,11 @@ func (s *S3) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
 		if s.location != "" {
 			strip = s.location + "/"
 		}
-		pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
-			Bucket: &s.bucket,
-			Prefix: aws.String(strip + prefix),
-		})
+		in := &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(strip + prefix)}
+		if after != "" {
+			in.StartAfter = aws.String(strip + after)
+		}
+		pages := s3.NewListObjectsV2Paginator(s.client, in)
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
@@ -296,6 +304,7 @@ func (s *S3) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
 					Name:    strings.TrimPrefix(key, strip),
 					Size:    aws.ToInt64(obj.Size),
 					ModTime: aws.ToTime(obj.LastModified),
+					ETag:    aws.ToString(obj.ETag),
 				}
 				if !yield(info, nil) {
 					return
@@ -350,18 +359,26 @@ func stripSignature(signed string) (string, error) {
 
 // Save implements Storage.
 func (s *S3) Save(ctx context.Context, name string, r io.Reader, opts SaveOptions) (string, error) {
+	info, err := s.SaveInfo(ctx, name, r, opts)
+	return info.Name, err
+}
+
+// SaveInfo is Save, returning the name used and the ETag the bucket gave
+// the new object: a listing showing another ETag under that name later
+// means the object was replaced since.
+func (s *S3) SaveInfo(ctx context.Context, name string, r io.Reader, opts SaveOptions) (Info, error) {
 	cleaned, key, err := s.fileKey(name)
 	if err != nil {
-		return "", err
+		return Info{}, err
 	}
 	if strings.HasPrefix(cleaned, "/") {
 		// Django's Storage.save refuses absolute names, location or not.
-		return "", fmt.Errorf("%w: %q is absolute", ErrSuspiciousName, name)
+		return Info{}, fmt.Errorf("%w: %q is absolute", ErrSuspiciousName, name)
 	}
 	if !opts.Replace && !s.overwrite {
 		cleaned, key, err = s.availableName(ctx, cleaned)
 		if err != nil {
-			return "", err
+			return Info{}, err
 		}
 	}
 	contentType, encoding := ContentType(cleaned)
@@ -369,10 +386,11 @@ func (s *S3) Save(ctx context.Context, name string, r io.Reader, opts SaveOption
 		contentType = opts.ContentType
 	}
 	u := upload{s: s, key: key, contentType: contentType, encoding: encoding, digest: opts.Digest, modTime: opts.SourceModTime}
-	if err := u.run(ctx, r, opts.Size); err != nil {
-		return "", fmt.Errorf("storage: save %q: %w", cleaned, err)
+	etag, err := u.run(ctx, r, opts.Size)
+	if err != nil {
+		return Info{}, fmt.Errorf("storage: save %q: %w", cleaned, err)
 	}
-	return cleaned, nil
+	return Info{Name: cleaned, ETag: etag}, nil
 }
 
 // availableName is Django's get_available_name: the name itself if no
@@ -415,7 +433,8 @@ type readerAtSeeker interface {
 	io.Seeker
 }
 
-func (u upload) run(ctx context.Context, r io.Reader, sizeHint int64) error {
+// run uploads r and returns the new object's ETag.
+func (u upload) run(ctx context.Context, r io.Reader, sizeHint int64) (string, error) {
 	if ras, ok := r.(readerAtSeeker); ok {
 		if start, err := ras.Seek(0, io.SeekCurrent); err == nil {
 			if end, err := ras.Seek(0, io.SeekEnd); err == nil && end >= start {
@@ -430,14 +449,14 @@ func (u upload) run(ctx context.Context, r io.Reader, sizeHint int64) error {
 // first, so it goes into the object's metadata at creation: the object
 // never exists without it. A body of one part whose digest the caller gave
 // is not read twice: the signed digest makes the server check it.
-func (u upload) fromSection(ctx context.Context, ras readerAtSeeker, start, size int64) error {
+func (u upload) fromSection(ctx context.Context, ras readerAtSeeker, start, size int64) (string, error) {
 	psize := partSizeFor(size)
 	if size <= psize && isHexDigest(u.digest) {
 		return u.put(ctx, io.NewSectionReader(ras, start, size), size, u.digest)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(ras, start, size)}); err != nil {
-		return fmt.Errorf("read: %w", err)
+		return "", fmt.Errorf("read: %w", err)
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
 	if size <= psize {
@@ -472,7 +491,7 @@ func partSizeFor(size int64) int64 {
 // stream keeps no digest), so for a moment the complete object
 // exists without a digest (Stat then reports none, and the migration copies
 // it again rather than skipping it).
-func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) error {
+func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) (string, error) {
 	psize := int64(partSize)
 	if sizeHint > 0 {
 		psize = partSizeFor(sizeHint)
@@ -487,7 +506,7 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) err
 		first.Grow(int(min(sizeHint, psize)) + bytes.MinRead)
 	}
 	if _, err := first.ReadFrom(io.LimitReader(src, psize)); err != nil {
-		return fmt.Errorf("read: %w", err)
+		return "", fmt.Errorf("read: %w", err)
 	}
 	if int64(first.Len()) < psize {
 		return u.put(ctx, bytes.NewReader(first.Bytes()), int64(first.Len()), hex.EncodeToString(h.Sum(nil)))
@@ -528,13 +547,14 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) err
 		}
 		return bytes.NewReader(buf[:n]), int64(n), release, nil
 	}
-	if err := u.multipart(ctx, "", next); err != nil {
-		return err
+	etag, err := u.multipart(ctx, "", next)
+	if err != nil {
+		return "", err
 	}
 	if h.n > maxCopySize {
 		// CopyObject cannot copy it in one request: the object keeps no
 		// digest rather than failing a complete upload.
-		return nil
+		return etag, nil
 	}
 	return u.setDigest(ctx, hex.EncodeToString(h.Sum(nil)))
 }
@@ -565,8 +585,8 @@ func (u upload) metadata(digest string) map[string]string {
 }
 
 // put stores a whole body in one request.
-func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest string) error {
-	_, err := u.s.client.PutObject(ctx, &s3.PutObjectInput{
+func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest string) (string, error) {
+	out, err := u.s.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:          &u.s.bucket,
 		Key:             &u.key,
 		Body:            body,
@@ -575,7 +595,10 @@ func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest 
 		ContentEncoding: nilIfEmpty(u.encoding),
 		Metadata:        u.metadata(digest),
 	}, signDigest(digest))
-	return err
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.ETag), nil
 }
 
 // signDigest signs digest, the body's SHA-256 already computed for the
@@ -629,7 +652,7 @@ func nilIfEmpty(s string) *string {
 // multipart uploads the parts next returns (io.EOF after the last) with
 // partConcurrency in flight, and completes the upload; on any error it
 // aborts it, so nothing becomes visible.
-func (u upload) multipart(ctx context.Context, digest string, next func(i int64) (io.ReadSeeker, int64, func(), error)) (err error) {
+func (u upload) multipart(ctx context.Context, digest string, next func(i int64) (io.ReadSeeker, int64, func(), error)) (etag string, err error) {
 	created, err := u.s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 		Bucket:          &u.s.bucket,
 		Key:             &u.key,
@@ -638,7 +661,7 @@ func (u upload) multipart(ctx context.Context, digest string, next func(i int64)
 		Metadata:        u.metadata(digest),
 	})
 	if err != nil {
-		return fmt.Errorf("start multipart upload: %w", err)
+		return "", fmt.Errorf("start multipart upload: %w", err)
 	}
 	uploadID := created.UploadId
 	defer func() {
@@ -710,29 +733,29 @@ func (u upload) multipart(ctx context.Context, digest string, next func(i int64)
 	close(jobs)
 	wg.Wait()
 	if produceErr != nil {
-		return produceErr
+		return "", produceErr
 	}
 	if cause := context.Cause(pctx); cause != nil {
-		return cause
+		return "", cause
 	}
 	slices.SortFunc(parts, func(a, b types.CompletedPart) int { return int(*a.PartNumber - *b.PartNumber) })
-	_, err = u.s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	done, err := u.s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket:          &u.s.bucket,
 		Key:             &u.key,
 		UploadId:        uploadID,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 	})
 	if err != nil {
-		return fmt.Errorf("complete multipart upload: %w", err)
+		return "", fmt.Errorf("complete multipart upload: %w", err)
 	}
-	return nil
+	return aws.ToString(done.ETag), nil
 }
 
 // setDigest copies a freshly uploaded object onto itself with its digest in
 // the metadata. If that fails the object is deleted: a failed Save leaves
 // nothing behind.
-func (u upload) setDigest(ctx context.Context, digest string) error {
-	_, err := u.s.client.CopyObject(ctx, &s3.CopyObjectInput{
+func (u upload) setDigest(ctx context.Context, digest string) (string, error) {
+	out, err := u.s.client.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket:            &u.s.bucket,
 		Key:               &u.key,
 		CopySource:        aws.String(url.PathEscape(u.s.bucket) + "/" + escapeKey(u.key)),
@@ -742,14 +765,17 @@ func (u upload) setDigest(ctx context.Context, digest string) error {
 		Metadata:          u.metadata(digest),
 	})
 	if err == nil {
-		return nil
+		if out.CopyObjectResult == nil {
+			return "", nil
+		}
+		return aws.ToString(out.CopyObjectResult.ETag), nil
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
 	if _, derr := u.s.client.DeleteObject(dctx, &s3.DeleteObjectInput{Bucket: &u.s.bucket, Key: &u.key}); derr != nil {
-		return errors.Join(fmt.Errorf("store digest: %w", err), fmt.Errorf("delete object without digest: %w", derr))
+		return "", errors.Join(fmt.Errorf("store digest: %w", err), fmt.Errorf("delete object without digest: %w", derr))
 	}
-	return fmt.Errorf("store digest: %w", err)
+	return "", fmt.Errorf("store digest: %w", err)
 }
 
 // escapeKey URL-encodes a key for x-amz-copy-source, keeping slashes.

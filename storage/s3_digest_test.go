@@ -38,11 +38,11 @@ func TestPutSignsDigest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		u := upload{s: s, key: "signdigest/" + tt.name, contentType: "application/pdf"}
-		err := u.put(ctx, bytes.NewReader(body), int64(len(body)), tt.digest)
+		etag, err := u.put(ctx, bytes.NewReader(body), int64(len(body)), tt.digest)
 		info, statErr := s.Stat(ctx, tt.name)
 		if tt.ok {
-			if err != nil || statErr != nil || info.Digest != tt.digest || info.Size != int64(len(body)) {
-				t.Errorf("%s: put %v, stat %+v, %v; want stored with its digest", tt.name, err, info, statErr)
+			if err != nil || statErr != nil || info.Digest != tt.digest || info.Size != int64(len(body)) || etag == "" || info.ETag != etag {
+				t.Errorf("%s: put %v (ETag %q), stat %+v, %v; want stored with its digest and the ETag put returned", tt.name, err, etag, info, statErr)
 			}
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -451,5 +452,48 @@ func TestS3RetriesAreBounded(t *testing.T) {
 	bed.proxy.SetFault(nil)
 	if _, err := s.Stat(ctx, "retry/b.pdf"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the cancelled Save left an object: %v", err)
+	}
+}
+
+// A listing from a name on shows only the names after it, each with the
+// ETag that SaveInfo returned, however the object was uploaded: in one
+// request from a file, or streamed as a multipart upload.
+func TestS3ListAfterShowsSavedETags(t *testing.T) {
+	t.Parallel()
+	s := newS3Bed(t).storage(t, nil)
+	ctx := context.Background()
+	big := bytes.Repeat([]byte("m"), 9<<20) // more than one part
+	bodies := []struct {
+		name string
+		r    func() io.Reader
+	}{
+		{"dir/a.pdf", func() io.Reader { return strings.NewReader("a") }},
+		{"dir/b.pdf", func() io.Reader { return bytes.NewReader([]byte("bb")) }},
+		{"dir/c.pdf", func() io.Reader { return io.MultiReader(bytes.NewReader(big)) }}, // a stream
+		{"dirt/d.pdf", func() io.Reader { return strings.NewReader("d") }},
+	}
+	etags := map[string]string{}
+	for _, b := range bodies {
+		info, err := s.SaveInfo(ctx, b.name, b.r(), storage.SaveOptions{Replace: true})
+		if err != nil || info.Name != b.name || info.ETag == "" {
+			t.Fatalf("SaveInfo(%s) = %+v, %v; want the name and an ETag", b.name, info, err)
+		}
+		etags[b.name] = info.ETag
+	}
+	var got []string
+	for info, err := range s.ListAfter(ctx, "dir/", "dir/a.pdf") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, info.Name)
+		if info.ETag != etags[info.Name] {
+			t.Errorf("%s listed with ETag %q; SaveInfo returned %q", info.Name, info.ETag, etags[info.Name])
+		}
+	}
+	if want := []string{"dir/b.pdf", "dir/c.pdf"}; !slices.Equal(got, want) {
+		t.Errorf("ListAfter(dir/, dir/a.pdf) = %q, want %q", got, want)
+	}
+	if info, err := s.Stat(ctx, "dir/c.pdf"); err != nil || info.ETag != etags["dir/c.pdf"] {
+		t.Errorf("Stat(dir/c.pdf) = %+v, %v; want ETag %q", info, err, etags["dir/c.pdf"])
 	}
 }

@@ -57,6 +57,9 @@ type Info struct {
 	// SourceModTime is the modification time of the file the content was
 	// read from, when Save was told it (SaveOptions.SourceModTime); else zero.
 	SourceModTime time.Time
+	// ETag is the entity tag S3 gave the object (Stat and List; empty for
+	// the local backend). Replacing the object changes it.
+	ETag string
 }
 
 // SaveOptions tune one Save.

@@ -22,7 +22,7 @@ type subcommand struct {
 
 var subcommands = []subcommand{{
 	name:    "",
-	summary: "apply River's migrations (unless WORKER_MIGRATE=false), then work jobs until stopped",
+	summary: "apply River's and the worker's migrations (unless WORKER_MIGRATE=false), then work jobs until stopped",
 	about: "Works the ocr, passport, storage and maintenance queues; jobs of a kind this binary has " +
 		"no worker for stay queued. Logs are JSON lines on stderr. WORKER_HTTP_ADDR serves /livez, " +
 		"/readyz and /metrics. SIGTERM or SIGINT stops fetching and lets running jobs finish for " +
@@ -36,12 +36,12 @@ var subcommands = []subcommand{{
 	},
 }, {
 	name:    "migrate",
-	summary: "apply River's migrations and exit",
+	summary: "apply River's and the worker's migrations (the migration's manifest table), and exit",
 	about: "Workers started together apply them one after the other (an advisory lock); run it as a " +
 		"deploy step with WORKER_MIGRATE=false on the workers.",
 	env: []string{"DATABASE_URL"},
 	exits: [][2]string{
-		{"0", "River's tables are up to date"},
+		{"0", "River's tables and the worker's are up to date"},
 		{"1", "DATABASE_URL is not set or wrong, or a migration failed"},
 		{"2", "usage error"},
 	},

@@ -17,7 +17,7 @@ func TestHelp(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--help"}, []string{"usage: worker [--env-file PATH] [-h | --help]", "worker migrate", "WORKER_SOFT_STOP_TIMEOUT", "MEDIA_ROOT", "exit codes:", jobs.KindOCRDocument}},
-		{[]string{"-h"}, []string{"usage: worker [--env-file PATH] [-h | --help]", "apply River's migrations and exit"}},
+		{[]string{"-h"}, []string{"usage: worker [--env-file PATH] [-h | --help]", "apply River's and the worker's migrations"}},
 		{[]string{"help"}, []string{"usage: worker [--env-file PATH] [-h | --help]"}},
 		{[]string{"migrate", "--help"}, []string{"usage: worker migrate", "DATABASE_URL", "--env-file PATH", "exit codes:"}},
 		{[]string{"migrate", "-h"}, []string{"usage: worker migrate"}},

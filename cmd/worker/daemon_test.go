@@ -66,6 +66,10 @@ func TestMigrateTwiceStartStop(t *testing.T) {
 	if versions == 0 {
 		t.Fatal("no River migration recorded")
 	}
+	// The worker's own tables too: the migration's manifest.
+	if err := b.pool.QueryRow(context.Background(), "SELECT count(*) FROM worker_migrated_file").Scan(&versions); err != nil {
+		t.Fatalf("worker migrate left no manifest table: %v", err)
+	}
 
 	// Starting applies them again (a no-op) unless told not to.
 	p, base := startWorker(t, vars)

@@ -1,7 +1,7 @@
 // Command worker is the daemon that works the jobs Django enqueues.
 //
-//	worker           apply River's migrations (unless WORKER_MIGRATE=false), then work jobs
-//	worker migrate   apply River's migrations and exit
+//	worker           apply River's and the worker's migrations (unless WORKER_MIGRATE=false), then work jobs
+//	worker migrate   apply River's and the worker's migrations, and exit
 //	worker health    ask the running worker's /readyz (WORKER_HTTP_ADDR); exit 0 when ready, 1 otherwise
 //	worker --help    what each command does, the variables it reads, its exit codes
 //

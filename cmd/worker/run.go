@@ -24,6 +24,7 @@ import (
 	worker "github.com/revisbali/worker"
 	"github.com/revisbali/worker/backup"
 	"github.com/revisbali/worker/config"
+	"github.com/revisbali/worker/dbschema"
 	"github.com/revisbali/worker/jobs"
 	"github.com/revisbali/worker/metrics"
 	"github.com/revisbali/worker/ocr"
@@ -113,7 +114,7 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 
 	if cfg.Worker.Migrate {
 		if err := migrate(ctx, pool, logger); err != nil {
-			logger.Error("river migrations", slog.String("error", err.Error()))
+			logger.Error("migrations", slog.String("error", err.Error()))
 			return exitError
 		}
 	}
@@ -127,7 +128,7 @@ func run(args []string, register registerFunc, stdout, stderr io.Writer) int {
 	return d.wait(ctx, signals)
 }
 
-// migrateOnly is `worker migrate`: River's migrations, with DATABASE_URL
+// migrateOnly is `worker migrate`: River's and the worker's migrations, with DATABASE_URL
 // the only setting read.
 func migrateOnly(logger *slog.Logger, env map[string]string) int {
 	dbURL, err := config.LoadDatabaseURL(env)
@@ -144,13 +145,14 @@ func migrateOnly(logger *slog.Logger, env map[string]string) int {
 	}
 	defer pool.Close()
 	if err := migrate(ctx, pool, logger); err != nil {
-		logger.Error("river migrations", slog.String("error", err.Error()))
+		logger.Error("migrations", slog.String("error", err.Error()))
 		return exitError
 	}
 	return exitOK
 }
 
-// migrate applies River's migrations. An advisory lock makes workers that
+// migrate applies River's migrations, then the worker's own (dbschema).
+// An advisory lock makes workers that
 // start together apply them one after the other.
 func migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
 	conn, err := pool.Acquire(ctx)
@@ -180,6 +182,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error
 		versions[i] = v.Version
 	}
 	logger.Info("river migrations applied", slog.Any("versions", versions))
+	// The worker's own tables (the migration's manifest) come after River's.
+	own, err := dbschema.Migrate(ctx, pool)
+	if err != nil {
+		return err
+	}
+	logger.Info("worker migrations applied", slog.Any("versions", own))
 	return nil
 }
 

@@ -169,21 +169,24 @@ print(json.dumps([a.file.name, b.file.name, c.image.name]))`)
 	for _, tc := range []struct {
 		args   []string
 		fields []string
+		check  bool
 	}{
-		{[]string{"--dry-run"}, wantFields},
-		{[]string{"--dry-run", "--model", "papers.ScanProxy"}, []string{"papers_scan.file"}},
+		{[]string{"--dry-run"}, wantFields, false},
+		{[]string{"--dry-run", "--model", "papers.ScanProxy"}, []string{"papers_scan.file"}, false},
+		{[]string{"--dry-run", "--check-objects"}, wantFields, true},
 	} {
 		id := strings.TrimSpace(p.manage(t, append([]string{"migrate_files_to_s3"}, tc.args...)...))
 		var args struct {
-			Fields []string `json:"fields"`
-			DryRun bool     `json:"dry_run"`
+			Fields       []string `json:"fields"`
+			DryRun       bool     `json:"dry_run"`
+			CheckObjects bool     `json:"check_objects"`
 		}
 		var raw []byte
 		if err := pool.QueryRow(t.Context(), `SELECT args FROM river_job WHERE id = $1 AND kind = 'migrate_files'`, id).Scan(&raw); err != nil {
 			t.Fatalf("%v: job %q: %v", tc.args, id, err)
 		}
-		if err := json.Unmarshal(raw, &args); err != nil || !slices.Equal(args.Fields, tc.fields) || !args.DryRun {
-			t.Errorf("%v enqueued %s; want fields %q, dry run", tc.args, raw, tc.fields)
+		if err := json.Unmarshal(raw, &args); err != nil || !slices.Equal(args.Fields, tc.fields) || !args.DryRun || args.CheckObjects != tc.check {
+			t.Errorf("%v enqueued %s; want fields %q, dry run, check objects %v", tc.args, raw, tc.fields, tc.check)
 		}
 	}
 	if _, err := pool.Exec(t.Context(), `DELETE FROM river_job`); err != nil {
@@ -241,6 +244,14 @@ print(json.dumps([a.file.name, b.file.name, c.image.name]))`)
 	}
 	if want := cli("--wait", "--json"); code != want {
 		t.Errorf("the migration exited %d, enqueue migrate-files %d on the same files", code, want)
+	}
+	// Again, asking the bucket about every file: nothing to copy.
+	stdout, stderr, _ = p.tryManage(t, "migrate_files_to_s3", "--check-objects", "--wait")
+	t.Logf("re-run:\n%s%s", stdout, stderr)
+	for _, want := range []string{"uploaded: 0 file(s)", "skipped:  3"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the re-run's summary lacks %q", want)
+		}
 	}
 
 	// Django switched to the bucket reads every file the command moved.

@@ -8,9 +8,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/revisbali/worker/dbschema"
 )
 
-// NewRiverDatabase is NewDatabase with River's tables migrated in. It
+// NewRiverDatabase is NewDatabase with River's tables and the worker's own
+// (dbschema) migrated in, as `worker migrate` leaves a database. It
 // returns the database's URL and a pool on it, closed when the test ends.
 func NewRiverDatabase(t testing.TB) (string, *pgxpool.Pool) {
 	t.Helper()
@@ -28,6 +31,9 @@ func NewRiverDatabase(t testing.TB) (string, *pgxpool.Pool) {
 	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		t.Fatalf("testbed: river migrations: %v", err)
+	}
+	if _, err := dbschema.Migrate(ctx, pool); err != nil {
+		t.Fatalf("testbed: worker migrations: %v", err)
 	}
 	return url, pool
 }

@@ -72,11 +72,18 @@ KINDS = {
         5,
         ("preview",),
     ),
-    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNFINISHED_STATES, 5),
+    "passport_mrz": Kind(
+        "passport", {"name": Arg(str, True, False)}, ("name",), None, UNFINISHED_STATES, 5, ("portrait",)
+    ),
     # The same plan enqueued again while the first is unfinished is that job.
     "migrate_files": Kind(
         "storage",
-        {"fields": Arg(list, False, True), "dry_run": Arg(bool, False, False), "batch_size": Arg(int, False, True)},
+        {
+            "fields": Arg(list, False, True),
+            "dry_run": Arg(bool, False, False),
+            "batch_size": Arg(int, False, True),
+            "check_objects": Arg(bool, False, True),
+        },
         ALL_ARGS,
         None,
         UNFINISHED_STATES,

@@ -3,11 +3,13 @@
 // then batches), for scripts/bench/migrate.sh.
 //
 //	migratebench gen -media DIR -table NAME [-small N -medium N -large N] [-huge]
-//	migratebench run -table NAME [-batch-size N] [-parallel N]
+//	migratebench run [-table NAME | -fields T.C,...] [-batch-size N] [-parallel N] [-check-objects]
 //
 // run reads the worker's configuration from the environment (MEDIA_ROOT,
-// DATABASE_URL, AWS_*, MIGRATE_CONCURRENCY) and prints the summed batch
-// report as JSON.
+// DATABASE_URL, AWS_*, MIGRATE_CONCURRENCY), creates the worker's own
+// tables as `worker migrate` does (the manifest), and prints the summed
+// batch report as JSON. gen ages the files it writes by an hour, as a media
+// folder's files are: only settled files enter the manifest.
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/revisbali/worker/config"
+	"github.com/revisbali/worker/dbschema"
 	"github.com/revisbali/worker/filemigrate"
 	"github.com/revisbali/worker/storage"
 )
@@ -93,7 +96,12 @@ func gen(ctx context.Context, args []string) error {
 			if !*huge {
 				size += rng.IntN(k.size/5) - k.size/10
 			}
-			if err := writeFile(filepath.Join(*media, filepath.FromSlash(name)), size, rng); err != nil {
+			path := filepath.Join(*media, filepath.FromSlash(name))
+			if err := writeFile(path, size, rng); err != nil {
+				return err
+			}
+			old := time.Now().Add(-time.Hour)
+			if err := os.Chtimes(path, old, old); err != nil {
 				return err
 			}
 			names = append(names, name)
@@ -136,6 +144,8 @@ func writeFile(path string, size int, rng *rand.Rand) error {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	table := fs.String("table", "bench_document", "table whose file column to migrate")
+	fieldList := fs.String("fields", "", "TABLE.COLUMN,... to migrate instead of -table's file column")
+	checkObjects := fs.Bool("check-objects", false, "ask the bucket about every file, not the manifest")
 	batchSize := fs.Int("batch-size", filemigrate.DefaultBatchSize, "rows per batch")
 	parallel := fs.Int("parallel", 1, "batches copied at once")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
@@ -171,7 +181,16 @@ func run(ctx context.Context, args []string) error {
 	defer root.Close()
 
 	start := time.Now()
-	plan, err := filemigrate.PlanBatches(ctx, pool, []filemigrate.Field{{Table: *table, Column: "file"}}, *batchSize)
+	if _, err := dbschema.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	fields := []filemigrate.Field{{Table: *table, Column: "file"}}
+	if *fieldList != "" {
+		if fields, err = filemigrate.ParseFields([]string{*fieldList}); err != nil {
+			return err
+		}
+	}
+	plan, err := filemigrate.PlanBatches(ctx, pool, fields, *batchSize)
 	if err != nil {
 		return err
 	}
@@ -179,7 +198,8 @@ func run(ctx context.Context, args []string) error {
 	if err := plan.Measure(ctx, pool, root, cfg.Migrate.Concurrency); err != nil {
 		return err
 	}
-	c := &filemigrate.Copier{Root: root, Target: store, Concurrency: cfg.Migrate.Concurrency}
+	c := &filemigrate.Copier{Root: root, Target: store, Concurrency: cfg.Migrate.Concurrency, CheckObjects: *checkObjects,
+		Manifest: filemigrate.NewManifest(pool, cfg.Storage.EndpointURL, cfg.Storage.Bucket, cfg.Storage.Location)}
 	var mu sync.Mutex
 	var total filemigrate.Report
 	var errs []error

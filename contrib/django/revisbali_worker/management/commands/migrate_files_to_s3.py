@@ -1,4 +1,4 @@
-"""manage.py migrate_files_to_s3 [--dry-run] [--model app_label.Model]... [--wait]
+"""manage.py migrate_files_to_s3 [--dry-run] [--check-objects] [--model app_label.Model]... [--wait]
 
 Moves the media files of every FileField and ImageField from MEDIA_ROOT to
 the bucket: it lists the file columns from Django's models (TABLE.COLUMN) and
@@ -9,6 +9,10 @@ With --wait it runs the worker's own `enqueue migrate-files --field ...
 --wait --json` (found through REVISBALI_ENQUEUE_BIN, else on PATH): its
 progress appears as it goes, then the summary, and the command exits with
 `enqueue`'s exit code, so both say the same about the same migration.
+
+A re-run trusts the worker's manifest of earlier runs and one listing per
+1,000 keys; --check-objects asks the bucket about every file instead, which
+also finds objects changed inside the bucket (docs/migration.md).
 """
 
 import json
@@ -58,6 +62,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="count what would be copied; copy nothing")
         parser.add_argument(
+            "--check-objects", action="store_true",
+            help="ask the bucket about every file instead of trusting the manifest of earlier runs "
+                 "(finds objects changed inside the bucket)",
+        )
+        parser.add_argument(
             "--model", action="append", default=[], metavar="app_label.Model",
             help="only this model's file fields (repeatable)",
         )
@@ -73,7 +82,10 @@ class Command(BaseCommand):
         dry_run = opts["dry_run"]
         self.stderr.write("%s %d file field(s): %s" % ("dry run of" if dry_run else "migrating", len(fields), ", ".join(fields)))
         if not opts["wait"]:
-            job_id = enqueue("migrate_files", {"fields": fields, "dry_run": dry_run}, using=opts["database"])
+            args = {"fields": fields, "dry_run": dry_run}
+            if opts["check_objects"]:
+                args["check_objects"] = True
+            job_id = enqueue("migrate_files", args, using=opts["database"])
             self.stdout.write(str(job_id))
             return
         try:
@@ -85,6 +97,8 @@ class Command(BaseCommand):
             argv += ["--field", f]
         if dry_run:
             argv.append("--dry-run")
+        if opts["check_objects"]:
+            argv.append("--check-objects")
         argv += ["--wait", "--json"]
         # enqueue writes its progress on stderr, shared with ours; the JSON
         # result comes on stdout.
