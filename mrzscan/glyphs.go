@@ -63,3 +63,11 @@ func (s *session) glyphsOf(raw []string) [][]passport.Glyph {
 	}
 	return out
 }
+
+// parseOptions lets the parser see what OCR knew of each line this session
+// read (keep).
+func (s *session) parseOptions() passport.ParseOptions {
+	o := s.r.parseOptions()
+	o.Glyphs = func(line string) []passport.Glyph { return s.glyphs[line] }
+	return o
+}

@@ -359,6 +359,18 @@ func similar(a, b line) bool {
 		math.Abs(a.slope-b.slope) < 0.02
 }
 
+// shortened reports whether two lines are alike but for one end of one of
+// them: the same slope, one end aligned, the shorter at least 65% of the
+// longer. Glare, a shadow or a fold can hide the end of one zone line in a
+// photo, and the zone's other line still says where the zone is.
+func shortened(a, b line) bool {
+	w := float64(max(a.w(), b.w()))
+	if math.Abs(a.slope-b.slope) >= 0.02 || float64(min(a.w(), b.w())) < 0.65*w {
+		return false
+	}
+	return math.Abs(float64(a.x0-b.x0)) <= 0.05*w || math.Abs(float64(a.x1-b.x1)) <= 0.05*w
+}
+
 // gap is the distance between two lines' centres, across them.
 func gap(a, b line) float64 { return math.Abs(b.at(a.cx) - a.cy) }
 
@@ -434,7 +446,7 @@ func (f *frame) group(lines []line, i int) []zone {
 		case g > 3.2*prev.t:
 			return out
 		}
-		if !similar(first, l) {
+		if !similar(first, l) && !shortened(first, l) {
 			continue
 		}
 		if r := l.t / prev.t; r > 1.8 || r < 0.55 {

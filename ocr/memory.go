@@ -3,14 +3,20 @@ package ocr
 /*
 #include <malloc.h>
 
-// Page-sized buffers (a 300 DPI A4 page is 35 MB as RGBA, 9 MB gray) are
-// allocated and freed by MuPDF and Tesseract from several threads. glibc
-// raises its mmap threshold after such frees, up to 32 MB, and then serves
-// them from per-thread arenas that fragment and never shrink; a fixed 1 MB
-// threshold sends them to mmap, returned to the system on free.
+// Page-sized buffers (a 300 DPI A4 page is 9 MB gray, and Leptonica and
+// Tesseract make several of them per page) are allocated and freed by
+// MuPDF and Tesseract for every page. Served by mmap (glibc's default
+// below its dynamic limit, or the fixed 1 MB threshold this file once
+// set), each one arrives as fresh pages: a fault on every 4 KB touched,
+// and in a multi-threaded process a TLB flush on every other CPU with it.
+// perf showed those faults as a third of the worker's CPU per page, and
+// sys time twice the CLI's. Kept on the heap (below 32 MB, glibc's
+// maximum threshold) and not trimmed back to the system under 256 MB,
+// freed pages are reused as they are.
 static void tune_malloc(void) {
 #ifdef M_MMAP_THRESHOLD
-	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
 */
@@ -26,8 +32,10 @@ const pdfStoreBytes = 8 << 20
 
 // Both settings are process-wide and read when documents are opened, so
 // they are set before any goroutine can open one. Measured on a 16-page
-// scanned 300 DPI PDF with two engines: peak RSS 542 MB with neither,
-// 374 MB with the smaller cache, 345 MB with both.
+// scanned 300 DPI PDF with two engines: peak RSS 542 MB with go-fitz's
+// cache, 374 MB with the smaller one. Keeping pages on the heap then took
+// CPU from 27 s to 17 s (sys from 9 s to 3.7 s) for 396 MB instead of
+// 341 MB (BENCHMARKS.md, OCR).
 func init() {
 	fitz.MaxStore = pdfStoreBytes
 	C.tune_malloc()

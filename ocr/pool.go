@@ -1,5 +1,5 @@
 // Package ocr reads the text of scanned documents: a pool of Tesseract
-// engines (gosseract), one per concurrent page and reused across jobs, and
+// engines (its C API), one per concurrent page and reused across jobs, and
 // Document, which reads PDFs (text layer directly, other pages rendered with
 // MuPDF and recognised in parallel) and images.
 package ocr
@@ -11,14 +11,8 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/otiai10/gosseract/v2"
-
-	"github.com/revisbali/worker/fault"
-	"github.com/revisbali/worker/imgutil"
 )
 
 // PageSegMode tells Tesseract what layout to expect.
@@ -70,20 +64,6 @@ type Pool struct {
 	idle   []*engine // most recently used last
 	alive  int
 	closed bool
-}
-
-type engine struct {
-	key    string
-	client *gosseract.Client // nil for a symbol engine
-	sym    *symbolEngine
-}
-
-func (e *engine) close() {
-	if e.sym != nil {
-		e.sym.close()
-		return
-	}
-	e.client.Close()
 }
 
 // NewPool checks that the default languages are installed and starts the
@@ -223,46 +203,6 @@ func (p *Pool) release(e *engine) {
 	<-p.slots
 }
 
-// blankPGM is a 1 x 1 white page, recognised once to load the model.
-var blankPGM = []byte("P5\n1 1\n255\n\xff")
-
-func newEngine(key, dir string, langs []string, symbols bool) (*engine, error) {
-	if err := checkLanguages(dir, langs); err != nil {
-		return nil, fault.BadInput("%v", err)
-	}
-	if symbols {
-		s, err := newSymbolEngine(dir, langs)
-		if err != nil {
-			return nil, err
-		}
-		return &engine{key: key, sym: s}, nil
-	}
-	c := gosseract.NewClient()
-	if err := c.SetTessdataPrefix(dir); err != nil {
-		c.Close()
-		return nil, err
-	}
-	if err := c.SetLanguage(langs...); err != nil {
-		c.Close()
-		return nil, err
-	}
-	// Tesseract's progress notes ("Estimating resolution as 300") would
-	// otherwise go to the worker's stderr for every page.
-	if err := c.DisableOutput(); err != nil {
-		c.Close()
-		return nil, err
-	}
-	if err := c.SetImageFromBytes(blankPGM); err != nil {
-		c.Close()
-		return nil, err
-	}
-	if _, err := c.Text(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("start Tesseract with %s from %s: %w", strings.Join(langs, "+"), dir, err)
-	}
-	return &engine{key: key, client: c}, nil
-}
-
 // Word is one recognised word.
 type Word struct {
 	Text       string          `json:"text"`
@@ -291,43 +231,13 @@ func (p *Pool) Recognize(ctx context.Context, img image.Image, req Request) (Rec
 	return e.recognize(img, req)
 }
 
-func (e *engine) recognize(img image.Image, req Request) (Recognition, error) {
-	if e.sym != nil {
-		return e.sym.recognize(img, req)
-	}
-	c := e.client
-	psm := req.PageSegMode
-	if psm == 0 {
-		psm = SegAuto
-	}
-	if err := c.SetPageSegMode(gosseract.PageSegMode(psm)); err != nil {
-		return Recognition{}, err
-	}
-	if err := c.SetWhitelist(req.Whitelist); err != nil {
-		return Recognition{}, err
-	}
-	if err := c.SetVariable("user_defined_dpi", strconv.Itoa(req.DPI)); err != nil {
-		return Recognition{}, err
-	}
-	if err := c.SetImageFromBytes(pgm(img)); err != nil {
-		return Recognition{}, err
-	}
-	// One pass gives words, confidences and layout; Text() and then the
-	// boxes would recognise the page twice.
-	boxes, err := c.GetBoundingBoxesVerbose()
-	if err != nil {
-		return Recognition{}, fmt.Errorf("tesseract: %w", err)
-	}
-	return assemble(boxes), nil
-}
-
 // assemble lays words out as Tesseract's own text output does: words of a
 // line joined by a space, lines by a newline, paragraphs by a blank line.
-func assemble(boxes []gosseract.BoundingBox) Recognition {
+func assemble(boxes []wordBox) Recognition {
 	var r Recognition
 	var b strings.Builder
 	var weighted, chars float64
-	var prev gosseract.BoundingBox
+	var prev wordBox
 	line := 0
 	for _, w := range boxes {
 		text := strings.TrimSpace(w.Word)
@@ -358,17 +268,4 @@ func assemble(boxes []gosseract.BoundingBox) Recognition {
 		r.Confidence = weighted / chars
 	}
 	return r
-}
-
-// pgm encodes img as a binary PGM, which Leptonica reads without
-// decompression: the cheapest way to hand pixels to Tesseract.
-func pgm(img image.Image) []byte {
-	g := imgutil.Gray(img)
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	out := make([]byte, 0, 32+w*h)
-	out = fmt.Appendf(out, "P5\n%d %d\n255\n", w, h)
-	for y := range h {
-		out = append(out, g.Pix[y*g.Stride:y*g.Stride+w]...)
-	}
-	return out
 }

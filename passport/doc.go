@@ -30,11 +30,16 @@
 //     digit then passes and, where the format has a composite check digit,
 //     when every cheapest reading of the zone passing all checks makes them.
 //     A field that passes is never rewritten.
-//   - Letter/digit swaps inside a document or personal number are never
-//     applied: the issuer may use either, a mod-10 check digit cannot say
-//     which character is wrong, and the composite adds nothing there (its
-//     weights line up with those fields' own). The readings one swap away
-//     that would pass are listed in Warnings instead.
+//   - Letter/digit swaps inside a document or personal number are not
+//     applied on the check digits alone: the issuer may use either, a
+//     mod-10 check digit cannot say which character is wrong, and the
+//     composite adds nothing there (its weights line up with those fields'
+//     own). The readings one swap away that would pass are listed in
+//     Warnings instead. One exception, when ParseOptions.Glyphs says what
+//     OCR knew: a document number failing its check takes the only swap
+//     that makes every check of the zone pass (every other check passing
+//     already) when OCR was unsure of that character; Review then lists
+//     the number in NeedsReview as repaired.
 //   - State codes no table knows are snapped to the only ISO 3166-1 or ICAO
 //     code within OCR confusion distance, if there is exactly one.
 //   - Names and a visa's optional data, which no check digit covers: short

@@ -17,6 +17,11 @@ type ParseOptions struct {
 	// Now is the reference date for placing two-digit years (a birth is not
 	// in the future, an expiry is after the birth). Zero means time.Now().
 	Now time.Time
+	// Glyphs, when set, returns what OCR knew of each character of a line
+	// as it was read (nil: unknown). Only a character OCR was unsure of may
+	// be repaired by a letter/digit swap that the check digits alone
+	// cannot single out (see onlyPassingGuess).
+	Glyphs func(line string) []Glyph
 }
 
 func (o ParseOptions) now() time.Time {
@@ -48,7 +53,7 @@ func Parse(lines []string, opts ParseOptions) (*Result, error) {
 	}
 	var best *Result
 	for _, f := range formats {
-		r := read(f, lines, norm, fixes, opts.now())
+		r := read(f, lines, norm, fixes, opts)
 		if best == nil || r.better(best) {
 			best = r
 		}
@@ -134,7 +139,7 @@ func (r *Result) passed() int {
 }
 
 // read aligns, repairs and reads the lines as format f.
-func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Result {
+func read(f Format, raw, norm []string, fixes []Correction, opts ParseOptions) *Result {
 	l := layoutFor(f)
 	aligned := make([]string, len(norm))
 	corrections := append([]Correction{}, fixes...)
@@ -144,6 +149,9 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 		corrections = append(corrections, c...)
 	}
 	z := newZone(f, aligned)
+	if opts.Glyphs != nil {
+		z.unsure = unsurePositions(raw, norm, aligned, opts.Glyphs)
+	}
 	checkFixes, warnings := z.repairChecks()
 	corrections = append(corrections, checkFixes...)
 	corrections = append(corrections, z.snapCode("issuing_country", z.l.issuing)...)
@@ -155,13 +163,40 @@ func read(f Format, raw, norm []string, fixes []Correction, now time.Time) *Resu
 	corrections = append(corrections, nameFixes...)
 	warnings = append(warnings, nameWarnings...)
 
-	r := z.result(now)
+	r := z.result(opts.now())
 	r.RawMRZ = append([]string(nil), raw...)
 	r.Corrections = corrections
 	r.Warnings = append(r.Warnings, warnings...)
 	r.Confidence = r.confidence()
 	r.Review(nil)
 	return r
+}
+
+// unsurePositions marks the zone positions whose character OCR was unsure
+// of (Glyph.uncertain), mapping each raw line's glyphs through its
+// normalised form onto the aligned line.
+func unsurePositions(raw, norm, aligned []string, glyphs func(string) []Glyph) map[pos]bool {
+	out := map[pos]bool{}
+	for i := range min(len(raw), len(norm), len(aligned)) {
+		gs := glyphs(strings.Join(strings.Fields(raw[i]), ""))
+		if len(gs) != len(norm[i]) {
+			continue
+		}
+		known := true
+		for k := range gs {
+			known = known && gs[k].Char == norm[i][k]
+		}
+		if !known {
+			continue
+		}
+		src, _ := alignChars(norm[i], aligned[i])
+		for col, k := range src {
+			if k >= 0 && gs[k].uncertain() {
+				out[pos{i, col}] = true
+			}
+		}
+	}
+	return out
 }
 
 // result reads every field of the (repaired) zone.

@@ -15,7 +15,7 @@ const (
 // field where the issuer may use either: check digits can confirm it but not
 // single it out (a mod-10 sum cannot say which character is wrong), so
 // guesses are only used to confirm other edits and to suggest readings,
-// never applied.
+// and applied only where OCR's doubt singles one out (onlyPassingGuess).
 type edit struct {
 	p        pos
 	from, to byte
@@ -217,6 +217,9 @@ func (z *zone) repairChecks() ([]Correction, []string) {
 		out = z.confirmByComposite(cands)
 	}
 	fixes := z.accept(out, fields)
+	if e, ok := z.onlyPassingGuess(fields[0]); ok {
+		fixes = append(fixes, z.accept([]edit{e}, fields)...)
+	}
 
 	var warnings []string
 	for _, f := range fields {
@@ -240,6 +243,52 @@ func (z *zone) repairChecks() ([]Correction, []string) {
 		}
 	}
 	return fixes, warnings
+}
+
+// onlyPassingGuess returns the letter/digit swap that repairs a document
+// number failing its check digit (O read as 0 is the commonest), when it is
+// the only single OCR confusion in the number that makes every check of
+// the zone pass, every other check passes already, and OCR itself was
+// unsure of that character (z.unsure; so never on text alone). Two passing
+// swaps leave the number failing, with both suggested in Warnings. The check
+// digit cannot say which character is wrong, and two misreadings can hide
+// behind one wrong swap; OCR's doubt at that very glyph is what singles it
+// out. Review flags the number as repaired, so a person still compares it
+// with the document.
+func (z *zone) onlyPassingGuess(f checkField) (edit, bool) {
+	if f.key != "document_number" {
+		return edit{}, false
+	}
+	if ok, _ := z.passes(f); ok {
+		return edit{}, false
+	}
+	if !fits(clsCheck, z.at(f.check)) || z.at(f.check) == '<' {
+		return edit{}, false
+	}
+	for _, o := range z.checkFields() {
+		if ok, _ := z.passes(o); !ok && o.key != f.key {
+			return edit{}, false
+		}
+	}
+	rs, ok := z.readings(&f, fieldPositions(f))
+	if !ok {
+		return edit{}, false
+	}
+	var found []edit
+	for _, r := range rs {
+		if r.cost != 1 || len(r.edits) != 1 {
+			continue
+		}
+		z.apply(r.edits)
+		if z.allChecksPass() {
+			found = append(found, r.edits[0])
+		}
+		z.revert(r.edits)
+	}
+	if len(found) != 1 || !z.unsure[found[0].p] {
+		return edit{}, false
+	}
+	return found[0], true
 }
 
 // confirmByComposite returns the forced edits that every cheapest passing
@@ -391,6 +440,9 @@ func (z *zone) fieldKeyAt(p pos, fields []checkField) string {
 func editReason(e edit) string {
 	if e.to == '<' {
 		return fmt.Sprintf("filler '<' read as %q between fillers; confirmed by check digits", e.from)
+	}
+	if e.guess {
+		return fmt.Sprintf("%q read as %q: OCR was unsure of it, and it is the only such reading one confusion away that passes every check digit", e.to, e.from)
 	}
 	return fmt.Sprintf("digit %c read as letter %c where only digits belong; confirmed by check digits", e.to, e.from)
 }

@@ -6,6 +6,9 @@ type zone struct {
 	l   layout
 	cls [][]class
 	b   [][]byte
+	// unsure holds the positions whose character OCR was unsure of; nil
+	// when OCR's glyphs are unknown (text given to ParseText).
+	unsure map[pos]bool
 }
 
 func newZone(f Format, lines []string) *zone {

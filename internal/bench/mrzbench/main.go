@@ -3,7 +3,7 @@
 //
 //	mrzbench gen -n 150 -negatives 20 -seed 1 DIR    write DIR/*.jpg|png and DIR/truth.json
 //	mrzbench evalset [-digests FILE] DIR              write the versioned evaluation set (mrzgen.EvalSet) likewise
-//	mrzbench read [-shrink PX] [-scenes card,photo] DIR   read with mrzscan, print rows and a JSON summary
+//	mrzbench read [-shrink PX] [-scenes card,photo] [-subset clean|photo] DIR   read with mrzscan, print rows and a JSON summary
 //	mrzbench baseline DIR                             score DIR/<file>.txt (tesseract CLI output) with the strict parser
 package main
 
@@ -131,23 +131,43 @@ func evalset(args []string) error {
 	if err != nil {
 		return err
 	}
-	var samples []mrzgen.Sample
 	for _, c := range cases {
 		if err := os.WriteFile(filepath.Join(dir, c.File), c.Data, 0o644); err != nil {
 			return err
 		}
-		samples = append(samples, c.Sample)
 	}
 	if *digests != "" {
 		if err := os.WriteFile(*digests, []byte(mrzgen.EvalDigests(cases)), 0o644); err != nil {
 			return err
 		}
 	}
-	raw, err := json.MarshalIndent(samples, "", " ")
+	// Each case's sample with "photo" (and "broken") beside it: read
+	// -subset reports clean pages and photos apart.
+	raw, err := json.MarshalIndent(cases, "", " ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "truth.json"), raw, 0o644)
+}
+
+// photos returns, per sample of dir's truth.json, whether the evaluation
+// set marks it a photo (false for every sample of a generated set).
+func photos(dir string) ([]bool, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		return nil, err
+	}
+	var s []struct {
+		Photo bool `json:"photo"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(s))
+	for i, v := range s {
+		out[i] = v.Photo
+	}
+	return out, nil
 }
 
 func load(dir string) ([]mrzgen.Sample, error) {
@@ -165,7 +185,10 @@ type score struct {
 	Negatives, FalsePositives                int
 	Valid                                    int
 	FieldRight                               map[string]int
-	Times, CPU                               []float64
+	// Unflagged counts wrong fields missing from needs_review (must be 0);
+	// CorrectFlagged the fully correct documents with a non-empty list.
+	Unflagged, CorrectFlagged int
+	Times, CPU                []float64
 }
 
 func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds float64) string {
@@ -198,10 +221,26 @@ func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds 
 		}
 	}
 	slices.Sort(wrong)
+	var unflagged []string
+	for k, v := range want {
+		if got[k] != v && k != "format" && !slices.Contains(res.NeedsReview, k) {
+			unflagged = append(unflagged, k)
+		}
+	}
+	slices.Sort(unflagged)
+	sc.Unflagged += len(unflagged)
+	review := fmt.Sprintf(" review=%v", res.NeedsReview)
+	if len(unflagged) > 0 {
+		review += fmt.Sprintf(" UNFLAGGED=%v", unflagged)
+	}
 	if len(wrong) == 0 {
 		sc.Correct++
-		return "ok"
+		if len(res.NeedsReview) > 0 {
+			sc.CorrectFlagged++
+		}
+		return "ok" + review
 	}
+	wrong = append(wrong, review)
 	if valid {
 		sc.SilentDocs++
 		for _, f := range mrzgen.CoveredFields {
@@ -232,6 +271,7 @@ func (sc *score) summary() map[string]any {
 	return map[string]any{
 		"docs": sc.Docs, "fully_correct": sc.Correct, "valid": sc.Valid,
 		"silent_docs": sc.SilentDocs, "silent_covered": sc.SilentCovered,
+		"unflagged_wrong_fields": sc.Unflagged, "correct_flagged": sc.CorrectFlagged,
 		"negatives": sc.Negatives, "false_positives": sc.FalsePositives,
 		"field_accuracy": fields, "median_s": pct(0.5), "p95_s": pct(0.95),
 		"median_cpu_s": pctOf(sc.CPU, 0.5), "p95_cpu_s": pctOf(sc.CPU, 0.95),
@@ -243,28 +283,44 @@ func read(args []string) error {
 	only := fl.String("only", "", "read only this file")
 	shrink := fl.Int("shrink", 0, "shrink each image to this long edge first, as a thumbnail (images only)")
 	scenes := fl.String("scenes", "", "comma-separated scenes to read (card, photo, scan); empty for all")
+	subset := fl.String("subset", "", "of an evaluation set: clean or photo; empty for all")
 	fl.Parse(args)
 	dir := fl.Arg(0)
 	samples, err := load(dir)
 	if err != nil {
 		return err
 	}
+	isPhoto, err := photos(dir)
+	if err != nil {
+		return err
+	}
+	if *subset != "" && *subset != "clean" && *subset != "photo" {
+		return fmt.Errorf("read: -subset %q: want clean or photo", *subset)
+	}
 	tessdata, err := mrzscan.FindTessdata(os.Getenv("PASSPORT_TESSDATA_DIR"))
 	if err != nil {
 		return err
 	}
-	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 1, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
+	// Two engines: the zone's model and the printed page's stay loaded.
+	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 2, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, Now: now})
+	eng, err := ocr.TessdataDir("")
+	if err != nil {
+		return err
+	}
+	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, PrintTessdataDir: eng, Now: now})
 	if err != nil {
 		return err
 	}
 	var sc score
-	for _, s := range samples {
+	for i, s := range samples {
 		if *only != "" && s.File != *only {
+			continue
+		}
+		if *subset != "" && isPhoto[i] != (*subset == "photo") {
 			continue
 		}
 		if *scenes != "" && !slices.Contains(strings.Split(*scenes, ","), string(s.Scene)) {
