@@ -10,6 +10,7 @@ import (
 
 	"github.com/revisbali/worker/mrzscan"
 	"github.com/revisbali/worker/passport"
+	"github.com/revisbali/worker/storage"
 )
 
 // PassportMRZArgs asks for the machine-readable zone of a passport, ID card
@@ -36,6 +37,7 @@ var passportMRZ = declare(Define(Kind{
 	Timeout:     10 * time.Minute,
 	MaxAttempts: 5,
 	Unique:      uniqueByName(),
+	Files:       []string{"portrait"},
 	Description: "read the machine-readable zone of a stored passport, ID card or visa scan",
 	Command: &Command{
 		Verb:       "passport",
@@ -55,10 +57,11 @@ func (PassportMRZArgs) Kind() string { return KindPassportMRZ }
 func (a PassportMRZArgs) InsertOpts() river.InsertOpts { return passportMRZ.InsertOpts(a) }
 
 // passportMRZWorker reads the zone of a stored image or PDF. Its output is
-// passport.Result: every field, each check's verdict, the corrections made
-// and a confidence. A file without a zone cancels the job ("no
-// machine-readable zone found"); a zone whose checks fail completes with
-// valid false.
+// passport.Result: every field, each check's verdict, the corrections made,
+// a confidence, needs_review (empty: straight-through processing), the
+// printed page's verdicts and the stored portrait's name. A file without a
+// zone cancels the job ("no machine-readable zone found"); a zone whose
+// checks fail completes with valid false.
 type passportMRZWorker struct {
 	river.WorkerDefaults[PassportMRZArgs]
 	deps   Deps
@@ -80,6 +83,11 @@ func newPassportMRZWorker(deps Deps) (*passportMRZWorker, error) {
 }
 
 func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZArgs]) error {
+	// The portrait's name is derived from the scan's: refuse a bad name
+	// before any work rather than after the reading.
+	if _, err := storage.CleanName(portraitName(job.Args.Name)); err != nil {
+		return fmt.Errorf("passport %q: %w", job.Args.Name, err)
+	}
 	var res *passport.Result
 	err := w.deps.Temp.WithFile(ctx, w.deps.Storage, job.Args.Name, func(f *os.File) error {
 		var err error
@@ -90,5 +98,8 @@ func (w *passportMRZWorker) Work(ctx context.Context, job *river.Job[PassportMRZ
 		return fmt.Errorf("passport %q: %w", job.Args.Name, err)
 	}
 	res.Name = job.Args.Name
+	if err := w.storePortrait(ctx, job.Args.Name, res); err != nil {
+		return fmt.Errorf("passport %q: %w", job.Args.Name, err)
+	}
 	return recordOutput(ctx, res)
 }

@@ -30,16 +30,26 @@ import (
 	"github.com/revisbali/worker/tempfile"
 )
 
-// The passport_mrz job through River, with files in the S3 test bed: a
-// readable passport photo completes with its fields; a PDF whose zone is on
-// page 2 completes; a zone whose check digit is wrong completes with valid
-// false; a page without a zone and a corrupt file are cancelled without
-// retry; and no local copy is left behind.
+// The passport_mrz job through River, with files in the S3 test bed and on
+// local disk: a readable passport photo completes with its fields and its
+// holder's portrait stored as portraits/<name>.jpg; a PDF whose zone is on
+// page 2 completes; a card whose photo box is blank completes without a
+// portrait (and an earlier reading's is removed); a zone whose check digit
+// is wrong completes with valid false; a page without a zone and a corrupt
+// file are cancelled without retry; and no local copy is left behind.
 func TestPassportMRZJob(t *testing.T) {
 	t.Parallel()
+	for _, cloud := range []bool{true, false} {
+		t.Run(map[bool]string{true: "s3", false: "local"}[cloud], func(t *testing.T) {
+			t.Parallel()
+			testPassportMRZJob(t, cloud)
+		})
+	}
+}
+
+func testPassportMRZJob(t *testing.T, cloud bool) {
 	ctx := context.Background()
 	dbURL := testbed.NewDatabase(t)
-	srv := testbed.S3Server(t)
 
 	db, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
@@ -53,11 +63,16 @@ func TestPassportMRZJob(t *testing.T) {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		t.Fatal(err)
 	}
-	store, err := storage.New(ctx, config.Storage{
-		UseCloudStorage: true, AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, Bucket: srv.Bucket,
-		EndpointURL: srv.Endpoint, Region: "auto", SignatureVersion: "s3v4", QuerystringAuth: true,
-		QuerystringExpire: 3600, FileOverwrite: true, Location: "passport-job-" + time.Now().Format("150405.000000"),
-	})
+	storeCfg := config.Storage{MediaRoot: t.TempDir(), MediaURL: "/media/"}
+	if cloud {
+		srv := testbed.S3Server(t)
+		storeCfg = config.Storage{
+			UseCloudStorage: true, AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, Bucket: srv.Bucket,
+			EndpointURL: srv.Endpoint, Region: "auto", SignatureVersion: "s3v4", QuerystringAuth: true,
+			QuerystringExpire: 3600, FileOverwrite: true, Location: "passport-job-" + time.Now().Format("150405.000000"),
+		}
+	}
+	store, err := storage.New(ctx, storeCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +107,7 @@ func TestPassportMRZJob(t *testing.T) {
 	card := gen(mrzgen.Options{Format: passport.TD1, Scene: mrzgen.CardCrop, DPI: 200, Turn: 0})
 	broken := gen(mrzgen.Options{Format: passport.TD2, Scene: mrzgen.CardCrop, DPI: 200, Turn: 0, BreakCheck: true})
 	blank := gen(mrzgen.Options{Format: passport.TD3, Scene: mrzgen.ScanPage, DPI: 150, Turn: 0, Negative: true})
+	noPhoto := gen(mrzgen.Options{Format: passport.TD1, Scene: mrzgen.CardCrop, DPI: 250, Turn: 0, BlankPhoto: true})
 	decode := func(s mrzgen.Sample) image.Image {
 		img, _, err := image.Decode(bytes.NewReader(s.Data))
 		if err != nil {
@@ -104,11 +120,14 @@ func TestPassportMRZJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{
-		"passports/photo.jpg":   photo.Data,
-		"passports/id-card.pdf": pdf,
-		"passports/broken.jpg":  broken.Data,
-		"passports/letter.jpg":  blank.Data,
-		"passports/corrupt.jpg": photo.Data[:len(photo.Data)/3],
+		"passports/photo.jpg":    photo.Data,
+		"passports/id-card.pdf":  pdf,
+		"passports/broken.jpg":   broken.Data,
+		"passports/letter.jpg":   blank.Data,
+		"passports/corrupt.jpg":  photo.Data[:len(photo.Data)/3],
+		"passports/no-photo.jpg": noPhoto.Data,
+		// An earlier reading's portrait, which a reading without one removes.
+		"portraits/passports/no-photo.jpg.jpg": photo.Data,
 	}
 	for name, data := range files {
 		if _, err := store.Save(ctx, name, bytes.NewReader(data), storage.SaveOptions{Replace: true, Size: int64(len(data))}); err != nil {
@@ -149,6 +168,9 @@ func TestPassportMRZJob(t *testing.T) {
 
 	ids := map[int64]string{}
 	for name := range files {
+		if strings.HasPrefix(name, "portraits/") {
+			continue
+		}
 		res, err := client.Insert(ctx, PassportMRZArgs{Name: name}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -200,6 +222,30 @@ func TestPassportMRZJob(t *testing.T) {
 		if out.Confidence <= 0 || out.Corrections == nil && out.Checks == nil {
 			t.Errorf("%s: confidence %v, corrections %v", tt.name, out.Confidence, out.Corrections)
 		}
+		// The holder's portrait is stored beside the scan, and the output
+		// names it (a name, not a URL).
+		want := "portraits/" + tt.name + ".jpg"
+		if out.Portrait == nil || out.Portrait.Name != want {
+			t.Errorf("%s: portrait %+v, want name %q", tt.name, out.Portrait, want)
+		} else if rc, err := store.Open(ctx, want); err != nil {
+			t.Errorf("%s: portrait not stored: %v", tt.name, err)
+		} else {
+			img, format, err := image.Decode(rc)
+			rc.Close()
+			if err != nil || format != "jpeg" || img.Bounds().Dx() < 100 {
+				t.Errorf("%s: stored portrait is %s %v (%v), want a JPEG photo", tt.name, format, img.Bounds(), err)
+			}
+		}
+	}
+
+	if st := ended["passports/no-photo.jpg"].State; st != rivertype.JobStateCompleted {
+		t.Errorf("blank photo box: %s, errors %v", st, ended["passports/no-photo.jpg"].Errors)
+	} else if out := output("passports/no-photo.jpg"); !out.Valid || out.Portrait != nil {
+		t.Errorf("blank photo box: valid %v, portrait %+v; want valid and no portrait", out.Valid, out.Portrait)
+	}
+	if rc, err := store.Open(ctx, "portraits/passports/no-photo.jpg.jpg"); err == nil {
+		rc.Close()
+		t.Error("an earlier reading's portrait is still stored after a reading that found none")
 	}
 
 	if st := ended["passports/broken.jpg"].State; st != rivertype.JobStateCompleted {

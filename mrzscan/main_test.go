@@ -8,7 +8,8 @@ import (
 	"github.com/revisbali/worker/ocr"
 )
 
-// testPool is shared by the tests: one engine, as cores are scarce.
+// testPool is shared by the tests: two engines, one for the zone's model and
+// one for the printed page's, as cores are scarce.
 var testPool *ocr.Pool
 
 func TestMain(m *testing.M) {
@@ -16,7 +17,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	p, err := ocr.NewPool(ocr.PoolConfig{Size: 1, Languages: []string{Language}, TessdataDir: "../tessdata"})
+	p, err := ocr.NewPool(ocr.PoolConfig{Size: 2, Languages: []string{Language}, TessdataDir: "../tessdata"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mrzscan tests need Tesseract and ../tessdata/mrz.traineddata:", err)
 		os.Exit(1)

@@ -19,14 +19,25 @@ import (
 	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/internal/docgen"
 	"github.com/revisbali/worker/internal/mrzgen"
+	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/passport"
 )
 
 var now = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 
+// engTessdata is the folder of Tesseract's eng model, for the printed page.
+func engTessdata(t *testing.T) string {
+	t.Helper()
+	eng, err := ocr.TessdataDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
 func newReader(t *testing.T) *Reader {
 	t.Helper()
-	r, err := New(testPool, Config{TessdataDir: "../tessdata", Now: now})
+	r, err := New(testPool, Config{TessdataDir: "../tessdata", PrintTessdataDir: engTessdata(t), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -48,6 +49,9 @@ type Recognizer interface {
 type Config struct {
 	// TessdataDir holds mrz.traineddata; "" means FindTessdata("").
 	TessdataDir string
+	// PrintTessdataDir holds eng.traineddata, for the printed data page;
+	// "" means the Recognizer's default folder.
+	PrintTessdataDir string
 	// MaxPages refuses longer PDFs before any page is rendered.
 	MaxPages int
 	// DPI is the resolution PDF pages are rendered at.
@@ -230,6 +234,29 @@ func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Re
 		return nil, passport.ErrNoMRZ
 	}
 	s := &session{r: r, ctx: ctx, work: w, found: map[zoneKey]*bool{}}
+	res, err := s.search(g)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.look(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// look reads the printed data page and crops the portrait around the
+// zone res was read from (s.bestAt).
+func (s *session) look(res *passport.Result) error {
+	if err := s.checkPrint(res); err != nil {
+		return err
+	}
+	res.Crop = findPortrait(s.bestAt, res.Format)
+	return nil
+}
+
+// search is read's attempts on one page.
+func (s *session) search(g *image.Gray) (*passport.Result, error) {
+	r, ctx := s.r, s.ctx
 	defer func(start time.Time) {
 		r.cfg.Logger.DebugContext(ctx, "mrz page read", slog.Int("attempts", s.tries),
 			slog.Duration("took", time.Since(start)), slog.Bool("zone", s.best != nil), slog.Bool("valid", s.best != nil && s.best.Valid))
@@ -300,7 +327,7 @@ func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Re
 // other than the first, is added to Others with its own verdict.
 func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
 	res, err := s.result()
-	if err != nil || !res.Valid || s.bestZone == nil {
+	if err != nil || !res.Valid || s.bestAt == nil {
 		return res, err
 	}
 	top := 0.0
@@ -308,7 +335,7 @@ func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
 		top = max(top, z.score)
 	}
 	for _, z := range zones {
-		if z.lines < 2 || z.score < top/4 || (z.f == s.bestZone.f && overlap(z.b, s.bestZone.b) > 0.3) {
+		if z.lines < 2 || z.score < top/4 || (z.f == s.bestAt.z.f && overlap(z.b, s.bestAt.z.b) > 0.3) {
 			continue
 		}
 		o := &session{r: s.r, ctx: s.ctx, work: s.work, found: map[zoneKey]*bool{}}
@@ -322,6 +349,9 @@ func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
 		}
 		if other == nil || slices.Equal(other.MRZ, res.MRZ) || slices.ContainsFunc(res.Others, func(r *passport.Result) bool { return slices.Equal(r.MRZ, other.MRZ) }) {
 			continue
+		}
+		if err := o.look(other); err != nil {
+			return nil, err
 		}
 		res.Others = append(res.Others, other)
 	}
@@ -375,6 +405,8 @@ type session struct {
 	// readings holds the lines of every plausible reading, by line count,
 	// for voting across attempts.
 	readings map[int][][]string
+	// readFrom is where each of readings was read, in the same order.
+	readFrom map[int][]origin
 	// lowRes is set while a zone with glyphs under minSureGlyph original
 	// pixels is read: a valid reading of it is trusted only once a second
 	// attempt reads the same zone, since at that size two misread
@@ -389,10 +421,12 @@ type session struct {
 	// tiny is set while a zone with glyphs under minTrustedGlyph original
 	// pixels is read; bestTiny when the best reading came from one.
 	tiny, bestTiny bool
-	// cur is the zone being read; bestZone the one best was read from.
-	cur, bestZone *zone
-	// confirmedZone and confirmedTiny are bestZone and bestTiny of confirmed.
-	confirmedZone *zone
+	// at is where the current attempt reads; bestAt where the best reading
+	// was read (nil: the whole page), to find the printed page, the
+	// portrait and the other zones.
+	at, bestAt *placement
+	// confirmedAt and confirmedTiny are bestAt and bestTiny of confirmed.
+	confirmedAt   *placement
 	confirmedTiny bool
 }
 
@@ -425,7 +459,7 @@ func (s *session) result() (*passport.Result, error) {
 		// The zone read from may differ from best's: withOthers must not
 		// take the confirmed zone for another and skip the one best came
 		// from (a visa page's two zones).
-		s.best, s.bestZone, s.bestTiny = s.confirmed, s.confirmedZone, s.confirmedTiny
+		s.best, s.bestAt, s.bestTiny = s.confirmed, s.confirmedAt, s.confirmedTiny
 	case s.needConfirm && s.best != nil && s.best.Valid:
 		// Not trusted: the check "confirmed" fails, so Valid is false.
 		s.best.Checks["confirmed"] = false
@@ -452,12 +486,12 @@ type zoneKey struct {
 // first reads candidate z once, deskewed and upright as the locator
 // guessed, then the other way up if that held nothing zone-like.
 func (s *session) first(p *page, z zone) {
-	s.cur = &z
 	s.lowRes = z.lineH/p.s < minSureGlyph
 	s.tiny = z.lineH/p.s < minTrustedGlyph
 	up := s.crop(p, z, glyphHeights[0], false)
 	key := zoneKey{z.f, z.b}
 	for _, flip := range []bool{false, true} {
+		s.at = &placement{p, z, flip}
 		img := up
 		if flip {
 			img = rotate180(up)
@@ -477,6 +511,7 @@ func (s *session) first(p *page, z zone) {
 	}
 	// Widened, the locator's way up: a line whose faded end the locator
 	// missed reads whole.
+	s.at = &placement{p, z, false}
 	if s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), false)), ocr.SegSingleBlock) {
 		f := false
 		s.found[key] = &f
@@ -498,9 +533,9 @@ func (s *session) more(p *page, z zone) {
 	if flip == nil {
 		return
 	}
-	s.cur = &z
 	s.lowRes = z.lineH/p.s < minSureGlyph
 	s.tiny = z.lineH/p.s < minTrustedGlyph
+	s.at = &placement{p, z, *flip}
 	up := s.crop(p, z, glyphHeights[0], *flip)
 	flat := flatten(up, int(glyphHeights[0]))
 	steps := []func(){
@@ -566,13 +601,28 @@ func (s *session) lines(b *image.Gray) {
 
 // whole reads the entire image turned by deg (+180 when flip).
 func (s *session) whole(p *page, deg float64, flip bool) {
-	s.cur = nil
+	s.at = nil
 	s.lowRes, s.tiny = false, false
 	w, h := p.orig.Rect.Dx(), p.orig.Rect.Dy()
 	// About 1600 pixels on the long edge: zone glyphs of 20+ pixels on a
 	// card or passport page, within a second of Tesseract.
 	k := min(3, 1600/float64(max(w, h)))
-	s.recognise(stretch(p.upright(deg, k, flip)), ocr.SegAuto)
+	rec, ok := s.run(pad(stretch(p.upright(deg, k, flip)), 20), ocr.SegAuto)
+	if !ok {
+		return
+	}
+	// No zone was located to measure: the glyphs' height in original
+	// pixels is Tesseract's boxes' (the median), so that a thumbnail's
+	// letters are not taken as read.
+	var hs []int
+	for _, sym := range rec.Symbols {
+		hs = append(hs, sym.Box.Dy())
+	}
+	if len(hs) > 0 {
+		slices.Sort(hs)
+		s.tiny = float64(hs[len(hs)/2])/k < minTrustedGlyph
+	}
+	s.consider(rec.Text)
 }
 
 // recognise runs Tesseract on img and keeps the reading if it is the best
@@ -600,6 +650,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 		s.err = err
 		return ocr.Recognition{}, false
 	}
+	s.keep(rec.Symbols)
 	return rec, true
 }
 
@@ -608,19 +659,17 @@ func (s *session) consider(text string) bool {
 	if err != nil || !plausible(res) {
 		return false
 	}
-	if s.cur != nil && res.Valid && len(res.MRZ[0])+5 < int(s.cur.chars+0.5) {
+	if s.at != nil && res.Valid && len(res.MRZ[0])+5 < int(s.at.z.chars+0.5) {
 		// Lines of 36 read where the locator counted 42 or more glyphs: a
 		// 44-wide zone whose ends were lost (MRV-A read as a valid MRV-B).
 		// Not valid; a wider crop may read it whole.
 		res.Valid = false
 		res.Checks["line_length"] = false
 		res.Confidence *= 0.5
-		res.Warnings = append(res.Warnings, fmt.Sprintf("the zone's lines hold about %.0f characters, %d were read", s.cur.chars, len(res.MRZ[0])))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the zone's lines hold about %.0f characters, %d were read", s.at.z.chars, len(res.MRZ[0])))
 	}
 	if better(res, s.best) {
-		s.best = res
-		s.bestZone = s.cur
-		s.bestTiny = s.tiny
+		s.best, s.bestAt, s.bestTiny = res, s.at, s.tiny
 	}
 	if res.Valid {
 		if s.lowRes {
@@ -628,16 +677,25 @@ func (s *session) consider(text string) bool {
 		}
 		for _, v := range s.valids {
 			if slices.Equal(v.MRZ, res.MRZ) {
-				s.confirmed, s.confirmedZone, s.confirmedTiny = v, s.cur, s.tiny
+				s.confirmed, s.confirmedAt, s.confirmedTiny = v, s.at, s.tiny
 			}
 		}
 		s.valids = append(s.valids, res)
 	}
 	if s.readings == nil {
-		s.readings = map[int][][]string{}
+		s.readings, s.readFrom = map[int][][]string{}, map[int][]origin{}
 	}
-	s.readings[len(res.RawMRZ)] = append(s.readings[len(res.RawMRZ)], res.RawMRZ)
+	n := len(res.RawMRZ)
+	s.readings[n] = append(s.readings[n], res.RawMRZ)
+	s.readFrom[n] = append(s.readFrom[n], origin{s.at, s.tiny})
 	return true
+}
+
+// origin is where a reading was read: the zone (nil: the whole page) and
+// whether its glyphs were tiny.
+type origin struct {
+	at   *placement
+	tiny bool
 }
 
 // vote tries every combination of lines from the readings so far (line 1
@@ -647,11 +705,13 @@ func (s *session) vote() {
 	if s.best == nil || s.best.Valid {
 		return
 	}
-	for n, rs := range s.readings {
+	// In a fixed order: the same readings always give the same vote.
+	for _, n := range slices.Sorted(maps.Keys(s.readings)) {
+		rs, from := s.readings[n], s.readFrom[n]
 		if len(rs) < 2 {
 			continue
 		}
-		rs = rs[max(0, len(rs)-6):]
+		rs, from = rs[max(0, len(rs)-6):], from[max(0, len(from)-6):]
 		idx := make([]int, n)
 		for {
 			lines := make([]string, n)
@@ -659,7 +719,13 @@ func (s *session) vote() {
 				lines[i] = rs[idx[i]][i]
 			}
 			if res, err := passport.Parse(lines, s.parseOptions()); err == nil && better(res, s.best) {
-				s.best = res
+				// The printed page and portrait are found around the zone
+				// the first line was read from; tiny print anywhere in the
+				// combination leaves no letter taken as read.
+				s.best, s.bestAt, s.bestTiny = res, from[idx[0]].at, false
+				for _, i := range idx {
+					s.bestTiny = s.bestTiny || from[i].tiny
+				}
 				if res.Valid {
 					return
 				}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -23,7 +24,8 @@ const (
 	reviewThumbnails = 8
 )
 
-// The thresholds of needs_review on a seeded photo-like evaluation set:
+// The thresholds of needs_review and of the portrait crop on a seeded
+// photo-like evaluation set. needs_review:
 // every wrong field is listed, and at most 10% of the documents read
 // right from clean images (card crops and scans) list anything. The
 // thumbnails (320 pixels) are where the reader misreads characters.
@@ -38,7 +40,7 @@ func TestNeedsReviewOnEvaluationSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(20261207, 17))
-	var wrongFields, cleanRight, cleanFlagged, thumbs int
+	var wrongFields, cleanRight, cleanFlagged, thumbs, portraits, portraitsRight int
 	for i := range reviewSetSize {
 		s, err := fonts.Generate(rng, fmt.Sprint(i), mrzgen.Options{Now: now, Turn: -1})
 		if err != nil {
@@ -79,6 +81,17 @@ func TestNeedsReviewOnEvaluationSet(t *testing.T) {
 					}
 				}
 			}
+			if !thumb && s.Truth.Format != passport.MRVA && s.Truth.Format != passport.MRVB {
+				portraits++
+				iou := 0.0
+				if res.Crop != nil {
+					iou = overlapQuads(res.Crop.Corners, s.PhotoBox)
+				}
+				if iou >= 0.8 {
+					portraitsRight++
+				}
+				t.Logf("doc %d %s %s: portrait overlap %.2f", i, s.Truth.Format, s.Scene, iou)
+			}
 			if len(wrong) == 0 && !thumb && s.Scene != mrzgen.PhonePhoto {
 				cleanRight++
 				if len(res.NeedsReview) > 0 {
@@ -92,7 +105,96 @@ func TestNeedsReviewOnEvaluationSet(t *testing.T) {
 	if wrongFields == 0 {
 		t.Error("no field was misread: the set no longer tests needs_review")
 	}
+	// The holder's portrait of passports and cards: the crop covers the
+	// generator's photo box (intersection over union 0.8 or more) in 95%.
+	t.Logf("portrait overlap >= 0.8 in %d of %d TD1/TD2/TD3 documents", portraitsRight, portraits)
+	if portraits == 0 || float64(portraitsRight) < 0.95*float64(portraits) {
+		t.Errorf("portrait overlap >= 0.8 in %d of %d documents, want 95%%", portraitsRight, portraits)
+	}
 	if cleanRight == 0 || float64(cleanFlagged) > 0.1*float64(cleanRight) {
 		t.Errorf("%d of %d clean documents read right have a non-empty needs_review, want at most 10%%", cleanFlagged, cleanRight)
 	}
+}
+
+// A portrait box left blank gives no portrait: leaving it out beats
+// storing an empty or wrong area. One of each scene, the photo-like ones
+// (guilloche over the blank box, shadow, glare, perspective) included; on
+// the visa page both the sticker's box and the data page's are blank.
+func TestNoPortraitFromBlankBox(t *testing.T) {
+	t.Parallel()
+	if raceDetector {
+		t.Skip("reads seven documents: too slow under the race detector")
+	}
+	r := newReader(t)
+	valid := 0
+	for i, tt := range []struct {
+		f     passport.Format
+		scene mrzgen.Scene
+	}{
+		{passport.TD3, mrzgen.ScanPage}, {passport.TD1, mrzgen.CardCrop}, {passport.TD2, mrzgen.PhonePhoto},
+		{passport.TD3, mrzgen.HandHeld}, {passport.TD1, mrzgen.HandHeld}, {passport.TD2, mrzgen.EdgeCrop},
+		{passport.MRVA, mrzgen.VisaPage},
+	} {
+		s := generate(t, uint64(500+i), mrzgen.Options{Format: tt.f, Scene: tt.scene, Turn: -1, BlankPhoto: true})
+		res, err := r.ReadFile(context.Background(), write(t, "blank."+s.Ext, s.Data))
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.f, tt.scene, err)
+		}
+		if res.Valid {
+			valid++
+		}
+		for _, z := range append([]*passport.Result{res}, res.Others...) {
+			if z.Crop != nil {
+				t.Errorf("%s %s: a portrait from a blank box at %v", z.Format, tt.scene, z.Crop.Corners)
+			}
+		}
+	}
+	// The box is looked at only where the zone was located and read: most
+	// must be, or the test says nothing.
+	if valid < 5 {
+		t.Errorf("%d of 7 zones read valid: the blank boxes are not tested", valid)
+	}
+}
+
+// overlapQuads is the intersection over union of two convex quadrilaterals,
+// measured on a pixel grid.
+func overlapQuads(a, b [4][2]float64) float64 {
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, q := range [][4][2]float64{a, b} {
+		for _, p := range q {
+			x0, y0, x1, y1 = math.Min(x0, p[0]), math.Min(y0, p[1]), math.Max(x1, p[0]), math.Max(y1, p[1])
+		}
+	}
+	step := math.Max(1, math.Max(x1-x0, y1-y0)/400)
+	var inter, union int
+	for y := y0; y <= y1; y += step {
+		for x := x0; x <= x1; x += step {
+			ia, ib := insideQuad(a, x, y), insideQuad(b, x, y)
+			if ia && ib {
+				inter++
+			}
+			if ia || ib {
+				union++
+			}
+		}
+	}
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+func insideQuad(q [4][2]float64, x, y float64) bool {
+	sign := 0.0
+	for i := range 4 {
+		p, n := q[i], q[(i+1)%4]
+		c := (n[0]-p[0])*(y-p[1]) - (n[1]-p[1])*(x-p[0])
+		if c != 0 {
+			if sign != 0 && (c > 0) != (sign > 0) {
+				return false
+			}
+			sign = c
+		}
+	}
+	return true
 }

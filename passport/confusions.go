@@ -8,6 +8,10 @@ import "strings"
 const confusionPairs = "0O 0D 0Q OD OQ DQ OC OU CG G6 1I 1L IL IJ IT 2Z 5S 8B 7T " +
 	"NH NM HM UV VY VW EF FP PR BR BE KX K< X< S< C< E<"
 
+// Confusable reports whether OCR is known to confuse a and b (on OCR-B
+// and on the sans-serif type of data pages alike).
+func Confusable(a, b byte) bool { return confusable(a, b) }
+
 // confusable reports whether a and b are a known OCR confusion pair.
 func confusable(a, b byte) bool {
 	for i := 0; i+1 < len(confusionPairs); i += 3 {

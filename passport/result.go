@@ -1,5 +1,7 @@
 package passport
 
+import "image"
+
 // Result is one machine-readable zone read apart. Its JSON form is the
 // output of the passport_mrz job (the job fills Name).
 //
@@ -54,6 +56,16 @@ type Result struct {
 	// check against the document before using them (see Review). Empty
 	// means every field can be taken as read: straight-through processing.
 	NeedsReview []string `json:"needs_review"`
+	// Print holds, for each field compared with the printed data page,
+	// "agrees", "differs" or "not found" (package printpage); absent when
+	// the page was not looked at.
+	Print map[string]string `json:"print,omitempty"`
+	// Portrait names the holder's photograph, cropped from the document
+	// and stored beside the scan (the job stores HolderCrop and fills it);
+	// absent when no face-like portrait was found.
+	Portrait *Portrait `json:"portrait,omitempty"`
+	// Crop is the portrait as found, for the caller to store; never output.
+	Crop *Crop `json:"-"`
 	// Confidence is a rough 0-1 score: 1 for a zone read clean and valid,
 	// lower for each correction, warning and failed check.
 	Confidence float64 `json:"confidence"`
@@ -61,6 +73,35 @@ type Result struct {
 	// and the passport's own data page), each read as fully as this one;
 	// the reading above is the first found.
 	Others []*Result `json:"others,omitempty"`
+}
+
+// HolderCrop is the holder's portrait the job stores: the first crop of a
+// passport or card (this zone's, else one of Others'), else the first of a
+// visa's. Nil when none was found.
+func (r *Result) HolderCrop() *Crop {
+	all := append([]*Result{r}, r.Others...)
+	for _, visa := range []bool{false, true} {
+		for _, z := range all {
+			if z.Crop != nil && (z.Format == MRVA || z.Format == MRVB) == visa {
+				return z.Crop
+			}
+		}
+	}
+	return nil
+}
+
+// Portrait is a stored portrait: its name in storage (job outputs hold
+// names; URLs are made fresh when read).
+type Portrait struct {
+	Name string `json:"name"`
+}
+
+// Crop is a portrait cropped from the image that was read: the picture and
+// its corners in that image's pixels (top left, top right, bottom right,
+// bottom left of the upright photo).
+type Crop struct {
+	Image   image.Image
+	Corners [4][2]float64
 }
 
 // Correction is one change made to what OCR read. Line and Position count

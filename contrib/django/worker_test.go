@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/revisbali/worker/internal/mrzgen"
+	"github.com/revisbali/worker/passport"
 )
 
 // buildWorker builds ./cmd/worker, once for the whole package.
@@ -247,12 +251,61 @@ func TestUploadOCRedByWorker(t *testing.T) {
 				t.Errorf("after the re-upload Django reads:\n%s", result.Text)
 			}
 
+			// A passport uploaded the same way: the worker stores the
+			// holder's portrait beside it, the output names it and the kit
+			// adds a URL that loads.
+			var pass struct {
+				Name string `json:"name"`
+				Job  int64  `json:"job"`
+			}
+			out = runPython(t, env, passportScan(t), "-m", "tests.jobctl", "upload-passport", "passport.jpg")
+			if err := json.Unmarshal(out, &pass); err != nil {
+				t.Fatalf("upload-passport printed %q: %v", out, err)
+			}
+			r = pyWait(t, env, pass.Job)
+			var mrz struct {
+				Valid    bool `json:"valid"`
+				Portrait struct {
+					Name string `json:"name"`
+					URL  string `json:"url"`
+				} `json:"portrait"`
+			}
+			if err := json.Unmarshal(r.Output, &mrz); r.State != "completed" || err != nil {
+				t.Fatalf("passport job %d ended %s: %+v %v", pass.Job, r.State, r.Errors, err)
+			}
+			if want := "portraits/" + pass.Name + ".jpg"; !mrz.Valid || mrz.Portrait.Name != want || mrz.Portrait.URL == "" {
+				t.Errorf("passport output %s; want valid, and portrait %q with a URL", r.Output, want)
+			}
+			if mode.cloud {
+				if img := httpGet(t, mrz.Portrait.URL); !bytes.HasPrefix(img, []byte("\xff\xd8\xff")) {
+					t.Errorf("the portrait at %s is not a JPEG", mrz.Portrait.URL)
+				}
+			} else if img, err := os.ReadFile(filepath.Join(env["MEDIA_ROOT"], mrz.Portrait.Name)); err != nil || !bytes.HasPrefix(img, []byte("\xff\xd8\xff")) || mrz.Portrait.URL != "/media/"+mrz.Portrait.Name {
+				t.Errorf("portrait %+v: not a JPEG in MEDIA_ROOT (%v)", mrz.Portrait, err)
+			}
+
 			stdout, stderr, err := tryPython(t, env, nil, "-m", "tests.jobctl", "wait", strconv.FormatInt(rolledBack, 10), "--timeout", "1")
 			if err == nil || !strings.Contains(string(stderr), "JobNotFound") {
 				t.Errorf("the rolled-back job %d exists: %s%s", rolledBack, stdout, stderr)
 			}
 		})
 	}
+}
+
+// passportScan is a generated passport data page, cropped as an app sends
+// it, the same every run.
+func passportScan(t *testing.T) []byte {
+	t.Helper()
+	fonts, err := mrzgen.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fonts.Generate(rand.New(rand.NewPCG(17, 3)), "passport", mrzgen.Options{
+		Format: passport.TD3, Scene: mrzgen.CardCrop, DPI: 250, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Data
 }
 
 // TestBackupSeenByDbbackup: Django enqueues a backup, the real worker

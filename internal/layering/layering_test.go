@@ -67,7 +67,7 @@ func list(t *testing.T, dir string) []pkg {
 }
 
 // domain are the packages that do the work; they know nothing of the queue.
-var domain = []string{"config", "storage", "tempfile", "imgutil", "pages", "ocr", "mrzscan", "passport", "filemigrate", "backup", "dbschema"}
+var domain = []string{"config", "storage", "tempfile", "imgutil", "pages", "ocr", "mrzscan", "passport", "printpage", "portrait", "filemigrate", "backup", "dbschema"}
 
 // under reports whether path is root or inside it.
 func under(path, root string) bool { return path == root || strings.HasPrefix(path, root+"/") }

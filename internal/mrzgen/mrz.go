@@ -29,6 +29,9 @@ type Truth struct {
 	ExpiryDate     string          `json:"expiry_date"`
 	PersonalNumber string          `json:"personal_number"`
 	MRZ            []string        `json:"mrz"`
+	// Printed is what the data page prints under each label (PrintedFields),
+	// which may differ from the zone when Options.PrintDiffers asks.
+	Printed map[string]string `json:"printed,omitempty"`
 }
 
 // Fields lists the compared fields of a Truth (or of a reader's result put

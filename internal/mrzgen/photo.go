@@ -97,7 +97,8 @@ func cloth(rng *rand.Rand, img *image.RGBA) {
 // perspective warps img as a camera held at an angle sees it: each corner
 // moved inwards by up to k of the image's size, bilinear sampling, the
 // uncovered border filled with edge pixels' neighbours (the background).
-func perspective(rng *rand.Rand, img *image.RGBA, k float64) *image.RGBA {
+// It also returns where a point of img lands in the warped image.
+func perspective(rng *rand.Rand, img *image.RGBA, k float64) (*image.RGBA, func([2]float64) [2]float64) {
 	w, h := float64(img.Rect.Dx()), float64(img.Rect.Dy())
 	src := [4][2]float64{{0, 0}, {w, 0}, {w, h}, {0, h}}
 	var dst [4][2]float64
@@ -112,6 +113,11 @@ func perspective(rng *rand.Rand, img *image.RGBA, k float64) *image.RGBA {
 		dst[i] = [2]float64{p[0] + dx, p[1] + dy}
 	}
 	hm := homography(dst, src) // output pixel -> source pixel
+	fw := homography(src, dst)
+	forward := func(p [2]float64) [2]float64 {
+		den := fw[6]*p[0] + fw[7]*p[1] + 1
+		return [2]float64{(fw[0]*p[0] + fw[1]*p[1] + fw[2]) / den, (fw[3]*p[0] + fw[4]*p[1] + fw[5]) / den}
+	}
 	out := image.NewRGBA(img.Rect)
 	iw, ih := img.Rect.Dx(), img.Rect.Dy()
 	for y := range ih {
@@ -134,7 +140,7 @@ func perspective(rng *rand.Rand, img *image.RGBA, k float64) *image.RGBA {
 			out.Pix[o+3] = 255
 		}
 	}
-	return out
+	return out, forward
 }
 
 // homography returns the projective map taking from[i] to to[i], as
@@ -326,7 +332,8 @@ func (fs *Fonts) stamps(rng *rand.Rand, page *image.RGBA, dpi float64, n int) {
 
 // visaSpread draws an open passport: the visa sticker among stamps on the
 // upper page, the passport's data page with its own zone on the lower one.
-func (fs *Fonts) visaSpread(rng *rand.Rand, visa, passportTruth *Truth, dpi float64) (*image.RGBA, error) {
+// It returns the spread and the data page's portrait box in it.
+func (fs *Fonts) visaSpread(rng *rand.Rand, visa, passportTruth *Truth, dpi float64, blankPhoto bool) (*image.RGBA, image.Rectangle, error) {
 	mm := dpi / 25.4
 	pw, ph := int(125*mm), int(88*mm)
 	spread := image.NewRGBA(image.Rect(0, 0, pw, 2*ph+int(mm)))
@@ -335,18 +342,19 @@ func (fs *Fonts) visaSpread(rng *rand.Rand, visa, passportTruth *Truth, dpi floa
 	top := spread.SubImage(image.Rect(0, 0, pw, ph)).(*image.RGBA)
 	guilloche(rng, top, dpi)
 	fs.stamps(rng, top, dpi, 2+rng.IntN(3))
-	sticker, err := fs.renderDoc(rng, visa, visa.Format, dpi)
+	sticker, _, err := fs.renderDoc(rng, visa, visa.Format, dpi, blankPhoto)
 	if err != nil {
-		return nil, err
+		return nil, image.Rectangle{}, err
 	}
 	paste(spread, sticker, float64(pw)/2+(rng.Float64()-0.5)*2*mm, float64(ph)/2+(rng.Float64()-0.5)*2*mm, rng.Float64()*2-1)
 	// A stamp or two over the sticker's edge, as officers do.
 	fs.stamps(rng, top, dpi, rng.IntN(2))
-	data, err := fs.renderDoc(rng, passportTruth, passport.TD3, dpi)
+	data, photo, err := fs.renderDoc(rng, passportTruth, passport.TD3, dpi, blankPhoto)
 	if err != nil {
-		return nil, err
+		return nil, image.Rectangle{}, err
 	}
-	draw.Draw(spread, data.Rect.Add(image.Pt(0, ph+int(mm))), data, image.Point{}, draw.Src)
+	at := image.Pt(0, ph+int(mm))
+	draw.Draw(spread, data.Rect.Add(at), data, image.Point{}, draw.Src)
 	// The fold between the pages.
 	for x := range pw {
 		for dy := -int(mm); dy <= int(mm); dy++ {
@@ -358,7 +366,7 @@ func (fs *Fonts) visaSpread(rng *rand.Rand, visa, passportTruth *Truth, dpi floa
 			}
 		}
 	}
-	return spread, nil
+	return spread, photo.Add(at), nil
 }
 
 // holder returns a passport identity of the visa's holder: the same names,
@@ -377,13 +385,15 @@ func (fs *Fonts) generatePhoto(rng *rand.Rand, s Sample, f passport.Format, opts
 	dpi := float64(s.DPI)
 	mm := dpi / 25.4
 	var doc *image.RGBA
+	var photo image.Rectangle
 	var err error
 	if s.Scene == VisaPage && s.Truth != nil {
 		p := holder(rng, *s.Truth, opts.Now)
+		p.Printed = PrintedOf(&p)
 		s.Others = []Truth{p}
-		doc, err = fs.visaSpread(rng, s.Truth, &p, dpi)
+		doc, photo, err = fs.visaSpread(rng, s.Truth, &p, dpi, opts.BlankPhoto)
 	} else {
-		doc, err = fs.renderDoc(rng, s.Truth, f, dpi)
+		doc, photo, err = fs.renderDoc(rng, s.Truth, f, dpi, opts.BlankPhoto)
 		if err == nil && s.Scene == HandHeld {
 			guilloche(rng, doc, dpi)
 		}
@@ -391,6 +401,7 @@ func (fs *Fonts) generatePhoto(rng *rand.Rand, s Sample, f passport.Format, opts
 	if err != nil {
 		return Sample{}, err
 	}
+	corners := rectCorners(photo)
 	var canvas *image.RGBA
 	quality := 60 + rng.IntN(31)
 	blur, noise := 0.3+rng.Float64()*0.8, 3+rng.Float64()*5
@@ -407,6 +418,7 @@ func (fs *Fonts) generatePhoto(rng *rand.Rand, s Sample, f passport.Format, opts
 		canvas = image.NewRGBA(image.Rect(0, 0, int(right-left), int(bottom)))
 		table(rng, canvas, false)
 		paste(canvas, doc, float64(doc.Rect.Dx())/2-left, float64(doc.Rect.Dy())/2, s.Tilt)
+		s.PhotoBox = placeCorners(corners, doc, canvas, float64(doc.Rect.Dx())/2-left, float64(doc.Rect.Dy())/2, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		blur, noise = rng.Float64()*0.6, 2+rng.Float64()*3
 	default:
@@ -418,22 +430,34 @@ func (fs *Fonts) generatePhoto(rng *rand.Rand, s Sample, f passport.Format, opts
 		canvas = image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
 		cloth(rng, canvas)
 		paste(canvas, doc, w/2, h/2, s.Tilt)
-		canvas = perspective(rng, canvas, 0.02+rng.Float64()*0.07)
+		pc := pasteCorners(corners, doc, w/2, h/2, s.Tilt)
+		var warp func([2]float64) [2]float64
+		canvas, warp = perspective(rng, canvas, 0.02+rng.Float64()*0.07)
+		for i := range pc {
+			pc[i] = warp(pc[i])
+		}
 		light(rng, canvas)
 		if rng.IntN(2) == 0 {
 			shadow(rng, canvas)
 		}
 		docArea := image.Rect(int(w/2)-doc.Rect.Dx()/2, int(h/2)-doc.Rect.Dy()/2, int(w/2)+doc.Rect.Dx()/2, int(h/2)+doc.Rect.Dy()/2)
 		glare(rng, canvas, docArea)
+		pc = turnCorners(pc, canvas, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		if s.Scene == HandHeld && rng.IntN(3) == 0 {
 			// Small: zone glyphs of 8-10 pixels (OCR-B capitals are about
 			// 2.4 mm high).
 			glyph := 8 + rng.Float64()*2
+			big := canvas
 			canvas = shrink(canvas, glyph/(2.4*mm))
+			kx, ky := float64(canvas.Rect.Dx())/float64(big.Rect.Dx()), float64(canvas.Rect.Dy())/float64(big.Rect.Dy())
+			for i := range pc {
+				pc[i] = [2]float64{pc[i][0] * kx, pc[i][1] * ky}
+			}
 			s.DPI = int(dpi * glyph / (2.4 * mm))
 			blur = rng.Float64() * 0.4
 		}
+		s.PhotoBox = pc
 	}
 	out := degrade(rng, canvas, blur, noise)
 	s.Ext = "jpg"

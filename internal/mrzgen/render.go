@@ -57,7 +57,7 @@ var docSize = map[passport.Format][2]float64{
 
 // renderDoc draws the document holding t's zone (or, with t nil, the front
 // of a card without one) at dpi, in colour.
-func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi float64) (*image.RGBA, error) {
+func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi float64, blankPhoto bool) (*image.RGBA, image.Rectangle, error) {
 	size := docSize[f]
 	mm := dpi / 25.4
 	w, h := int(size[0]*mm), int(size[1]*mm)
@@ -81,54 +81,46 @@ func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi floa
 	}
 	// Photo on the left, above the zone.
 	zoneTop := h - int(mm*(4+4.2*float64(zoneLines(f))))
-	photo := image.Rect(int(4*mm), int(12*mm), int(4*mm)+int(float64(zoneTop-int(12*mm))*0.78), zoneTop-int(2*mm))
-	if t == nil {
-		photo.Max.Y = h - int(5*mm)
-	}
-	drawPhoto(rng, img, photo)
+	photo := photoBox(rng, f, mm, zoneTop)
+	drawPortrait(rng, img, photo, blankPhoto)
 	// Printed text: a title and labelled fields.
 	sans, err := face(fs.sans, 6.5, dpi)
 	if err != nil {
-		return nil, err
+		return nil, image.Rectangle{}, err
 	}
 	defer sans.Close()
 	bold, err := face(fs.bold, 9, dpi)
 	if err != nil {
-		return nil, err
+		return nil, image.Rectangle{}, err
 	}
 	defer bold.Close()
 	title := map[passport.Format]string{passport.TD3: "PASSPORT / PASSEPORT", passport.TD1: "IDENTITY CARD",
 		passport.TD2: "IDENTITY CARD / CARTE D'IDENTITE", passport.MRVA: "VISA", passport.MRVB: "VISA"}[f]
 	dark := image.NewUniform(color.RGBA{30, 30, 50, 255})
 	text(img, bold, dark, title, int(4*mm), int(8*mm))
-	x := photo.Max.X + int(4*mm)
-	y := int(15 * mm)
-	labels := []string{"Surname / Nom", "Given names / Prenoms", "Nationality", "Date of birth", "Sex", "Date of expiry", "Authority"}
-	values := []string{"SPECIMEN", "SAMPLE", "UTOPIAN", "01 JAN 1980", "M", "31 DEC 2030", "MINISTRY OF INTERIOR"}
+	printed := PrintedOf(&Truth{Surname: "SPECIMEN", GivenNames: "SAMPLE", DocumentNumber: "X00000000", Nationality: "UTO",
+		BirthDate: "1980-01-01", Sex: "M", ExpiryDate: "2030-12-31"})
 	if t != nil {
-		values = []string{t.Surname, t.GivenNames, t.Nationality, t.BirthDate, t.Sex, t.ExpiryDate, "MINISTRY"}
+		printed = t.Printed
 	}
-	for i, l := range labels {
-		if float64(y)+7*mm > float64(zoneTop) {
-			break
-		}
-		text(img, sans, dark, l, x, y)
-		text(img, bold, dark, values[i], x, y+int(3.6*mm))
-		y += int(7.6 * mm)
-	}
+	area := image.Rect(photo.Max.X+int(4*mm), int(11*mm), w-int(3*mm), zoneTop-int(1.5*mm))
 	if t == nil {
-		return img, nil
+		area.Max.Y = h - int(5*mm)
+	}
+	dataPage(img, sans, bold, dark, f, printed, area)
+	if t == nil {
+		return img, photo, nil
 	}
 	// The zone: OCR-B at 10 points gives ICAO's 10 characters per inch;
 	// printers vary a little.
 	ocrb, err := face(fs.ocrb, 10*(0.96+0.08*rng.Float64()), dpi)
 	if err != nil {
-		return nil, err
+		return nil, image.Rectangle{}, err
 	}
 	defer ocrb.Close()
 	sharp, err := face(fs.ocrbSharp, 10, dpi)
 	if err != nil {
-		return nil, err
+		return nil, image.Rectangle{}, err
 	}
 	defer sharp.Close()
 	mrzInk := image.NewUniform(color.RGBA{uint8(rng.IntN(40)), uint8(rng.IntN(40)), uint8(rng.IntN(50)), 255})
@@ -138,7 +130,7 @@ func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi floa
 	for i, line := range t.MRZ {
 		mrzLine(img, ocrb, sharp, mrzInk, line, left, baseline+float64(i)*lineStep, 2.54*mm)
 	}
-	return img, nil
+	return img, photo, nil
 }
 
 func zoneLines(f passport.Format) int {
@@ -172,31 +164,6 @@ func mrzLine(dst draw.Image, f, fallback font.Face, ink image.Image, line string
 		}
 		d := &font.Drawer{Dst: dst, Src: ink, Face: fc, Dot: fixed.Point26_6{X: fixed.Int26_6((x + float64(i)*pitch) * 64), Y: fixed.Int26_6(baseline * 64)}}
 		d.DrawString(string(r))
-	}
-}
-
-func drawPhoto(rng *rand.Rand, img *image.RGBA, r image.Rectangle) {
-	bg := color.RGBA{uint8(150 + rng.IntN(80)), uint8(150 + rng.IntN(80)), uint8(160 + rng.IntN(80)), 255}
-	skin := color.RGBA{uint8(120 + rng.IntN(100)), uint8(90 + rng.IntN(80)), uint8(70 + rng.IntN(70)), 255}
-	hair := color.RGBA{uint8(rng.IntN(90)), uint8(rng.IntN(70)), uint8(rng.IntN(60)), 255}
-	cx, cy := float64(r.Min.X+r.Max.X)/2, float64(r.Min.Y)+float64(r.Dy())*0.42
-	rx, ry := float64(r.Dx())*0.3, float64(r.Dy())*0.3
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			dx, dy := (float64(x)-cx)/rx, (float64(y)-cy)/ry
-			c := bg
-			switch {
-			case dx*dx+dy*dy < 1:
-				c = skin
-				if dy < -0.55 {
-					c = hair
-				}
-			case float64(y) > cy+ry*0.9 && math.Abs(dx) < 2.2:
-				c = hair // shoulders
-			}
-			n := rng.IntN(21) - 10
-			img.SetRGBA(x, y, color.RGBA{clamp(int(c.R) + n), clamp(int(c.G) + n), clamp(int(c.B) + n), 255})
-		}
 	}
 }
 

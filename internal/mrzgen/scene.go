@@ -44,6 +44,12 @@ type Sample struct {
 	// Tilt the further rotation in degrees.
 	Turn int     `json:"turn"`
 	Tilt float64 `json:"tilt"`
+	// PhotoBox is the holder's portrait box's corners in the pixels of the
+	// upright image (EXIF orientation applied): top left, top right, bottom
+	// right, bottom left of the upright document; for VisaPage, the
+	// passport's own (Others[0]). PhotoBlank says the box was left empty.
+	PhotoBox   [4][2]float64 `json:"photo_box"`
+	PhotoBlank bool          `json:"photo_blank,omitempty"`
 	// Orientation is the EXIF orientation the file was stored with (0 or
 	// 1: none); Turn is then the turn of the upright view.
 	Orientation int `json:"orientation,omitempty"`
@@ -60,9 +66,15 @@ type Options struct {
 	// BreakCheck prints a wrong expiry-date check digit: a zone that is
 	// found and read but cannot validate.
 	BreakCheck bool
-	DPI        int // 0: 150-300
-	Turn       int // -1: any; else fixed
-	Now        time.Time
+	// BlankPhoto leaves the portrait box empty.
+	BlankPhoto bool
+	// PrintDiffers names a field (PrintedFields) whose printed value
+	// differs from the zone's by one character, as a page that was
+	// misprinted or altered.
+	PrintDiffers string
+	DPI          int // 0: 150-300
+	Turn         int // -1: any; else fixed
+	Now          time.Time
 }
 
 // Formats are the five formats in a fixed order.
@@ -98,16 +110,22 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		if opts.BreakCheck {
 			tr.MRZ = breakExpiryCheck(tr)
 		}
+		tr.Printed = PrintedOf(&tr)
+		if k := opts.PrintDiffers; k != "" {
+			tr.Printed[k] = differByOneLetter(rng, tr.Printed[k])
+		}
 		t = &tr
 	}
 	s.Truth = t
+	s.PhotoBlank = opts.BlankPhoto
 	if scene == HandHeld || scene == EdgeCrop || scene == VisaPage {
 		return fs.generatePhoto(rng, s, f, opts)
 	}
-	doc, err := fs.renderDoc(rng, t, f, float64(dpi))
+	doc, photo, err := fs.renderDoc(rng, t, f, float64(dpi), opts.BlankPhoto)
 	if err != nil {
 		return Sample{}, err
 	}
+	corners := rectCorners(photo)
 	mm := float64(dpi) / 25.4
 	var canvas *image.RGBA
 	var blur, noise float64
@@ -125,6 +143,7 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		cx := float64(doc.Rect.Dx())/2 + (15+rng.Float64()*40)*mm
 		cy := float64(doc.Rect.Dy())/2 + (15+rng.Float64()*30)*mm
 		paste(canvas, doc, cx, cy, s.Tilt)
+		s.PhotoBox = placeCorners(corners, doc, canvas, cx, cy, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		blur, noise = rng.Float64()*0.8, 2+rng.Float64()*4
 		if rng.IntN(2) == 0 {
@@ -147,6 +166,7 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		canvas = image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
 		table(rng, canvas, scene == PhonePhoto)
 		paste(canvas, doc, w/2, h/2, s.Tilt)
+		s.PhotoBox = placeCorners(corners, doc, canvas, w/2, h/2, s.Tilt, s.Turn)
 		canvas = turn(canvas, s.Turn)
 		if scene == PhonePhoto {
 			light(rng, canvas)
@@ -228,6 +248,52 @@ func light(rng *rand.Rand, img *image.RGBA) {
 			}
 		}
 	}
+}
+
+// rectCorners are r's corners: top left, top right, bottom right, bottom
+// left.
+func rectCorners(r image.Rectangle) [4][2]float64 {
+	return [4][2]float64{{float64(r.Min.X), float64(r.Min.Y)}, {float64(r.Max.X), float64(r.Min.Y)},
+		{float64(r.Max.X), float64(r.Max.Y)}, {float64(r.Min.X), float64(r.Max.Y)}}
+}
+
+// placeCorners follows points of src through paste (centred at cx, cy,
+// rotated by deg) and turn (by quarter).
+func placeCorners(ps [4][2]float64, src, dst *image.RGBA, cx, cy, deg float64, quarter int) [4][2]float64 {
+	return turnCorners(pasteCorners(ps, src, cx, cy, deg), dst, quarter)
+}
+
+// pasteCorners follows points of src through paste (centred at cx, cy,
+// rotated by deg).
+func pasteCorners(ps [4][2]float64, src *image.RGBA, cx, cy, deg float64) [4][2]float64 {
+	rad := deg * math.Pi / 180
+	cos, sin := math.Cos(rad), math.Sin(rad)
+	sw, sh := float64(src.Rect.Dx()), float64(src.Rect.Dy())
+	var out [4][2]float64
+	for i, p := range ps {
+		u, v := p[0]-sw/2, p[1]-sh/2
+		// paste samples src at R(x-cx, y-cy); its inverse is R's transpose.
+		out[i] = [2]float64{cx + cos*u + sin*v, cy - sin*u + cos*v}
+	}
+	return out
+}
+
+// turnCorners follows points of img through turn (by quarter).
+func turnCorners(ps [4][2]float64, img *image.RGBA, quarter int) [4][2]float64 {
+	w, h := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	for i, p := range ps {
+		x, y := p[0], p[1]
+		switch quarter % 360 {
+		case 90:
+			x, y = y, w-1-x
+		case 180:
+			x, y = w-1-x, h-1-y
+		case 270:
+			x, y = h-1-y, x
+		}
+		ps[i] = [2]float64{x, y}
+	}
+	return ps
 }
 
 // paste draws src onto dst centred at (cx, cy), rotated by deg degrees

@@ -72,7 +72,9 @@ KINDS = {
         5,
         ("preview",),
     ),
-    "passport_mrz": Kind("passport", {"name": Arg(str, True, False)}, ("name",), None, UNFINISHED_STATES, 5),
+    "passport_mrz": Kind(
+        "passport", {"name": Arg(str, True, False)}, ("name",), None, UNFINISHED_STATES, 5, ("portrait",)
+    ),
     # The same plan enqueued again while the first is unfinished is that job.
     "migrate_files": Kind(
         "storage",

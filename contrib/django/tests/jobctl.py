@@ -3,6 +3,7 @@ a worker:
 
     python3 -m tests.jobctl enqueue KIND ARGS_JSON [--rollback]
     python3 -m tests.jobctl upload-ocr FILENAME < content
+    python3 -m tests.jobctl upload-passport FILENAME < content
     python3 -m tests.jobctl reupload-ocr DOCUMENT_ID < content
     python3 -m tests.jobctl wait JOB_ID [--timeout SECONDS]
     python3 -m tests.jobctl backup-stat FILE
@@ -10,7 +11,8 @@ a worker:
 enqueue prints the job id; backup-stat prints what django-dbbackup's storage
 sees of FILE ({"listed", "size"}); upload-ocr saves a Document and enqueues its OCR
 in one transaction, as an adopting view does, and prints {"id", "name",
-"job", "duplicate"}; reupload-ocr replaces that document's file under the
+"job", "duplicate"}; upload-passport does the same with a passport_mrz job;
+reupload-ocr replaces that document's file under the
 same name and does the same; wait prints job_result as JSON."""
 
 import argparse
@@ -27,6 +29,8 @@ def main(argv):
     p.add_argument("args")
     p.add_argument("--rollback", action="store_true", help="roll the transaction back after enqueueing")
     p = sub.add_parser("upload-ocr")
+    p.add_argument("filename")
+    p = sub.add_parser("upload-passport")
     p.add_argument("filename")
     p = sub.add_parser("reupload-ocr")
     p.add_argument("document_id", type=int)
@@ -63,15 +67,16 @@ def main(argv):
         _, files = store.listdir("")
         print(json.dumps({"listed": opts.file in files, "size": store.size(opts.file) if store.exists(opts.file) else None}))
         return 0
-    if opts.command == "upload-ocr":
+    if opts.command in ("upload-ocr", "upload-passport"):
         from django.core.files.base import ContentFile
 
         from .project.documents.models import Document
 
+        kind = "ocr_document" if opts.command == "upload-ocr" else "passport_mrz"
         with transaction.atomic():
             doc = Document()
             doc.file.save(opts.filename, ContentFile(sys.stdin.buffer.read()), save=True)
-            job = enqueue("ocr_document", {"name": doc.file.name})
+            job = enqueue(kind, {"name": doc.file.name})
         print(json.dumps({"id": doc.pk, "name": doc.file.name, "job": job.id, "duplicate": job.duplicate}))
         return 0
     if opts.command == "reupload-ocr":

@@ -284,8 +284,16 @@ class JobResultTest(unittest.TestCase):
         # Kept outputs get the same treatment when read.
         self.assertEqual(with_urls("ocr_document", stored), result["output"])
         self.assertNotIn("url", stored["preview"], "with_urls must not change what it was given")
-        # A kind without stored files, and an output that is not there yet.
+        # A passport's portrait gets its URL too; a reading without one is
+        # left as it is.
+        portrait = {"name": "portraits/passports/p.jpg.jpg"}
+        self.assertEqual(
+            with_urls("passport_mrz", {"name": "passports/p.jpg", "portrait": portrait})["portrait"],
+            {"name": portrait["name"], "url": file_url(portrait["name"])},
+        )
         self.assertEqual(with_urls("passport_mrz", {"name": "p.jpg"}), {"name": "p.jpg"})
+        # A kind without stored files, and an output that is not there yet.
+        self.assertEqual(with_urls("migrate_files", {"copied": 1}), {"copied": 1})
         self.assertIsNone(with_urls("ocr_document", None))
 
     def test_save_result_keeps_the_output_in_the_apps_model(self):

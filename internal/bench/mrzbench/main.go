@@ -185,7 +185,10 @@ type score struct {
 	Negatives, FalsePositives                int
 	Valid                                    int
 	FieldRight                               map[string]int
-	Times, CPU                               []float64
+	// Unflagged counts wrong fields missing from needs_review (must be 0);
+	// CorrectFlagged the fully correct documents with a non-empty list.
+	Unflagged, CorrectFlagged int
+	Times, CPU                []float64
 }
 
 func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds float64) string {
@@ -218,10 +221,26 @@ func (sc *score) add(s mrzgen.Sample, res *passport.Result, valid bool, seconds 
 		}
 	}
 	slices.Sort(wrong)
+	var unflagged []string
+	for k, v := range want {
+		if got[k] != v && k != "format" && !slices.Contains(res.NeedsReview, k) {
+			unflagged = append(unflagged, k)
+		}
+	}
+	slices.Sort(unflagged)
+	sc.Unflagged += len(unflagged)
+	review := fmt.Sprintf(" review=%v", res.NeedsReview)
+	if len(unflagged) > 0 {
+		review += fmt.Sprintf(" UNFLAGGED=%v", unflagged)
+	}
 	if len(wrong) == 0 {
 		sc.Correct++
-		return "ok"
+		if len(res.NeedsReview) > 0 {
+			sc.CorrectFlagged++
+		}
+		return "ok" + review
 	}
+	wrong = append(wrong, review)
 	if valid {
 		sc.SilentDocs++
 		for _, f := range mrzgen.CoveredFields {
@@ -252,6 +271,7 @@ func (sc *score) summary() map[string]any {
 	return map[string]any{
 		"docs": sc.Docs, "fully_correct": sc.Correct, "valid": sc.Valid,
 		"silent_docs": sc.SilentDocs, "silent_covered": sc.SilentCovered,
+		"unflagged_wrong_fields": sc.Unflagged, "correct_flagged": sc.CorrectFlagged,
 		"negatives": sc.Negatives, "false_positives": sc.FalsePositives,
 		"field_accuracy": fields, "median_s": pct(0.5), "p95_s": pct(0.95),
 		"median_cpu_s": pctOf(sc.CPU, 0.5), "p95_cpu_s": pctOf(sc.CPU, 0.95),
@@ -281,12 +301,17 @@ func read(args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 1, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
+	// Two engines: the zone's model and the printed page's stay loaded.
+	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 2, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, Now: now})
+	eng, err := ocr.TessdataDir("")
+	if err != nil {
+		return err
+	}
+	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, PrintTessdataDir: eng, Now: now})
 	if err != nil {
 		return err
 	}
