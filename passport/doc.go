@@ -24,8 +24,8 @@
 //     choice that best fits the format's check digits, codes and character
 //     classes wins).
 //   - Check-digit fields: a letter where only a digit may stand (a date, a
-//     check digit) becomes its look-alike digit (O, D, Q: 0; I, L: 1; Z: 2;
-//     S: 5; G: 6; T: 7; B: 8); a filler look-alike (X, S, C, E) between two
+//     check digit) becomes its look-alike digit (O, D, Q, C: 0; I, L: 1;
+//     Z: 2; S: 5; G: 6; T: 7; B: 8); a filler look-alike (X, S, C, E) between two
 //     fillers becomes '<'. Such edits are kept only when the field's check
 //     digit then passes and, where the format has a composite check digit,
 //     when every cheapest reading of the zone passing all checks makes them.

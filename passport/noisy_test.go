@@ -32,6 +32,17 @@ func TestParseTextNoisy(t *testing.T) {
 			want: tdSpecimen, fixed: []string{"composite", "birth_date", "expiry_date"},
 		},
 		{
+			name: "letter C for digit 0 in a date and the composite check digit repaired",
+			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F12C4159ZE184226B<<<<<1C\n",
+			want: tdSpecimen, fixed: []string{"composite", "expiry_date"},
+		},
+		{
+			name:  "letter C for digit 0 in the composite check digit after fillers repaired",
+			text:  "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898942C30UTO7408122F1204159<<<<<<<<<<<<<<<C\n",
+			want:  with(tdSpecimen, func(f *fields) { f.Number, f.Personal = "L898942C3", "" }),
+			fixed: []string{"composite"},
+		},
+		{
 			name: "O in the document number is only suggested: the issuer may use either",
 			text: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8989O2C36UTO74O8122F1204159ZE184226B<<<<<10\n",
 			want: with(tdSpecimen, func(f *fields) {

@@ -56,11 +56,18 @@ func (z *zone) options(p pos) (alts []edit, forced bool) {
 		}
 		// The check digit of an unused field may be '<'; K, X, C and E have
 		// no digit twin, so after a filler they can only be that '<'.
-		if _, twin := letterDigit(c); k == clsCheck && !twin && isFillerLookalike(c) && p.col > 0 && z.b[p.line][p.col-1] == '<' {
+		// The composite's is never unused.
+		if _, twin := letterDigit(c); k == clsCheck && !twin && isFillerLookalike(c) && p.col > 0 && z.b[p.line][p.col-1] == '<' && p != z.l.compositeCheck {
 			return []edit{{p, c, '<', false}}, true
 		}
 		if d, ok := letterDigit(c); ok {
 			return []edit{{p, c, d, false}}, true
+		}
+		// C is an open 0 (OCR reads O for C, and 0 for O); it is no digit's
+		// usual twin elsewhere, but where only a digit may stand nothing
+		// else is near it.
+		if c == 'C' {
+			return []edit{{p, c, '0', false}}, true
 		}
 		return nil, true
 	case clsAlnum:

@@ -134,9 +134,12 @@ func TestPostgresRestartUnderWorker(t *testing.T) {
 
 // startBackup starts a worker with e, skipping the test when this build has
 // no backup worker yet, enqueues a backup and returns once it runs, with
-// the backup job's id.
+// the backup job's id. Catch-up is off: with no backup yet, the leader would
+// otherwise run one of its own first, and a test that kills "the" backup
+// could find that one complete in the folder.
 func startBackup(t *testing.T, e env) (*workerproc.Proc, string) {
 	t.Helper()
+	e["BACKUP_CATCH_UP"] = "False"
 	w := startWorkerWithKinds(t, e)
 	requireKind(t, w, "backup_db")
 	code, stdout, stderr := cli(t, e, "backup")

@@ -17,7 +17,9 @@ command -v jq >/dev/null || { echo "bench/passport: jq missing" >&2; exit 1; }
 docs=${PASSPORT_BENCH_DOCS:-100}
 negatives=${PASSPORT_BENCH_NEGATIVES:-15}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+busy_pids=()
+# The busy loops of the loaded run end with the script, whatever stops it.
+trap 'kill "${busy_pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/mrzbench" ./internal/bench/mrzbench
 "$work/mrzbench" gen -n "$docs" -negatives "$negatives" -seed 20261128 "$work/set"
 
@@ -84,20 +86,20 @@ for sub in clean photo; do
   idle[$sub]=$("$work/mrzbench" read -subset "$sub" "$work/eval" 2>"$work/eval-idle-$sub.log")
   cli[$sub]=$(cli_times "$sub")
 done
-busy_pids=()
 for _ in $(seq "$(nproc --all)"); do sh -c 'while :; do :; done' & busy_pids+=($!); done
 for sub in clean photo; do
   loaded[$sub]=$("$work/mrzbench" read -subset "$sub" "$work/eval" 2>"$work/eval-loaded-$sub.log")
   cli[$sub-loaded]=$(cli_times "$sub")
 done
 kill "${busy_pids[@]}"; wait "${busy_pids[@]}" 2>/dev/null || true
+busy_pids=()
 for sub in clean photo; do
   same[$sub]=$(diff <(sed 's/ [0-9.]*s (cpu [0-9.]*s)//' "$work/eval-idle-$sub.log") <(sed 's/ [0-9.]*s (cpu [0-9.]*s)//' "$work/eval-loaded-$sub.log") >/dev/null && echo identical || echo DIFFERENT)
   grep -v ' ok' "$work/eval-idle-$sub.log" >&2 || true
   i=${idle[$sub]} l=${loaded[$sub]}
   target=""
   [[ $sub == photo ]] && target=">= 95%"
-  echo "| passport | evaluation set v$version, $sub ($(num .docs "$i") documents with a zone): every field right, idle / every core busy ($(printf '%s' "${same[$sub]}") outputs) | $(num .fully_correct "$i") / $(num .fully_correct "$l") ($(pct '.fully_correct/.docs' "$i")) | | | | $target |"
+  echo "| passport | evaluation set v$version, $sub ($(num .docs "$i") documents with a zone): every field right, idle / every core busy ($(printf '%s' "${same[$sub]}") outputs) | $(num .fully_correct "$i") / $(num .fully_correct "$l") of $(num .docs "$i") ($(pct '.fully_correct/.docs' "$i") idle) | | | | $target |"
   echo "| passport | evaluation set v$version, $sub: median / p95 wall time per document, idle | $(printf '%.2f s / %.2f s' "$(num .median_s "$i")" "$(num .p95_s "$i")") | tesseract -l mrz --psm 6, whole image, idle | ${cli[$sub]} | | |"
   echo "| passport | evaluation set v$version, $sub: median / p95 wall time per document, every core busy | $(printf '%.2f s / %.2f s' "$(num .median_s "$l")" "$(num .p95_s "$l")") | same, every core busy | ${cli[$sub-loaded]} | | |"
 done
