@@ -19,7 +19,7 @@ negatives=${PASSPORT_BENCH_NEGATIVES:-15}
 work=$(mktemp -d)
 busy_pids=()
 # The busy loops of the loaded run end with the script, whatever stops it.
-trap 'kill "${busy_pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "${busy_pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/mrzbench" ./internal/bench/mrzbench
 "$work/mrzbench" gen -n "$docs" -negatives "$negatives" -seed 20261128 "$work/set"
 
