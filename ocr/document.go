@@ -88,9 +88,7 @@ func (p *Pool) Document(ctx context.Context, f *os.File, opts Options) (Result, 
 	pv := &previewer{w: opts.Preview, opts: opts.PreviewOptions.WithDefaults()}
 	var read []Page
 	if doc.Format() == imgutil.PDF {
-		// The preview's small render runs beside the pages' OCR.
-		pv.start(func() (image.Image, error) { return doc.RenderEdge(ctx, 0, pv.opts.LongEdge) })
-		read, err = p.pdf(ctx, doc, opts)
+		read, err = p.pdf(ctx, doc, opts, pv)
 	} else {
 		read, err = p.images(ctx, doc, opts, pv)
 	}

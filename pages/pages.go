@@ -188,7 +188,20 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 		img, err := d.img.Page(i)
 		return img, 0, err
 	}
-	b, err := d.pdf.Bound(i)
+	return d.renderPDF(ctx, i, func(_, _ float64) float64 { return dpi })
+}
+
+// renderPDF renders page i of a PDF at the resolution dpiFor gives for the
+// page's size in points, or lower within the pixel limit. The page is
+// measured and rendered on the same handle: another handle's lock may be
+// held by a whole render.
+func (d *Document) renderPDF(ctx context.Context, i int, dpiFor func(wPt, hPt float64) float64) (image.Image, float64, error) {
+	h, err := d.renderer(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { d.renderers <- h }()
+	b, err := h.Bound(i)
 	if err != nil {
 		return nil, 0, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
 	}
@@ -196,6 +209,7 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 	if wPt < 1 || hPt < 1 {
 		return nil, 0, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
 	}
+	dpi := dpiFor(wPt, hPt)
 	// MuPDF would otherwise allocate whatever the page's size asks.
 	if px := wPt * hPt * (dpi / 72) * (dpi / 72); px > float64(d.maxPixels) {
 		dpi = math.Floor(dpi * math.Sqrt(float64(d.maxPixels)/px))
@@ -203,12 +217,7 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 			return nil, 0, fault.BadInput("page %d of the PDF is %.0f x %.0f points, too large to render", i+1, wPt, hPt)
 		}
 	}
-	h, err := d.renderer(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
 	img, err := h.ImageDPI(i, dpi)
-	d.renderers <- h
 	if err != nil {
 		return nil, 0, fault.BadInput("page %d of the PDF cannot be rendered: %v", i+1, err)
 	}
@@ -247,19 +256,14 @@ func (d *Document) renderer(ctx context.Context) (*fitz.Document, error) {
 // limit; an image's page decoded upright at its own size (the caller
 // shrinks it).
 func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if d.pdf == nil {
 		img, _, err := d.Render(ctx, i, 0)
 		return img, err
 	}
-	b, err := d.pdf.Bound(i)
-	if err != nil {
-		return nil, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
-	}
-	long := float64(max(b.Dx(), b.Dy()))
-	if long < 1 {
-		return nil, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
-	}
-	img, _, err := d.Render(ctx, i, 72*float64(edge)/long)
+	img, _, err := d.renderPDF(ctx, i, func(wPt, hPt float64) float64 { return 72 * float64(edge) / max(wPt, hPt) })
 	if err != nil {
 		return nil, err
 	}
