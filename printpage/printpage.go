@@ -123,6 +123,9 @@ func compare(f, v, mrz string, res *passport.Result) (string, string) {
 		if fold(p) == fold(mrz) {
 			return Agrees, p
 		}
+		if edgeCut(fold(p), fold(mrz)) {
+			return NotFound, p // the print's first or last characters went unread
+		}
 		return Differs, p
 	case "nationality":
 		p := alnum(Transliterate(v))
@@ -149,6 +152,16 @@ func compare(f, v, mrz string, res *passport.Result) (string, string) {
 // truncationOf reports whether mrz is p cut to fit the zone.
 func truncationOf(p, mrz string) bool {
 	return mrz != "" && strings.HasPrefix(strings.ReplaceAll(p, " ", ""), strings.ReplaceAll(mrz, " ", ""))
+}
+
+// edgeCut reports whether p is mrz with one or two characters missing at
+// its start or its end: OCR losing a character at the edge of a printed
+// value's word (a prefix letter beside its label, or under a line of the
+// background), not a number that differs. Such a reading neither confirms
+// nor contradicts the zone.
+func edgeCut(p, mrz string) bool {
+	n := len(mrz) - len(p)
+	return p != "" && n >= 1 && n <= 2 && (strings.HasPrefix(mrz, p) || strings.HasSuffix(mrz, p))
 }
 
 // alternativeSpelling accepts a printed name whose diacritics the zone
