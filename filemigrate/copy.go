@@ -149,18 +149,48 @@ const (
 // non-nil when names could not be read, the context ended, or some file
 // failed for a reason a later retry may fix.
 func (c *Copier) CopyBatch(ctx context.Context, db DB, b Batch) (Report, error) {
-	names, err := b.names(ctx, db)
+	if err := c.check(); err != nil {
+		return Report{Field: b.Field}, err
+	}
+	names, prev, err := b.names(ctx, db, c.manifestToRead())
 	if err != nil {
 		return Report{Field: b.Field}, err
 	}
-	return c.Copy(ctx, b.Field, names)
+	return c.copy(ctx, b.Field, names, prev)
 }
 
 // Copy copies the named files, reporting them under field.
 func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report, error) {
-	if c.Root == nil || c.Target == nil {
-		return Report{Field: field}, errors.New("filemigrate: Copier needs a Root and a Target")
+	if err := c.check(); err != nil {
+		return Report{Field: field}, err
 	}
+	var prev map[string]entry
+	if m := c.manifestToRead(); m != nil {
+		var err error
+		if prev, err = m.load(ctx, names); err != nil {
+			return Report{Field: field, Rows: len(names), MissingNames: []string{}}, fmt.Errorf("batch %s: %w", field, err)
+		}
+	}
+	return c.copy(ctx, field, names, prev)
+}
+
+func (c *Copier) check() error {
+	if c.Root == nil || c.Target == nil {
+		return errors.New("filemigrate: Copier needs a Root and a Target")
+	}
+	return nil
+}
+
+// manifestToRead is the Manifest whose entries a batch trusts, if any.
+func (c *Copier) manifestToRead() *Manifest {
+	if c.CheckObjects {
+		return nil
+	}
+	return c.Manifest
+}
+
+// copy copies the named files, knowing prev, the manifest's entries for them.
+func (c *Copier) copy(ctx context.Context, field Field, names []string, prev map[string]entry) (Report, error) {
 	limit := max(c.MaxNames, 0)
 	if limit == 0 {
 		limit = DefaultMaxNames
@@ -192,13 +222,6 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		rep.Add(one, limit)
 	}
 
-	var prev map[string]entry
-	if c.Manifest != nil && !c.CheckObjects {
-		var err error
-		if prev, err = c.Manifest.load(ctx, names); err != nil {
-			return rep, fmt.Errorf("batch %s: %w", field, err)
-		}
-	}
 	var known *presence
 	if l, ok := c.Target.(Lister); ok {
 		switch {
@@ -211,6 +234,11 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		}
 	}
 	fresh := map[string]entry{} // what the manifest will record
+	var dirs *folders
+	if len(prev) > 0 && known != nil {
+		dirs = &folders{root: c.Root, open: map[string]*os.Root{}}
+		defer dirs.close()
+	}
 
 	// Each name is worked once; a second row naming it counts as skipped,
 	// or as missing/refused again, since each such row is a dangling reference.
@@ -226,7 +254,7 @@ func (c *Copier) Copy(ctx context.Context, field Field, names []string) (Report,
 		wg.Go(func() {
 			var scratch []byte // holds one small file at a time
 			for name := range work {
-				v := view{known: known}
+				v := view{known: known, dirs: dirs}
 				if e, ok := prev[name]; ok {
 					v.prev = &e
 				}
@@ -332,6 +360,26 @@ func (c *Copier) safeCopyFile(ctx context.Context, v view, name string, scratch 
 type view struct {
 	known *presence // listings of the batch's folders; nil if none
 	prev  *entry    // the manifest's entry; nil if none
+	dirs  *folders  // the batch's open folders, for a stat; nil if none
+}
+
+// unchanged reports whether name is, by a stat alone, the file the
+// manifest recorded, in an object the listing shows as the one recorded:
+// the re-run's common case, skipped without opening the file. Anything
+// else is left to copyOnce's open.
+func (v view) unchanged(name string) (int64, bool) {
+	if v.prev == nil || v.dirs == nil || v.prev.etag == "" {
+		return 0, false
+	}
+	obj, found, listed := v.known.known(name)
+	if !listed || !found || obj.etag != v.prev.etag || obj.size != v.prev.size {
+		return 0, false
+	}
+	info, err := v.dirs.stat(name)
+	if err != nil || !info.Mode().IsRegular() || info.Size() != v.prev.size || !mtimeOf(info.ModTime()).Equal(v.prev.mtime) {
+		return 0, false
+	}
+	return info.Size(), true
 }
 
 // errChanged reports a file that changed while it was read.
@@ -370,6 +418,9 @@ func (c *Copier) copyFile(ctx context.Context, v view, name string, scratch *[]b
 func (c *Copier) copyOnce(ctx context.Context, v view, name string, scratch *[]byte) (outcome, int64, *entry, error) {
 	if _, err := storage.LocalFileName(name); err != nil {
 		return refused, 0, nil, err
+	}
+	if size, ok := v.unchanged(name); ok {
+		return skipped, size, nil, nil
 	}
 	f, err := c.Root.Open(name)
 	switch {

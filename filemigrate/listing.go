@@ -19,7 +19,7 @@ import (
 // storage.S3 does. With it, a batch learns which of its files the bucket
 // holds from a few listings (1,000 keys each) instead of one Stat per file.
 type Lister interface {
-	ListAfter(ctx context.Context, prefix, after string) iter.Seq2[storage.Info, error]
+	ListAfter(ctx context.Context, prefix, after string, firstPage int) iter.Seq2[storage.Info, error]
 }
 
 // Listing pays off only where a folder holds many of the batch's names, and
@@ -156,7 +156,12 @@ func (p *presence) list(ctx context.Context, l Lister, dir string, group []strin
 	}
 	budget := max(keysPerName*len(group), pageKeys)
 	seen := 0
-	for info, err := range l.ListAfter(ctx, dir, after) {
+	// The first page asks for about the group's keys: a folder that holds
+	// little but the group's names (a batch's share of an upload_to
+	// folder) is then listed in one request, without the server listing
+	// and sending the rest of the folder, up to 1,000 keys, for nothing.
+	firstPage := min(len(group)+len(group)/4+16, pageKeys)
+	for info, err := range l.ListAfter(ctx, dir, after, firstPage) {
 		if err != nil {
 			return
 		}

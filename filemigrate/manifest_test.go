@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,32 @@ func TestManifestSparesRequestsPerFile(t *testing.T) {
 	rerun("re-run after --check-objects", c, 0, 0)
 	if heads, gets := count.since(); heads != 0 || gets != 2 {
 		t.Errorf("last re-run sent %d HEAD and %d GET; want 0 and 2", heads, gets)
+	}
+
+	// A recorded file replaced by a symlink leading outside MEDIA_ROOT to
+	// the same bytes with the same time: the re-run's stat must not take
+	// it for the recorded file.
+	name := "passports/0015.pdf"
+	local := filepath.Join(b.media, filepath.FromSlash(name))
+	info, err := os.Stat(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "0015.pdf")
+	if err := os.WriteFile(outside, b.files[name], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(outside, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(local); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, local); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := migrate(t, ctx, b, c, 100); rep.Refused != 1 || rep.Skipped != 42 || !slices.Contains(rep.RefusedNames, name) {
+		t.Errorf("re-run with %s leading outside: %+v, %v; want it refused and the rest skipped", name, rep, err)
 	}
 }
 

@@ -174,3 +174,43 @@ func (s *statter) close() {
 		s.sub = nil
 	}
 }
+
+// folders stats files under root for the goroutines of one batch, each
+// folder opened once: a stat in it is then one system call, where
+// root.Stat or root.Open walks the name's path a folder at a time.
+type folders struct {
+	root *os.Root
+	mu   sync.Mutex
+	open map[string]*os.Root // nil for a folder that could not be opened
+}
+
+// stat is root.Stat(name), by way of name's open folder when it can.
+func (f *folders) stat(name string) (fs.FileInfo, error) {
+	dir, base := path.Split(name)
+	if dir == "" {
+		return f.root.Stat(name)
+	}
+	f.mu.Lock()
+	sub, ok := f.open[dir]
+	if !ok {
+		sub, _ = f.root.OpenRoot(dir)
+		f.open[dir] = sub
+	}
+	f.mu.Unlock()
+	if sub != nil {
+		if info, err := sub.Stat(base); err == nil {
+			return info, nil
+		}
+	}
+	// Missing, or a symlink leaving the folder, which may still stay
+	// inside root: only root itself can tell.
+	return f.root.Stat(name)
+}
+
+func (f *folders) close() {
+	for _, sub := range f.open {
+		if sub != nil {
+			sub.Close()
+		}
+	}
+}

@@ -2,7 +2,9 @@ package filemigrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -121,9 +123,12 @@ func planField(ctx context.Context, tx pgx.Tx, t table, batchSize int) (FieldPla
 }
 
 // names reads the batch's non-empty names in key order, in a read-only
-// transaction, after checking that the field still exists.
-func (b Batch) names(ctx context.Context, db DB) ([]string, error) {
+// transaction, after checking that the field still exists. With a manifest,
+// the same query reads the manifest's entries for them (a join, not a
+// second round trip).
+func (b Batch) names(ctx context.Context, db DB, m *Manifest) ([]string, map[string]entry, error) {
 	var names []string
+	var prev map[string]entry
 	err := readOnly(ctx, db, func(tx pgx.Tx) error {
 		t, err := resolve(ctx, tx, b.Field)
 		if err != nil {
@@ -132,9 +137,16 @@ func (b Batch) names(ctx context.Context, db DB) ([]string, error) {
 		if t.key != b.Key {
 			return fmt.Errorf("%w: field %s: primary key is now %q, the plan used %q; plan again", ErrNoKey, b.Field, t.key, b.Key)
 		}
-		key := pgx.Identifier{t.key}.Sanitize()
-		q := fmt.Sprintf(`SELECT %s FROM %s WHERE %[1]s <> ''`, pgx.Identifier{t.Column}.Sanitize(), t.ident())
+		key := "t." + pgx.Identifier{t.key}.Sanitize()
+		col := "t." + pgx.Identifier{t.Column}.Sanitize()
 		var args []any
+		q := fmt.Sprintf(`SELECT %s, NULL::bigint, NULL::timestamptz, NULL::text, NULL::text FROM %s AS t`, col, t.ident())
+		if m != nil {
+			args = append(args, m.Target)
+			q = fmt.Sprintf(`SELECT %[1]s, m.size, m.mtime, m.sha256, m.etag FROM %[2]s AS t
+				LEFT JOIN %[3]s AS m ON m.target = $1 AND m.name = %[1]s`, col, t.ident(), ManifestTable)
+		}
+		q += fmt.Sprintf(` WHERE %s <> ''`, col)
 		// A string argument is sent as text and parsed by Postgres as the
 		// key's own type.
 		if b.After != nil {
@@ -147,13 +159,33 @@ func (b Batch) names(ctx context.Context, db DB) ([]string, error) {
 		}
 		rows, err := tx.Query(ctx, q+" ORDER BY "+key, args...)
 		if err != nil {
-			return fmt.Errorf("field %s: read names: %w", b.Field, err)
+			return b.namesErr(m, err)
 		}
-		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		prev = map[string]entry{}
+		var name string
+		var size *int64
+		var mtime *time.Time
+		var sum, etag *string
+		_, err = pgx.ForEachRow(rows, []any{&name, &size, &mtime, &sum, &etag}, func() error {
+			names = append(names, name)
+			if size != nil && mtime != nil && sum != nil && etag != nil {
+				prev[name] = entry{size: *size, mtime: *mtime, sha256: *sum, etag: *etag}
+			}
+			return nil
+		})
 		if err != nil {
-			return fmt.Errorf("field %s: read names: %w", b.Field, err)
+			return b.namesErr(m, err)
 		}
 		return nil
 	})
-	return names, err
+	return names, prev, err
+}
+
+// namesErr explains a failed read of the batch's names: the manifest's
+// table missing is the one fault named apart, as Manifest reports it.
+func (b Batch) namesErr(m *Manifest, err error) error {
+	if m != nil && errors.Is(manifestErr("read", err), errNoManifest) {
+		return fmt.Errorf("batch %s: %w", b.Field, errNoManifest)
+	}
+	return fmt.Errorf("field %s: read names: %w", b.Field, err)
 }

@@ -59,7 +59,7 @@ func TestPlanBatches(t *testing.T) {
 
 	got := map[Field][]string{}
 	for _, batch := range plan.Batches {
-		names, err := batch.names(ctx, b.pool)
+		names, _, err := batch.names(ctx, b.pool, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,7 @@ fi
 
 "$demo/worker" >"$demo/worker.log" 2>&1 &
 worker=$!
-trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null || true' EXIT
+trap 'kill -TERM $worker 2>/dev/null || true; wait $worker 2>/dev/null || true' EXIT
 for _ in $(seq 300); do
   curl -sf -o /dev/null "http://$WORKER_HTTP_ADDR/readyz" && break
   kill -0 $worker 2>/dev/null || { echo "the worker stopped:"; cat "$demo/worker.log"; exit 1; }

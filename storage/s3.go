@@ -268,12 +268,15 @@ func (s *S3) Delete(ctx context.Context, name string) error {
 // List implements Storage. It yields Name, Size, ModTime and ETag (a
 // listing carries no metadata) in key order, skipping folder markers.
 func (s *S3) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
-	return s.ListAfter(ctx, prefix, "")
+	return s.ListAfter(ctx, prefix, "", 0)
 }
 
 // ListAfter is List from the first name after after: the listing starts
-// there (ListObjectsV2's StartAfter), so names before it cost nothing.
-func (s *S3) ListAfter(ctx context.Context, prefix, after string) iter.Seq2[Info, error] {
+// there (ListObjectsV2's StartAfter), so names before it cost nothing. A
+// firstPage above zero asks for that many keys in the first request (the
+// server's default, 1,000, in the later ones): a caller that expects to
+// stop early spares the server keys it would list and send for nothing.
+func (s *S3) ListAfter(ctx context.Context, prefix, after string, firstPage int) iter.Seq2[Info, error] {
 	return func(yield func(Info, error) bool) {
 		prefix, err := listPrefix(prefix)
 		if err != nil {
@@ -288,9 +291,11 @@ func (s *S3) ListAfter(ctx context.Context, prefix, after string) iter.Seq2[Info
 		if after != "" {
 			in.StartAfter = aws.String(strip + after)
 		}
-		pages := s3.NewListObjectsV2Paginator(s.client, in)
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
+		if firstPage > 0 {
+			in.MaxKeys = aws.Int32(int32(min(firstPage, 1000)))
+		}
+		for {
+			page, err := s.client.ListObjectsV2(ctx, in)
 			if err != nil {
 				yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
 				return
@@ -310,6 +315,11 @@ func (s *S3) ListAfter(ctx context.Context, prefix, after string) iter.Seq2[Info
 					return
 				}
 			}
+			next := aws.ToString(page.NextContinuationToken)
+			if !aws.ToBool(page.IsTruncated) || next == "" || next == aws.ToString(in.ContinuationToken) {
+				return
+			}
+			in.ContinuationToken, in.MaxKeys = &next, nil
 		}
 	}
 }

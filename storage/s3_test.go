@@ -480,18 +480,21 @@ func TestS3ListAfterShowsSavedETags(t *testing.T) {
 		}
 		etags[b.name] = info.ETag
 	}
-	var got []string
-	for info, err := range s.ListAfter(ctx, "dir/", "dir/a.pdf") {
-		if err != nil {
-			t.Fatal(err)
+	// In one page, or in pages of one key then the rest.
+	for _, firstPage := range []int{0, 1} {
+		var got []string
+		for info, err := range s.ListAfter(ctx, "dir/", "dir/a.pdf", firstPage) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, info.Name)
+			if info.ETag != etags[info.Name] {
+				t.Errorf("%s listed with ETag %q; SaveInfo returned %q", info.Name, info.ETag, etags[info.Name])
+			}
 		}
-		got = append(got, info.Name)
-		if info.ETag != etags[info.Name] {
-			t.Errorf("%s listed with ETag %q; SaveInfo returned %q", info.Name, info.ETag, etags[info.Name])
+		if want := []string{"dir/b.pdf", "dir/c.pdf"}; !slices.Equal(got, want) {
+			t.Errorf("ListAfter(dir/, dir/a.pdf, %d) = %q, want %q", firstPage, got, want)
 		}
-	}
-	if want := []string{"dir/b.pdf", "dir/c.pdf"}; !slices.Equal(got, want) {
-		t.Errorf("ListAfter(dir/, dir/a.pdf) = %q, want %q", got, want)
 	}
 	if info, err := s.Stat(ctx, "dir/c.pdf"); err != nil || info.ETag != etags["dir/c.pdf"] {
 		t.Errorf("Stat(dir/c.pdf) = %+v, %v; want ETag %q", info, err, etags["dir/c.pdf"])
