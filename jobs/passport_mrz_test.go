@@ -234,6 +234,9 @@ func testPassportMRZJob(t *testing.T, cloud bool) {
 			rc.Close()
 			if err != nil || format != "jpeg" || img.Bounds().Dx() < 100 {
 				t.Errorf("%s: stored portrait is %s %v (%v), want a JPEG photo", tt.name, format, img.Bounds(), err)
+			} else if _, grey := img.(*image.Gray); grey {
+				// The scans are in colour: so is the customer's picture.
+				t.Errorf("%s: stored portrait is a grey JPEG, want colour", tt.name)
 			}
 		}
 	}

@@ -251,12 +251,11 @@ func TestEvaluationIdleAndLoaded(t *testing.T) {
 	if cleanRight == 0 || 10*cleanFlagged > cleanRight {
 		t.Errorf("%d of %d clean documents read right have a non-empty needs_review, want at most 10%%", cleanFlagged, cleanRight)
 	}
-	// Issue 17's target is 95%; version 8 of the set measures 18 of 24
-	// (docs/passport-evaluation.md says where the crop misses). The floor
-	// keeps what is reached.
+	// Issue 17's target is 95%; version 8 of the set measures 23 of 24,
+	// the miss a photo whose zone is not read (docs/passport-evaluation.md).
 	t.Logf("portrait overlap >= 0.8 in %d of %d passports and cards (target 95%%)", portraitsRight, portraits)
-	if portraits == 0 || 100*portraitsRight < 70*portraits {
-		t.Errorf("portrait overlap >= 0.8 in %d of %d passports and cards, want at least 70%%", portraitsRight, portraits)
+	if portraits == 0 || 100*portraitsRight < 95*portraits {
+		t.Errorf("portrait overlap >= 0.8 in %d of %d passports and cards, want at least 95%%", portraitsRight, portraits)
 	}
 	t.Logf("evaluation set v%d: clean pages %d/%d read exactly, photos %d/%d",
 		mrzgen.EvalVersion, exact[false], total[false], exact[true], total[true])

@@ -314,7 +314,7 @@ func (f *frame) zonesAt(glyphs []component, hc float64) []zone {
 				continue
 			}
 			l := fit(b, int32(k+1), labels, f.size, nil)
-			for _, l := range append([]line{l}, split(l, int32(k+1), labels, f.size)...) {
+			for _, l := range append([]line{l}, splitBand(l, int32(k+1), labels, f.size)...) {
 				if l.t < 2.5 || float64(l.w()) < 10*l.t || math.Abs(l.slope) > 0.09 {
 					continue
 				}
@@ -359,14 +359,14 @@ func fit(b component, id int32, labels []int32, stride int, keep func(x, y int) 
 	return l
 }
 
-// split returns the text lines that band id (measured as l) joins, or nil
+// splitBand returns the text lines that band id (measured as l) joins, or nil
 // when it is one line: a stamp's frame or a signature across a zone joins
 // its lines into one band of the mask. Counted across the band along its
 // slope, a text line is a run of rows its ink fills for at least a third
 // of the band's length (a stamp's frame fills a few pixels of each row);
 // each run is widened to the rows filled for a tenth, so that the glyphs'
 // tops and bottoms count in its thickness.
-func split(l line, id int32, labels []int32, stride int) []line {
+func splitBand(l line, id int32, labels []int32, stride int) []line {
 	if l.w() <= 0 {
 		return nil
 	}

@@ -5,7 +5,6 @@ import (
 	"image"
 	"os"
 
-	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/pages"
 )
 
@@ -14,7 +13,7 @@ type pageSource interface {
 	Len() int
 	// Text is a PDF page's own text layer; "" for images.
 	Text(i int) string
-	Page(ctx context.Context, i int) (*image.Gray, error)
+	Page(ctx context.Context, i int) (image.Image, error)
 	Close() error
 }
 
@@ -49,10 +48,7 @@ func (s docSource) Text(i int) string {
 // Page decodes an image's page upright by its EXIF orientation, or renders
 // a PDF page at the configured resolution (lower when it would exceed the
 // pixel limit).
-func (s docSource) Page(ctx context.Context, i int) (*image.Gray, error) {
+func (s docSource) Page(ctx context.Context, i int) (image.Image, error) {
 	img, _, err := s.doc.Render(ctx, i, s.dpi)
-	if err != nil {
-		return nil, err
-	}
-	return imgutil.Gray(img), nil
+	return img, err
 }

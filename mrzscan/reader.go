@@ -164,7 +164,7 @@ func (r *Reader) ReadFile(ctx context.Context, f *os.File) (*passport.Result, er
 
 // ReadImage reads the zone of one decoded, upright image.
 func (r *Reader) ReadImage(ctx context.Context, img image.Image) (*passport.Result, error) {
-	res, err := r.read(ctx, imgutil.Gray(img), &work{left: MaxRecognitions})
+	res, err := r.read(ctx, imgutil.Gray(img), img, &work{left: MaxRecognitions})
 	if err != nil && !errors.Is(err, passport.ErrNoMRZ) {
 		return nil, err
 	}
@@ -213,11 +213,11 @@ func (r *Reader) readPage(ctx context.Context, pages pageSource, i int, w *work)
 			return res, nil
 		}
 	}
-	g, err := pages.Page(ctx, i)
+	img, err := pages.Page(ctx, i)
 	if err != nil {
 		return nil, err
 	}
-	return r.read(ctx, g, w)
+	return r.read(ctx, imgutil.Gray(img), img, w)
 }
 
 func (r *Reader) parseOptions() passport.ParseOptions {
@@ -227,13 +227,14 @@ func (r *Reader) parseOptions() passport.ParseOptions {
 // glyph heights (pixels) tried, first the one Tesseract reads best.
 var glyphHeights = []float64{34, 26, 44}
 
-// read locates and reads the zone of one upright gray image. It returns
-// passport.ErrNoMRZ (unwrapped by fault) when nothing zone-like was read.
-func (r *Reader) read(ctx context.Context, g *image.Gray, w *work) (*passport.Result, error) {
+// read locates and reads the zone of one upright gray image g, made from
+// colour (whose colours the portrait keeps). It returns passport.ErrNoMRZ
+// (unwrapped by fault) when nothing zone-like was read.
+func (r *Reader) read(ctx context.Context, g *image.Gray, colour image.Image, w *work) (*passport.Result, error) {
 	if g.Rect.Dx() < 16 || g.Rect.Dy() < 16 {
 		return nil, passport.ErrNoMRZ
 	}
-	s := &session{r: r, ctx: ctx, work: w, found: map[zoneKey]*bool{}}
+	s := &session{r: r, ctx: ctx, work: w, found: map[zoneKey]*bool{}, colour: colour}
 	res, err := s.search(g)
 	if err != nil {
 		return nil, err
@@ -250,7 +251,7 @@ func (s *session) look(res *passport.Result) error {
 	if err := s.checkPrint(res); err != nil {
 		return err
 	}
-	res.Crop = findPortrait(s.bestAt, res.Format)
+	res.Crop = findPortrait(s.bestAt, res.Format, s.colour)
 	return nil
 }
 
@@ -338,7 +339,7 @@ func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
 		if z.lines < 2 || z.score < top/4 || (z.f == s.bestAt.z.f && overlap(z.b, s.bestAt.z.b) > 0.3) {
 			continue
 		}
-		o := &session{r: s.r, ctx: s.ctx, work: s.work, found: map[zoneKey]*bool{}}
+		o := &session{r: s.r, ctx: s.ctx, work: s.work, found: map[zoneKey]*bool{}, colour: s.colour}
 		o.first(p, z)
 		if !o.done() {
 			o.more(p, z)
@@ -393,12 +394,14 @@ func overlap(a, b box) float64 {
 
 // session is one image's attempts and the best reading so far.
 type session struct {
-	r     *Reader
-	ctx   context.Context
-	work  *work
-	best  *passport.Result
-	err   error
-	tries int
+	r    *Reader
+	ctx  context.Context
+	work *work
+	// colour is the page as decoded, upright: the portrait is cut from it.
+	colour image.Image
+	best   *passport.Result
+	err    error
+	tries  int
 	// found records the zones that gave a zone-like reading, and whether
 	// that was turned by 180 degrees against the locator's guess.
 	found map[zoneKey]*bool

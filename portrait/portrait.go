@@ -27,94 +27,227 @@ var Layouts = map[string]Layout{
 	"TD1":  {Left: 3, Width: 21, Height: 26, AboveZone: 1.5},
 }
 
-// Refine moves each edge of the nominal box r (inside g, which holds r with
-// a margin around it) to the strongest straight edge within slack pixels:
-// a photograph's border is one long, straight step in brightness, which a
-// printed page's thin lines and text are not.
-func Refine(g *image.Gray, r image.Rectangle, slack int) image.Rectangle {
+// Refine finds the photo's border near its nominal box r inside planes
+// (the area's grey levels, and its red, green and blue when in colour: one
+// image each, all of the same bounds), which hold r with a margin of at
+// least slack pixels around it. A photograph's border is a long straight
+// step in brightness or colour, however faint (a light photo background on
+// light paper), in one of the planes at least; its two opposite sides lie
+// about a photo's width (height) apart, with the page outside both and,
+// left and right, the same background inside both. A printed page's thin
+// lines and text, the card's edge and the hair or shoulders inside the
+// photo are not such a pair. Each side is looked for within slack of r's,
+// as a line leaning up to Lean (the page seen in perspective, or turned a
+// little against the zone), and the box returned runs through the sides'
+// midpoints. A side with no clear edge keeps the nominal size from the
+// opposite one; with neither, r stays.
+func Refine(planes []*image.Gray, r image.Rectangle, slack int) image.Rectangle {
+	var rows, cols []prefix
+	for _, g := range planes {
+		rows = append(rows, prefixes(g, false))
+		cols = append(cols, prefixes(g, true))
+	}
+	b := planes[0].Rect
+	x0, x1 := pair(rows, b, r.Min.X, r.Max.X, r.Min.Y, r.Max.Y, slack, true)
+	y0, y1 := pair(cols, image.Rect(b.Min.Y, b.Min.X, b.Max.Y, b.Max.X), r.Min.Y, r.Max.Y, r.Min.X, r.Max.X, slack, false)
+	return image.Rect(x0, y0, x1, y1).Intersect(b)
+}
+
+// Limits of Refine's search.
+const (
+	// Lean is the largest slope of a side looked for (about 2.3 degrees).
+	Lean = 0.04
+	// SizeTolerance is how far a photo's width or height may differ from
+	// the nominal one: issuers' layouts and the zone's measured scale.
+	SizeTolerance = 0.12
+	// MinStep is a clear edge's step, in grey levels, along most of the
+	// side.
+	MinStep = 3.5
+	// Match is the difference in grey levels between the bands outside
+	// (inside) two opposite sides that halves their pair's score.
+	Match = 10.0
+)
+
+// prefix holds running sums along the lines of an image: along rows, or
+// along columns (then x and y swap in its use).
+type prefix struct {
+	sum          [][]int32
+	min0, across int // first line's coordinate and first position's
+}
+
+func prefixes(g *image.Gray, columns bool) prefix {
 	b := g.Rect
-	// A side's step: the difference between the mean brightness of the
-	// three lines just outside and just inside it, in each of eight
-	// segments along the box's extent, and of those the third smallest: a
-	// photo's straight border steps along all of its length; a face's
-	// outline, a column of text and guilloche do not.
+	n, m, o, a := b.Dy(), b.Dx(), b.Min.Y, b.Min.X
+	if columns {
+		n, m, o, a = b.Dx(), b.Dy(), b.Min.X, b.Min.Y
+	}
+	p := prefix{sum: make([][]int32, n), min0: o, across: a}
+	for i := range n {
+		row := make([]int32, m+1)
+		for j := range m {
+			x, y := a+j, o+i
+			if columns {
+				x, y = o+i, a+j
+			}
+			row[j+1] = row[j] + int32(g.Pix[g.PixOffset(x, y)])
+		}
+		p.sum[i] = row
+	}
+	return p
+}
+
+// step is the brightness step across position at of line i: the mean of
+// band values before it minus that of band values from it; ok is false
+// near the image's edge.
+func (p prefix) step(i, at, band int) (float64, bool) {
+	j := at - p.across
+	row := p.sum[i-p.min0]
+	if j-band < 0 || j+band >= len(row) {
+		return 0, false
+	}
+	return float64(2*row[j]-row[j-band]-row[j+band]) / float64(band), true
+}
+
+// pair finds two opposite sides, nominally at lo and hi, measured along
+// lines from to to (rows for left and right sides, columns for top and
+// bottom: then b, lo and hi are in swapped coordinates).
+func pair(planes []prefix, b image.Rectangle, lo, hi, from, to, slack int, matchInside bool) (int, int) {
 	const band, segments = 3, 8
-	mean := func(x0, y0, x1, y1 int) float64 {
-		s, n := 0.0, 0.0
-		for y := max(y0, b.Min.Y); y < min(y1, b.Max.Y); y++ {
-			for x := max(x0, b.Min.X); x < min(x1, b.Max.X); x++ {
-				s += float64(g.GrayAt(x, y).Y)
-				n++
+	from, to = max(from, b.Min.Y), min(to, b.Max.Y)
+	mid := (from + to) / 2
+	size := hi - lo
+	// strength of the straight side through (at, mid) with slope k: the
+	// third smallest of its segments' mean steps, so that a side whose
+	// ends are lost (a shifted nominal extent, glare) still counts while
+	// a face's outline or a column of text does not.
+	v := make([]float64, segments)
+	strength := func(p prefix, at int, k float64) float64 {
+		for s := range segments {
+			y0 := from + s*(to-from)/segments
+			y1 := from + (s+1)*(to-from)/segments
+			sum, n := 0.0, 0
+			for y := y0; y < y1; y++ {
+				x := at + int(math.Round(k*float64(y-mid)))
+				if d, ok := p.step(y, x, band); ok {
+					sum += d
+					n++
+				}
+			}
+			v[s] = 0
+			if n > 0 {
+				v[s] = math.Abs(sum / float64(n))
 			}
 		}
-		return s / max(n, 1)
-	}
-	low := func(v []float64) float64 {
 		slices.Sort(v)
 		return v[2]
 	}
-	colStep := func(x int) float64 {
-		if x-band < b.Min.X || x+band > b.Max.X {
-			return 0
-		}
-		v := make([]float64, segments)
-		for k := range v {
-			y0 := r.Min.Y + k*r.Dy()/segments
-			y1 := r.Min.Y + (k+1)*r.Dy()/segments
-			v[k] = math.Abs(mean(x-band, y0, x, y1) - mean(x, y0, x+band, y1))
-		}
-		return low(v)
+	// sides holds, for each position within slack of nominal, the side's
+	// strength and, on each plane, the mean level of the band just before
+	// it and just after it, along the side's best slope.
+	type side struct {
+		strength      float64
+		before, after []float64
 	}
-	rowStep := func(y int) float64 {
-		if y-band < b.Min.Y || y+band > b.Max.Y {
-			return 0
+	mean := func(p prefix, at int, k float64, o0, o1 int) float64 {
+		sum, n := 0.0, 0
+		for y := from; y < to; y++ {
+			x := at + int(math.Round(k*float64(y-mid))) - p.across
+			row := p.sum[y-p.min0]
+			if x+o0 < 0 || x+o1 >= len(row) {
+				continue
+			}
+			sum += float64(row[x+o1] - row[x+o0])
+			n += o1 - o0
 		}
-		v := make([]float64, segments)
-		for k := range v {
-			x0 := r.Min.X + k*r.Dx()/segments
-			x1 := r.Min.X + (k+1)*r.Dx()/segments
-			v[k] = math.Abs(mean(x0, y-band, x1, y) - mean(x0, y, x1, y+band))
-		}
-		return low(v)
+		return sum / float64(max(n, 1))
 	}
-	best := func(at int, step func(int) float64) (int, bool) {
-		// Nearer edges are preferred: a strong edge at the slack's end
-		// must beat a near one by half.
-		bi, bv, bs := at, 0.0, 0.0
+	edges := func(nominal int) []side {
+		out := make([]side, 2*slack+1)
 		for d := -slack; d <= slack; d++ {
-			v := step(at + d)
-			if sc := v * (1 - 0.5*math.Abs(float64(d))/float64(slack)); sc > bs {
-				bi, bv, bs = at+d, v, sc
+			bk := 0.0
+			for k := -Lean; k <= Lean+1e-9; k += Lean / 4 {
+				for _, p := range planes {
+					if v := strength(p, nominal+d, k); v > out[d+slack].strength {
+						out[d+slack].strength, bk = v, k
+					}
+				}
+			}
+			for _, p := range planes {
+				out[d+slack].before = append(out[d+slack].before, mean(p, nominal+d, bk, -3*band, -band))
+				out[d+slack].after = append(out[d+slack].after, mean(p, nominal+d, bk, band, 3*band))
 			}
 		}
-		// Only a clear edge moves the side: about 8 grey levels on
-		// average along the whole side.
-		if bv < 8 {
-			return at, false
+		return out
+	}
+	sa, sc := edges(lo), edges(hi)
+	a, c := make([]float64, len(sa)), make([]float64, len(sc))
+	for i := range sa {
+		a[i], c[i] = sa[i].strength, sc[i].strength
+	}
+	// differ is the largest difference between two bands' levels over the
+	// planes.
+	differ := func(u, v []float64) float64 {
+		d := 0.0
+		for i := range u {
+			d = max(d, math.Abs(u[i]-v[i]))
 		}
-		return bi, true
+		return d
 	}
-	// A side without a clear edge (a light photo background on light
-	// paper) follows the opposite side's move: the nominal box is mostly
-	// off by a shift (the document's printing, the zone's measured scale).
-	pair := func(lo, hi int, step func(int) float64) (int, int) {
-		a, aok := best(lo, step)
-		b, bok := best(hi, step)
-		switch {
-		case aok && !bok:
-			b = hi + (a - lo)
-		case bok && !aok:
-			a = lo + (b - hi)
+	// The pair whose weaker side is the strongest, its size within
+	// SizeTolerance of the nominal one, the nearer to the nominal place
+	// preferred slightly.
+	tol := int(SizeTolerance * float64(size))
+	bi, bj, bs := 0, 0, 0.0
+	for i := range a {
+		for j := range c {
+			if d := (hi + j) - (lo + i) - size; d < -tol || d > tol {
+				continue
+			}
+			near := 1 - 0.2*float64(abs(i-slack)+abs(j-slack))/float64(2*slack)
+			// A photo's opposite sides have the page outside both and,
+			// across the rows (left and right), the same background
+			// inside: the card's edge and the hair's do not.
+			mismatch := differ(sa[i].before, sc[j].after)
+			if matchInside {
+				mismatch += differ(sa[i].after, sc[j].before)
+			}
+			if v := min(a[i], c[j]) * near / (1 + mismatch/Match); v > bs {
+				bi, bj, bs = i, j, v
+			}
 		}
-		return a, b
 	}
-	x0, x1 := pair(r.Min.X, r.Max.X, colStep)
-	y0, y1 := pair(r.Min.Y, r.Max.Y, rowStep)
-	out := image.Rect(x0, y0, x1, y1)
-	if out.Dx() < r.Dx()*3/4 || out.Dy() < r.Dy()*3/4 {
-		return r
+	if min(a[bi], c[bj]) >= MinStep {
+		return lo + bi - slack, hi + bj - slack
 	}
-	return out.Intersect(b)
+	// One clear side at most: it keeps the nominal size.
+	ai, av := strongest(a, slack)
+	ci, cv := strongest(c, slack)
+	switch {
+	case av >= MinStep && av >= cv:
+		return lo + ai, hi + ai
+	case cv >= MinStep:
+		return lo + ci, hi + ci
+	}
+	return lo, hi
+}
+
+// strongest returns the offset from the nominal place (index slack of v)
+// of v's strongest edge, the nearer preferred, and its strength.
+func strongest(v []float64, slack int) (int, float64) {
+	bi, bv, bs := 0, 0.0, 0.0
+	for i, x := range v {
+		if sc := x * (1 - 0.5*float64(abs(i-slack))/float64(slack)); sc > bs {
+			bi, bv, bs = i-slack, x, sc
+		}
+	}
+	return bi, bv
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // FaceLike reports whether g, a portrait crop, holds a face-like picture:

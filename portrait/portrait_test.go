@@ -58,18 +58,48 @@ func TestFaceLike(t *testing.T) {
 	}
 }
 
-// Refine moves a box offset by a few pixels onto the photo's edges.
+// Refine moves a box offset by a few pixels onto the photo's edges: a
+// clear border; a border seen only in one colour plane (a light photo
+// background on light paper) around a dark hair block, beside the card's
+// edge (the hair's and the card's edges lie about a photo's width apart);
+// and a photo seen turned a little.
 func TestRefine(t *testing.T) {
 	t.Parallel()
-	photo := image.Rect(40, 50, 240, 310)
-	g := picture(300, 360, func(x, y float64) uint8 {
-		if image.Pt(int(x*300), int(y*360)).In(photo) {
-			return 90
+	photo := image.Rect(60, 50, 260, 310)
+	hair := image.Rect(100, 90, 220, 240)
+	plane := func(paper, table, background, inside uint8, lean float64) *image.Gray {
+		return picture(320, 360, func(x, y float64) uint8 {
+			px, py := x*320, y*360
+			// The page turned by lean about the photo's centre.
+			u := 160 + (px-160)*math.Cos(lean) + (py-180)*math.Sin(lean)
+			v := 180 - (px-160)*math.Sin(lean) + (py-180)*math.Cos(lean)
+			p := image.Pt(int(u), int(v))
+			switch {
+			case p.In(hair):
+				return inside
+			case p.In(photo):
+				return background
+			case u < 40:
+				return table
+			}
+			return paper
+		})
+	}
+	for _, c := range []struct {
+		name   string
+		planes []*image.Gray
+		slack  int
+		tol    int
+	}{
+		{"clear border", []*image.Gray{plane(225, 225, 90, 90, 0)}, 25, 0},
+		// Grey and green alike; red tells the photo from the paper.
+		{"border in one colour", []*image.Gray{plane(220, 90, 222, 40, 0), plane(230, 60, 200, 40, 0), plane(220, 90, 222, 40, 0)}, 50, 2},
+		{"turned 1.5 degrees", []*image.Gray{plane(225, 90, 200, 40, 0.026)}, 50, 4},
+	} {
+		got := Refine(c.planes, photo.Add(image.Pt(12, -9)), c.slack)
+		d := max(abs(got.Min.X-photo.Min.X), abs(got.Min.Y-photo.Min.Y), abs(got.Max.X-photo.Max.X), abs(got.Max.Y-photo.Max.Y))
+		if d > c.tol {
+			t.Errorf("%s: Refine %v, want %v within %d pixels", c.name, got, photo, c.tol)
 		}
-		return 225
-	})
-	got := Refine(g, photo.Add(image.Pt(12, -9)), 25)
-	if got != photo {
-		t.Errorf("Refine: %v, want %v", got, photo)
 	}
 }

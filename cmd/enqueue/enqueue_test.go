@@ -45,6 +45,17 @@ func (ocrWorker) Work(ctx context.Context, job *river.Job[jobs.OCRDocumentArgs])
 // NextRetry retries at once, so that a failing job is discarded quickly.
 func (ocrWorker) NextRetry(*river.Job[jobs.OCRDocumentArgs]) time.Time { return time.Now() }
 
+// passportWorker records what the passport job stores for a scan whose
+// holder's portrait was found: the portrait's name, never a URL.
+type passportWorker struct {
+	river.WorkerDefaults[jobs.PassportMRZArgs]
+}
+
+func (passportWorker) Work(ctx context.Context, job *river.Job[jobs.PassportMRZArgs]) error {
+	return river.RecordOutput(ctx, map[string]any{"name": job.Args.Name, "valid": true,
+		"portrait": map[string]any{"name": "portraits/" + job.Args.Name + ".jpg"}})
+}
+
 type planWorker struct {
 	river.WorkerDefaults[jobs.MigrateFilesArgs]
 }
@@ -110,12 +121,14 @@ func (b *testBundle) work(t *testing.T) {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ocrWorker{})
+	river.AddWorker(workers, &passportWorker{})
 	river.AddWorker(workers, &planWorker{})
 	river.AddWorker(workers, &batchWorker{})
 	client, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
-			jobs.QueueOCR:     {MaxWorkers: 2},
-			jobs.QueueStorage: {MaxWorkers: 2},
+			jobs.QueueOCR:      {MaxWorkers: 2},
+			jobs.QueuePassport: {MaxWorkers: 1},
+			jobs.QueueStorage:  {MaxWorkers: 2},
 		},
 		Workers:  workers,
 		TestOnly: true,
@@ -217,6 +230,37 @@ func TestWaitExitCodes(t *testing.T) {
 				t.Errorf("progress lines:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// A passport job's output names the holder's portrait; --json shows it
+// with a URL made when read (under MEDIA_URL here, presigned with cloud
+// storage), as Django's job_result does.
+func TestPassportPortraitURL(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.work(t)
+	r := b.run(t, false, "passport", "passports/p.jpg", "--wait", "--json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	v := decodeView(t, r.stdout)
+	out, _ := v["output"].(map[string]any)
+	want := map[string]any{"name": "portraits/passports/p.jpg.jpg", "url": "/media/portraits/passports/p.jpg.jpg"}
+	if portrait, _ := out["portrait"].(map[string]any); !maps.Equal(portrait, want) {
+		t.Errorf("portrait %v, want %v", out["portrait"], want)
+	}
+	// status reads the same job again: the URL is made again, not stored.
+	r = b.run(t, false, "status", fmt.Sprint(v["id"]), "--json")
+	if out, _ := decodeView(t, r.stdout)["output"].(map[string]any); r.code != exitOK || !maps.Equal(out["portrait"].(map[string]any), want) {
+		t.Errorf("status: exit %d, output %v", r.code, out)
+	}
+	var stored string
+	if err := b.pool.QueryRow(context.Background(), `SELECT (metadata->'output')::text FROM river_job WHERE kind = $1`, jobs.KindPassportMRZ).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stored, "url") {
+		t.Errorf("the job's stored output %s holds a URL", stored)
 	}
 }
 
