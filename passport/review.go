@@ -68,7 +68,9 @@ func (r *Result) Flag(field string) {
 //   - it has a check digit and one uncertain character has another
 //     reading, one Tesseract weighed or (at low confidence) one OCR
 //     confuses it with, that passes every check too (L/1, G/6 and K/<
-//     weigh the same in a check digit).
+//     weigh the same in a check digit);
+//   - it is the surname, and the document code and issuing state before it
+//     on its line are both in doubt.
 func (r *Result) Review(glyphs [][]Glyph) {
 	r.NeedsReview = []string{}
 	if len(r.MRZ) == 0 {
@@ -152,6 +154,14 @@ func (r *Result) Review(glyphs [][]Glyph) {
 				}
 			}
 		}
+	}
+	// The names follow the document code and issuing state on their line.
+	// When both are in doubt, the line's start is: OCR may have gained or
+	// lost a character there (a filler '<' read "MK"), moving where the
+	// surname begins while every check still passes.
+	if z.l.names.line == z.l.issuing.line && slices.Contains(r.NeedsReview, "document_type") &&
+		slices.Contains(r.NeedsReview, "issuing_country") && len(fields["surname"]) > 0 {
+		r.Flag("surname")
 	}
 }
 

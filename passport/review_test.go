@@ -52,6 +52,11 @@ func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 		// AUT weighed against AUS: both are states.
 		{name: "issuing state with a rival state", lines: []string{"P<AUTERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2},
 			over: map[[2]int]Glyph{{0, 4}: rival('S', 30)}, review: []string{"issuing_country"}},
+		// The line's start in doubt: a '<' read as a letter with a rival
+		// beside a state weighed against another moves where the surname
+		// begins, and no check covers it.
+		{name: "document code and issuing state both doubted", lines: []string{"PMAUTERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2},
+			over: map[[2]int]Glyph{{0, 1}: rival('<', 40), {0, 4}: rival('S', 30)}, review: []string{"document_type", "issuing_country", "surname"}},
 		// UTO's T doubted, but no confusion of it is a state.
 		{name: "issuing state doubted, no other state near", lines: []string{l1, l2},
 			over: map[[2]int]Glyph{{0, 3}: {Confidence: 50}}, review: []string{}},
