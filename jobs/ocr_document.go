@@ -10,7 +10,6 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/ocr"
 	"github.com/revisbali/worker/storage"
 )
@@ -100,15 +99,14 @@ func (w *ocrDocumentWorker) read(ctx context.Context, args OCRDocumentArgs) (OCR
 	}
 
 	out := OCRDocumentOutput{Name: args.Name}
+	// The preview is made while the pages are read, from the same open
+	// document (and, for an image, the same decode).
 	var preview bytes.Buffer
-	// The file is opened once and both readers read that open file.
+	opts.Preview = &preview
 	err := w.deps.Temp.WithFile(ctx, w.deps.Storage, args.Name, func(f *os.File) error {
 		res, err := w.deps.OCR.Document(ctx, f, opts)
-		if err != nil {
-			return err
-		}
 		out.Result = res
-		return ocr.WritePreview(ctx, f, &preview, imgutil.PreviewOptions{}, cfg.MaxPixels)
+		return err
 	})
 	if err != nil {
 		return OCRDocumentOutput{}, err

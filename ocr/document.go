@@ -26,6 +26,11 @@ type Options struct {
 	DPI       float64  // resolution PDF pages are rendered at for OCR
 	MaxPixels int64    // one page or image, checked before decoding or rendering
 	ForceOCR  bool     // recognise PDF pages even when they have a text layer
+	// Preview, when not nil, receives a JPEG of the first page (see
+	// WritePreview), made while the pages are read: from the page OCR
+	// decodes for an image, rendered at the preview's size for a PDF.
+	Preview        io.Writer
+	PreviewOptions imgutil.PreviewOptions
 }
 
 // WithDefaults returns a copy with zero fields set to their defaults.
@@ -80,11 +85,15 @@ func (p *Pool) Document(ctx context.Context, f *os.File, opts Options) (Result, 
 		return Result{}, err
 	}
 	defer doc.Close()
+	pv := &previewer{w: opts.Preview, opts: opts.PreviewOptions.WithDefaults()}
 	var read []Page
 	if doc.Format() == imgutil.PDF {
-		read, err = p.pdf(ctx, doc, opts)
+		read, err = p.pdf(ctx, doc, opts, pv)
 	} else {
-		read, err = p.images(ctx, doc, opts)
+		read, err = p.images(ctx, doc, opts, pv)
+	}
+	if perr := pv.wait(); err == nil {
+		err = perr
 	}
 	if err != nil {
 		return Result{}, err
@@ -96,15 +105,20 @@ func (p *Pool) Document(ctx context.Context, f *os.File, opts Options) (Result, 
 	return Result{Pages: read, Text: strings.Join(texts, "\n\f")}, nil
 }
 
-// images recognises every page of an image file (several for a TIFF).
-func (p *Pool) images(ctx context.Context, doc *pages.Document, opts Options) ([]Page, error) {
+// images recognises every page of an image file (several for a TIFF). The
+// preview is made from the first page as decoded here, in its colours,
+// rather than decoded a second time.
+func (p *Pool) images(ctx context.Context, doc *pages.Document, opts Options, pv *previewer) ([]Page, error) {
 	read := make([]Page, doc.Len())
-	err := p.parallel(ctx, doc.Len(), Request{Languages: opts.Languages}, func(i int) (image.Image, int, error) {
+	err := p.parallel(ctx, doc.Len(), Request{Languages: opts.Languages}, func(i int) (image.Image, error) {
 		img, _, err := doc.Render(ctx, i, 0)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		return imgutil.Gray(img), 0, nil
+		if i == 0 {
+			pv.start(func() (image.Image, error) { return img, nil })
+		}
+		return imgutil.Gray(img), nil
 	}, func(i int, r Recognition) {
 		read[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}
 	})
@@ -115,7 +129,7 @@ func (p *Pool) images(ctx context.Context, doc *pages.Document, opts Options) ([
 // then loads the page with load (so a decoded page exists only while an
 // engine waits for it), recognises it and hands the result to done. It
 // stops at the first error and waits for the pages in flight.
-func (p *Pool) parallel(ctx context.Context, n int, req Request, load func(i int) (image.Image, int, error), done func(i int, r Recognition)) error {
+func (p *Pool) parallel(ctx context.Context, n int, req Request, load func(i int) (image.Image, error), done func(i int, r Recognition)) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -130,14 +144,12 @@ func (p *Pool) parallel(ctx context.Context, n int, req Request, load func(i int
 			if ctx.Err() != nil {
 				return
 			}
-			img, dpi, err := load(i)
+			img, err := load(i)
 			if err != nil {
 				cancel(err)
 				return
 			}
-			r := req
-			r.DPI = dpi
-			rec, err := e.recognize(img, r)
+			rec, err := e.recognize(img, req)
 			if err != nil {
 				cancel(fmt.Errorf("page %d: %w", i+1, err))
 				return
@@ -156,7 +168,9 @@ func round1(v float64) float64 { return float64(int(v*10+0.5)) / 10 }
 
 // WritePreview encodes a JPEG preview of the first page of the PDF or
 // image in the open file f: a PDF page is rendered straight at the size
-// the preview needs, an image is decoded (upright) and shrunk.
+// the preview needs, an image is decoded (upright) and shrunk. A document
+// that is also read with Document gets its preview from Options.Preview
+// instead, without a second decode.
 func WritePreview(ctx context.Context, f *os.File, w io.Writer, opts imgutil.PreviewOptions, maxPixels int64) error {
 	opts = opts.WithDefaults()
 	if err := ctx.Err(); err != nil {
@@ -172,4 +186,40 @@ func WritePreview(ctx context.Context, f *os.File, w io.Writer, opts imgutil.Pre
 		return err
 	}
 	return imgutil.WritePreview(w, img, opts)
+}
+
+// previewer makes a document's preview on a goroutine of its own, so that
+// it overlaps the OCR of the pages rather than following it.
+type previewer struct {
+	w    io.Writer // nil: no preview wanted
+	opts imgutil.PreviewOptions
+	wg   sync.WaitGroup
+	err  error
+}
+
+// start makes the preview from the image page returns; only the first
+// call counts.
+func (pv *previewer) start(page func() (image.Image, error)) {
+	if pv.w == nil {
+		return
+	}
+	w := pv.w
+	pv.w = nil
+	pv.wg.Go(func() {
+		img, err := page()
+		if err == nil {
+			err = imgutil.WritePreview(w, img, pv.opts)
+		}
+		pv.err = err
+	})
+}
+
+// wait returns the preview's error once it is written. A preview that
+// was asked for but never started (the first page was not read) is one.
+func (pv *previewer) wait() error {
+	pv.wg.Wait()
+	if pv.w != nil {
+		return fmt.Errorf("preview: the first page was not read")
+	}
+	return pv.err
 }

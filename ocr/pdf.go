@@ -11,8 +11,10 @@ import (
 )
 
 // pdf reads each page's text layer, and renders and recognises the pages
-// that have none.
-func (p *Pool) pdf(ctx context.Context, doc *pages.Document, opts Options) ([]Page, error) {
+// that have none. The preview, a small render of the first page, is
+// started once the first page is read or rendered for OCR, so that it
+// delays neither.
+func (p *Pool) pdf(ctx context.Context, doc *pages.Document, opts Options, pv *previewer) ([]Page, error) {
 	n := doc.Len()
 	read := make([]Page, n)
 	var scanned []int
@@ -34,16 +36,25 @@ func (p *Pool) pdf(ctx context.Context, doc *pages.Document, opts Options) ([]Pa
 			scanned = append(scanned, i)
 		}
 	}
-	// MuPDF's Document serialises rendering behind its own lock; rendering
-	// is a small part of a page's time next to recognition, and one
-	// document keeps one resource cache instead of one per engine.
-	err := p.parallel(ctx, len(scanned), Request{Languages: opts.Languages}, func(k int) (image.Image, int, error) {
-		i := scanned[k]
-		img, dpi, err := doc.Render(ctx, i, opts.DPI)
+	// Pages are rendered on the engines' goroutines, several at once (see
+	// pages.Document). Tesseract is not told the resolution they are
+	// rendered at: like the CLI on an image without one, and like the
+	// worker on images, it estimates it from the text. Told 300 DPI, it
+	// spent 8-12% more CPU on the bench's pages (so did the CLI given
+	// --dpi 300) and read the same text (BENCHMARKS.md, OCR).
+	preview := func() (image.Image, error) { return doc.RenderEdge(ctx, 0, pv.opts.LongEdge) }
+	if len(scanned) == 0 || scanned[0] != 0 {
+		pv.start(preview)
+	}
+	err := p.parallel(ctx, len(scanned), Request{Languages: opts.Languages}, func(k int) (image.Image, error) {
+		img, _, err := doc.Render(ctx, scanned[k], opts.DPI)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		return imgutil.Gray(img), int(dpi), nil
+		if scanned[k] == 0 {
+			pv.start(preview)
+		}
+		return imgutil.Gray(img), nil
 	}, func(k int, r Recognition) {
 		i := scanned[k]
 		read[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/gen2brain/go-fitz"
 
@@ -49,13 +50,26 @@ func (o Options) withDefaults() Options {
 }
 
 // Document is an opened PDF or image. Its methods may be called from
-// several goroutines (MuPDF serialises its own work).
+// several goroutines.
 type Document struct {
 	format    imgutil.Format
 	pdf       *fitz.Document  // when format is PDF
 	img       *imgutil.Source // otherwise
 	maxPixels int64
+
+	// A go-fitz handle renders one page at a time, under its own lock,
+	// so a PDF's pages are rendered in parallel on handles of their own
+	// (each a MuPDF context with the file opened again), at most
+	// maxRenderers of them; idle ones wait in renderers.
+	file      *os.File
+	renderers chan *fitz.Document
+	mu        sync.Mutex
+	handles   []*fitz.Document // every handle opened, d.pdf first
 }
+
+// maxRenderers bounds the MuPDF handles one PDF may have: one per CPU,
+// which is as many renders as can run at once.
+func maxRenderers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
 // Open sniffs f's content and opens it as a PDF or an image. Content that
 // cannot be read (empty, not a PDF or a supported image, damaged,
@@ -79,6 +93,9 @@ func Open(f *os.File, opts Options) (*Document, error) {
 	if d.pdf, err = openPDF(f); err != nil {
 		return nil, err
 	}
+	d.file, d.handles = f, []*fitz.Document{d.pdf}
+	d.renderers = make(chan *fitz.Document, maxRenderers())
+	d.renderers <- d.pdf
 	n := d.pdf.NumPage()
 	switch {
 	case n <= 0:
@@ -171,7 +188,20 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 		img, err := d.img.Page(i)
 		return img, 0, err
 	}
-	b, err := d.pdf.Bound(i)
+	return d.renderPDF(ctx, i, func(_, _ float64) float64 { return dpi })
+}
+
+// renderPDF renders page i of a PDF at the resolution dpiFor gives for the
+// page's size in points, or lower within the pixel limit. The page is
+// measured and rendered on the same handle: another handle's lock may be
+// held by a whole render.
+func (d *Document) renderPDF(ctx context.Context, i int, dpiFor func(wPt, hPt float64) float64) (image.Image, float64, error) {
+	h, err := d.renderer(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { d.renderers <- h }()
+	b, err := h.Bound(i)
 	if err != nil {
 		return nil, 0, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
 	}
@@ -179,6 +209,7 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 	if wPt < 1 || hPt < 1 {
 		return nil, 0, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
 	}
+	dpi := dpiFor(wPt, hPt)
 	// MuPDF would otherwise allocate whatever the page's size asks.
 	if px := wPt * hPt * (dpi / 72) * (dpi / 72); px > float64(d.maxPixels) {
 		dpi = math.Floor(dpi * math.Sqrt(float64(d.maxPixels)/px))
@@ -186,37 +217,81 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 			return nil, 0, fault.BadInput("page %d of the PDF is %.0f x %.0f points, too large to render", i+1, wPt, hPt)
 		}
 	}
-	img, err := d.pdf.ImageDPI(i, dpi)
+	img, err := h.ImageDPI(i, dpi)
 	if err != nil {
 		return nil, 0, fault.BadInput("page %d of the PDF cannot be rendered: %v", i+1, err)
 	}
 	return img, dpi, nil
 }
 
+// renderer returns a handle no render is using: an idle one, else a new
+// one while there are fewer than maxRenderers, else the first to be put
+// back in d.renderers.
+func (d *Document) renderer(ctx context.Context) (*fitz.Document, error) {
+	select {
+	case h := <-d.renderers:
+		return h, nil
+	default:
+	}
+	d.mu.Lock()
+	if len(d.handles) < cap(d.renderers) {
+		h, err := openPDF(d.file)
+		if err == nil {
+			d.handles = append(d.handles, h)
+		}
+		d.mu.Unlock()
+		return h, err
+	}
+	d.mu.Unlock()
+	select {
+	case h := <-d.renderers:
+		return h, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // RenderEdge returns page i with its long edge about edge pixels: a PDF
-// page rendered straight at that size, within the pixel limit; an image's
-// page decoded upright at its own size (the caller shrinks it).
+// page rendered straight at that size (never longer), within the pixel
+// limit; an image's page decoded upright at its own size (the caller
+// shrinks it).
 func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if d.pdf == nil {
 		img, _, err := d.Render(ctx, i, 0)
 		return img, err
 	}
-	b, err := d.pdf.Bound(i)
+	img, _, err := d.renderPDF(ctx, i, func(wPt, hPt float64) float64 { return 72 * float64(edge) / max(wPt, hPt) })
 	if err != nil {
-		return nil, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
+		return nil, err
 	}
-	long := float64(max(b.Dx(), b.Dy()))
-	if long < 1 {
-		return nil, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
+	// go-fitz gives the page's size in whole points, so a page of 841.7
+	// points comes out a pixel or two longer than asked. Those pixels
+	// (less than a point of the margin) are cut off: shrinking the whole
+	// page to fit cost the preview twice the render.
+	if m, ok := img.(*image.RGBA); ok {
+		r := m.Rect
+		if r.Dx() > edge && r.Dx() <= edge+2 {
+			r.Max.X = r.Min.X + edge
+		}
+		if r.Dy() > edge && r.Dy() <= edge+2 {
+			r.Max.Y = r.Min.Y + edge
+		}
+		img = m.SubImage(r)
 	}
-	img, _, err := d.Render(ctx, i, 72*float64(edge)/long)
-	return img, err
+	return img, nil
 }
 
-// Close releases MuPDF's document; the file stays open.
+// Close releases MuPDF's handles; the file stays open. No render may be
+// in progress.
 func (d *Document) Close() error {
-	if d.pdf != nil {
-		return d.pdf.Close()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, h := range d.handles {
+		h.Close()
 	}
+	d.handles = nil
 	return nil
 }

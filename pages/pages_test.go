@@ -3,10 +3,12 @@ package pages_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/revisbali/worker/fault"
@@ -127,4 +129,51 @@ func TestRenderKeepsToThePixelLimit(t *testing.T) {
 	if !fault.IsBadInput(err) || !strings.Contains(err.Error(), "too large to render") {
 		t.Errorf("Render of a 200-inch page under 10,000 pixels = %v, want bad input: too large to render", err)
 	}
+}
+
+// Pages rendered at once from several goroutines (each on a MuPDF handle
+// of its own) are the pages rendered one after the other.
+func TestConcurrentRendersAreTheSequentialOnes(t *testing.T) {
+	t.Parallel()
+	var imgs []image.Image
+	for i := range 6 {
+		img, err := docgen.Page(fmt.Sprintf("Page %d\n\n%s", i+1, docgen.Letter), docgen.PageOptions{DPI: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	data, err := docgen.ImagePDF(imgs, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	want := make([][]byte, doc.Len())
+	for i := range want {
+		img, _, err := doc.Render(context.Background(), i, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = img.(*image.RGBA).Pix
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		for i := range want {
+			wg.Go(func() {
+				img, _, err := doc.Render(context.Background(), i, 100)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(img.(*image.RGBA).Pix, want[i]) {
+					t.Errorf("page %d rendered concurrently differs from its sequential render", i+1)
+				}
+			})
+		}
+	}
+	wg.Wait()
 }

@@ -3,10 +3,12 @@
 //
 //	ocrbench scanned N DIR      N-page image-only 300 DPI PDF DIR/scanned.pdf, and each page as DIR/page-NNN.png
 //	ocrbench text N FILE        N-page PDF with a text layer
-//	ocrbench ocr [-force-ocr] [-engines N] [-cpu] FILE...
+//	ocrbench ocr [-force-ocr] [-engines N] [-cpu] [-preview] FILE...
 //	                            OCR each FILE with one engine per CPU (engines loaded first, as in the
 //	                            running worker); prints the seconds the Document calls took, or with
-//	                            -cpu the process's CPU seconds (user+sys, getrusage) during them
+//	                            -cpu the process's CPU seconds (user+sys, getrusage) during them; with
+//	                            -preview each call also makes the first page's preview, as the
+//	                            ocr_document job does
 //	ocrbench labels N DIR       N one-line job-label images DIR/label-NNN.png, their text in DIR/label-NNN.txt
 //	ocrbench accuracy DIR       each DIR/label-NNN.png through the worker and through the tesseract CLI;
 //	                            prints the images read, those the worker read worse, and both error rates
@@ -20,6 +22,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -131,6 +134,7 @@ func run(args []string) error {
 	maxPages := fs.Int("max-pages", 200, "page limit")
 	engines := fs.Int("engines", 0, "Tesseract engines; 0 means one per CPU")
 	cpu := fs.Bool("cpu", false, "print CPU seconds (user+sys) instead of wall seconds")
+	preview := fs.Bool("preview", false, "also make the first page's preview, as the ocr_document job does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -146,8 +150,12 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
+		opts := ocr.Options{ForceOCR: *force, MaxPages: *maxPages}
+		if *preview {
+			opts.Preview = io.Discard
+		}
 		start, startCPU := time.Now(), cpuTime()
-		res, err := pool.Document(context.Background(), f, ocr.Options{ForceOCR: *force, MaxPages: *maxPages})
+		res, err := pool.Document(context.Background(), f, opts)
 		f.Close()
 		if err != nil {
 			return err
