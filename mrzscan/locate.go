@@ -283,6 +283,28 @@ func (f *frame) zones() []zone {
 		return nil
 	}
 	hc := median(hs)
+	out := f.zonesAt(glyphs, hc)
+	if slices.ContainsFunc(out, func(z zone) bool { return z.lines >= 2 }) {
+		return out
+	}
+	// A fine texture behind the document (a checked cloth, a guilloche)
+	// gives most of the ink's components, and their height is no glyph's:
+	// the gaps between glyphs are then too wide to join. Measured over the
+	// components at least twice as tall, the glyph height joins the lines.
+	var tall []float64
+	for _, h := range hs {
+		if h >= 2*hc {
+			tall = append(tall, h)
+		}
+	}
+	if len(tall) < 20 {
+		return out
+	}
+	return append(out, f.zonesAt(glyphs, median(tall))...)
+}
+
+// zonesAt is zones with glyphs of height hc (working pixels).
+func (f *frame) zonesAt(glyphs []component, hc float64) []zone {
 	var out []zone
 	for _, gapK := range []float64{0.9, 1.6} {
 		bands, labels := labelled(smear(f.mask, int(math.Max(2, hc*gapK))))
@@ -291,13 +313,15 @@ func (f *frame) zones() []zone {
 			if b.w() < 10*3 || float64(b.w()) < 6*hc {
 				continue
 			}
-			l := fit(b, int32(k+1), labels, f.size)
-			if l.t < 2.5 || float64(b.w()) < 10*l.t || math.Abs(l.slope) > 0.09 {
-				continue
-			}
-			l.chars = countChars(glyphs, l)
-			if l.chars >= 12 && l.chars <= 60 {
-				lines = append(lines, l)
+			l := fit(b, int32(k+1), labels, f.size, nil)
+			for _, l := range append([]line{l}, splitBand(l, int32(k+1), labels, f.size)...) {
+				if l.t < 2.5 || float64(l.w()) < 10*l.t || math.Abs(l.slope) > 0.09 {
+					continue
+				}
+				l.chars = countChars(glyphs, l)
+				if l.chars >= 12 && l.chars <= 60 {
+					lines = append(lines, l)
+				}
 			}
 		}
 		slices.SortFunc(lines, func(a, b line) int { return cmp.Compare(a.cy, b.cy) })
@@ -308,25 +332,126 @@ func (f *frame) zones() []zone {
 	return out
 }
 
-// fit measures band id: its centre, slope (least squares over its pixels)
-// and thickness (area over length).
-func fit(b component, id int32, labels []int32, stride int) line {
+// fit measures band id (only its pixels for which keep holds, when keep is
+// not nil): its centre, slope (least squares over its pixels), thickness
+// (area over length) and box.
+func fit(b component, id int32, labels []int32, stride int, keep func(x, y int) bool) line {
 	var sx, sy, sxx, sxy, n float64
+	bb := box{b.x1, b.y1, b.x0, b.y0}
 	for y := b.y0; y < b.y1; y++ {
 		for x := b.x0; x < b.x1; x++ {
-			if labels[y*stride+x] == id {
+			if labels[y*stride+x] == id && (keep == nil || keep(x, y)) {
 				fx, fy := float64(x), float64(y)
 				sx, sy, sxx, sxy, n = sx+fx, sy+fy, sxx+fx*fx, sxy+fx*fy, n+1
+				bb = box{min(bb.x0, x), min(bb.y0, y), max(bb.x1, x+1), max(bb.y1, y+1)}
 			}
 		}
 	}
-	l := line{box: b.box, cx: sx / n, cy: sy / n}
+	if n == 0 {
+		return line{}
+	}
+	l := line{box: bb, cx: sx / n, cy: sy / n}
 	if v := sxx/n - l.cx*l.cx; v > 0 {
 		l.slope = (sxy/n - l.cx*l.cy) / v
 	}
-	length := float64(b.w()) * math.Sqrt(1+l.slope*l.slope)
+	length := float64(bb.w()) * math.Sqrt(1+l.slope*l.slope)
 	l.t = n / length
 	return l
+}
+
+// splitBand returns the text lines that band id (measured as l) joins, or nil
+// when it is one line: a stamp's frame or a signature across a zone joins
+// its lines into one band of the mask. Counted across the band along its
+// slope, a text line is a run of rows its ink fills for at least a third
+// of the band's length (a stamp's frame fills a few pixels of each row);
+// each run is widened to the rows filled for a tenth, so that the glyphs'
+// tops and bottoms count in its thickness.
+func splitBand(l line, id int32, labels []int32, stride int) []line {
+	if l.w() <= 0 {
+		return nil
+	}
+	// The band's own slope is skewed by what joined its lines: the slope
+	// near it that stacks its rows most sharply is the lines'.
+	var pts [][2]int
+	for y := l.y0; y < l.y1; y++ {
+		for x := l.x0; x < l.x1; x++ {
+			if labels[y*stride+x] == id {
+				pts = append(pts, [2]int{x, y})
+			}
+		}
+	}
+	lean := int(0.1*float64(l.w())) + 2
+	r0 := l.y0 - lean
+	fill := make([]int, l.h()+2*lean+1)
+	profile := func(slope float64) float64 {
+		clear(fill)
+		for _, q := range pts {
+			if r := int(math.Round(float64(q[1])-slope*(float64(q[0])-l.cx))) - r0; r >= 0 && r < len(fill) {
+				fill[r]++
+			}
+		}
+		sharp := 0.0
+		for _, v := range fill {
+			sharp += float64(v) * float64(v)
+		}
+		return sharp
+	}
+	slope, best := l.slope, -1.0
+	for d := -0.04; d <= 0.0401; d += 0.005 {
+		if sh := profile(l.slope + d); sh > best {
+			slope, best = l.slope+d, sh
+		}
+	}
+	profile(slope)
+	row := func(x, y int) int { return int(math.Round(float64(y)-slope*(float64(x)-l.cx))) - r0 }
+	var runs [][2]int
+	for r := 0; r < len(fill); {
+		if 3*fill[r] < l.w() {
+			r++
+			continue
+		}
+		start := r
+		for r < len(fill) && 3*fill[r] >= l.w() {
+			r++
+		}
+		runs = append(runs, [2]int{start, r})
+	}
+	if len(runs) < 2 {
+		return nil
+	}
+	var out []line
+	for i, run := range runs {
+		lo, hi := 0, len(fill)
+		if i > 0 {
+			lo = runs[i-1][1]
+		}
+		if i+1 < len(runs) {
+			hi = runs[i+1][0]
+		}
+		a, b := run[0], run[1]
+		for a > lo && 10*fill[a-1] >= l.w() {
+			a--
+		}
+		for b < hi && 10*fill[b] >= l.w() {
+			b++
+		}
+		if b-a < 3 {
+			continue
+		}
+		sub := fit(component{box: l.box}, id, labels, stride, func(x, y int) bool {
+			r := row(x, y)
+			return r >= a && r < b
+		})
+		if sub.w() > 0 {
+			out = append(out, sub)
+		}
+	}
+	// More rows than a zone and a line above it hold: a textured
+	// background, whose rows are no text.
+	if len(out) < 2 || len(out) > 4 {
+		return nil
+	}
+	return out
 }
 
 // countChars counts the glyphs standing on line l, glyphs overlapping

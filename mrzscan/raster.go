@@ -335,3 +335,78 @@ func localContrast(g *image.Gray, r int) *image.Gray {
 	}
 	return out
 }
+
+// unline returns g binarised, without the long straight strokes that are no
+// glyph's: a stamp's frame drawn across the zone (horizontal runs of ink
+// longer than 2.5 glyph heights, vertical runs longer than 1.4). Where such
+// a stroke crosses a glyph, its pixels stay where they are darker than the
+// stroke elsewhere (the glyph's ink under the stamp's) or, when the stroke
+// is as dark as the glyphs, where the glyph's ink lies on both sides of it. ok is false when g holds no such
+// stroke, so that no attempt is spent on the same image.
+func unline(g *image.Gray, glyphH int) (out *image.Gray, ok bool) {
+	f := flatten(g, glyphH)
+	b := binarise(f)
+	w, h := b.Rect.Dx(), b.Rect.Dy()
+	// An opening of the ink (0) along one axis: the ink of runs at least
+	// 2r+1 long, once gaps of a few pixels are closed (a stamp's ink is
+	// patchy).
+	hl, vl, gap := glyphH*5/4, glyphH*7/10, max(1, glyphH/12)
+	horiz := morph(morph(morph(morph(b, gap, 0, false), gap, 0, true), hl, 0, true), hl, 0, false)
+	vert := morph(morph(morph(morph(b, 0, gap, false), 0, gap, true), 0, vl, true), 0, vl, false)
+	out = image.NewGray(b.Rect)
+	copy(out.Pix, b.Pix)
+	var stroke, ink []float64
+	for y := range h {
+		for x := range w {
+			i := y*b.Stride + x
+			switch {
+			case b.Pix[i] != 0:
+			case horiz.Pix[i] == 0 || vert.Pix[i] == 0:
+				out.Pix[i] = 255
+				stroke = append(stroke, float64(f.Pix[y*f.Stride+x]))
+			default:
+				ink = append(ink, float64(f.Pix[y*f.Stride+x]))
+			}
+		}
+	}
+	if len(stroke) < glyphH*glyphH/2 || len(ink) == 0 {
+		return b, false
+	}
+	// Glyph ink under a stamp is darker than the stamp over paper.
+	ms, mi := median(stroke), median(ink)
+	dark := uint8(max(0, ms-(ms-mi)/4))
+	reach := max(3, glyphH/5)
+	inkAt := func(x, y int) bool {
+		return x >= 0 && y >= 0 && x < w && y < h && out.Pix[y*out.Stride+x] == 0
+	}
+	// side reports glyph ink within reach from (x, y) along (dx, dy),
+	// across the stroke's removed pixels only.
+	side := func(x, y, dx, dy int) bool {
+		for k := 1; k <= reach; k++ {
+			xx, yy := x+k*dx, y+k*dy
+			if xx < 0 || yy < 0 || xx >= w || yy >= h || b.Pix[yy*b.Stride+xx] != 0 {
+				return false
+			}
+			if inkAt(xx, yy) {
+				return true
+			}
+		}
+		return false
+	}
+	restored := image.NewGray(out.Rect)
+	copy(restored.Pix, out.Pix)
+	for y := range h {
+		for x := range w {
+			i := y*b.Stride + x
+			if b.Pix[i] != 0 || out.Pix[i] == 0 {
+				continue
+			}
+			if ms-mi >= 24 && f.Pix[y*f.Stride+x] < dark ||
+				ms-mi < 24 && ((horiz.Pix[i] == 0 && side(x, y, 0, -1) && side(x, y, 0, 1)) ||
+					(vert.Pix[i] == 0 && side(x, y, -1, 0) && side(x, y, 1, 0))) {
+				restored.Pix[i] = 0
+			}
+		}
+	}
+	return restored, true
+}

@@ -501,9 +501,15 @@ func (s *session) first(p *page, z zone) {
 		}
 		// As cropped, then with the background divided out: Tesseract's
 		// global threshold loses the darker end of a line under a shadow
-		// or uneven light, and lines under glare.
-		for _, prep := range []func(*image.Gray) *image.Gray{stretch, flattenGlyphs} {
-			if s.recognise(prep(img), ocr.SegSingleBlock) {
+		// or uneven light, and lines under glare. Then without a stamp's
+		// frame drawn across the lines, when there is one: Tesseract drops
+		// the glyphs it crosses.
+		for _, prep := range []func(*image.Gray) (*image.Gray, bool){always(stretch), always(flattenGlyphs), unlineGlyphs} {
+			in, ok := prep(img)
+			if !ok {
+				continue
+			}
+			if s.recognise(in, ocr.SegSingleBlock) {
 				s.found[key] = &flip
 				return
 			}
@@ -524,6 +530,15 @@ func (s *session) first(p *page, z zone) {
 // flattenGlyphs flattens the background of a crop with glyphs of the first
 // glyph height.
 func flattenGlyphs(g *image.Gray) *image.Gray { return flatten(g, int(glyphHeights[0])) }
+
+// unlineGlyphs removes long straight strokes from a crop with glyphs of the
+// first glyph height; false when it holds none.
+func unlineGlyphs(g *image.Gray) (*image.Gray, bool) { return unline(g, int(glyphHeights[0])) }
+
+// always makes a preparation that always applies.
+func always(prep func(*image.Gray) *image.Gray) func(*image.Gray) (*image.Gray, bool) {
+	return func(g *image.Gray) (*image.Gray, bool) { return prep(g), true }
+}
 
 // evenGlyphs gives every part of a crop with glyphs of the first glyph
 // height the same contrast.

@@ -32,6 +32,7 @@ func TestSnapState(t *testing.T) {
 	}{
 		{"HLO", "NLD", true}, // N/H and D/O: the notes' example of a misread
 		{"OAN", "CAN", true}, // O for C: the notes' other example
+		{"0AN", "CAN", true}, // 0 for a small C (a hand-held photo's 9 px glyphs)
 		{"D<K", "D<<", true}, // filler read as K
 		{"5WE", "SWE", true}, // digit 5 for S
 		{"SDM", "", false},   // SDN and SOM both fit: no guess

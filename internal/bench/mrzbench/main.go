@@ -2,7 +2,7 @@
 // scores readers on them; scripts/bench/passport.sh drives it.
 //
 //	mrzbench gen -n 150 -negatives 20 -seed 1 DIR    write DIR/*.jpg|png and DIR/truth.json
-//	mrzbench evalset [-digests FILE] DIR              write the versioned evaluation set (mrzgen.EvalSet) likewise
+//	mrzbench evalset [-digests FILE] [-seed N] DIR    write the versioned evaluation set (mrzgen.EvalSet) likewise; -seed: a held-out set of its plan
 //	mrzbench read [-shrink PX] [-scenes card,photo] [-subset clean|photo] DIR   read with mrzscan, print rows and a JSON summary
 //	mrzbench baseline DIR                             score DIR/<file>.txt (tesseract CLI output) with the strict parser
 package main
@@ -115,7 +115,11 @@ func gen(args []string) error {
 func evalset(args []string) error {
 	fl := flag.NewFlagSet("evalset", flag.ExitOnError)
 	digests := fl.String("digests", "", "also write the set's digest file here")
+	seed := fl.Uint64("seed", 0, "a held-out set: the set's plan from this seed (0: the evaluation set)")
 	fl.Parse(args)
+	if *seed != 0 && *digests != "" {
+		return errors.New("evalset: -digests pins the evaluation set, not a held-out one")
+	}
 	if fl.NArg() != 1 {
 		return errors.New("evalset: one output folder")
 	}
@@ -128,6 +132,9 @@ func evalset(args []string) error {
 		return err
 	}
 	cases, err := fonts.EvalSet()
+	if *seed != 0 {
+		cases, err = fonts.EvalSetSeeded(*seed)
+	}
 	if err != nil {
 		return err
 	}
