@@ -45,10 +45,7 @@ func findPortrait(at *placement, f passport.Format, colour image.Image) *passpor
 		c := at.colourRegion(f, colour, x0-margin, y0-margin, area.Rect.Dx(), area.Rect.Dy(), portraitPxPerMM)
 		planes = append(planes, split(c, area.Rect.Min)...)
 	}
-	for i, p := range planes {
-		planes[i] = p.SubImage(inside.Intersect(area.Rect)).(*image.Gray)
-	}
-	box, ok := locatePortrait(area, planes, nominal)
+	box, ok := locatePortrait(planes, inside, nominal)
 	if !ok {
 		return nil
 	}
@@ -77,18 +74,27 @@ const (
 	portraitMargin = portraitSlack + 1
 )
 
-// locatePortrait finds the photo in area near its nominal box: the box
-// moved to the photo's edges in planes (portrait.Refine) or, when that is
-// not face-like, the nominal place. It reports false when neither is
+// locatePortrait finds the photo in planes (the area's grey levels, then
+// its colours if any) near its nominal box, its sides within limit: the box
+// moved to the photo's edges (portrait.Refine) or, when that is not
+// face-like, the nominal place. It reports false when neither is
 // face-like.
-func locatePortrait(area *image.Gray, planes []*image.Gray, nominal image.Rectangle) (image.Rectangle, bool) {
-	// The sides moved to the photo's edges or, when that is not face-like,
-	// the nominal place: a photo's light background on light paper has
-	// weak edges, and a strong one inside it (hair, shoulders) can pull a
-	// side in. Neither face-like: no portrait.
-	for _, b := range []image.Rectangle{portrait.Refine(planes, nominal, int(portraitSlack*portraitPxPerMM)), nominal} {
-		if c := cut(area, b); portrait.FaceLike(c) {
-			return b.Intersect(area.Rect), true
+func locatePortrait(planes []*image.Gray, limit, nominal image.Rectangle) (image.Rectangle, bool) {
+	inside := make([]*image.Gray, len(planes))
+	for i, p := range planes {
+		inside[i] = p.SubImage(limit.Intersect(p.Rect)).(*image.Gray)
+	}
+	area := planes[0].Rect
+	// A photo's light background on light paper has weak edges, and a
+	// strong one inside it (hair, shoulders) may still win: the nominal
+	// place is the second guess. Neither face-like: no portrait.
+	for _, b := range []image.Rectangle{portrait.Refine(inside, nominal, int(portraitSlack*portraitPxPerMM)), nominal} {
+		crops := make([]*image.Gray, len(planes))
+		for i, p := range planes {
+			crops[i] = cut(p, b)
+		}
+		if portrait.FaceLike(crops[0], crops[1:]...) {
+			return b.Intersect(area), true
 		}
 	}
 	return image.Rectangle{}, false

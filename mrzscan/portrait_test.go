@@ -11,11 +11,11 @@ import (
 	"github.com/revisbali/worker/passport"
 )
 
-// The portrait keeps the source's colours, cut where the grey reading
-// placed it: a colour phone photo stored turned (EXIF orientation 5-8)
-// gives a colour portrait whose brightness matches the upright page's at
-// the crop's corners, pixel for pixel; the same page read grey gives a
-// grey portrait.
+// The portrait keeps the source's colours, cut where the reading placed
+// it: a colour phone photo stored turned (EXIF orientation 5-8) gives a
+// colour portrait whose brightness matches the upright page's at the
+// crop's corners, pixel for pixel; the same page read grey gives a grey
+// portrait.
 func TestPortraitKeepsColour(t *testing.T) {
 	t.Parallel()
 	if raceDetector {
@@ -53,14 +53,17 @@ func TestPortraitKeepsColour(t *testing.T) {
 		}
 		gres, err := r.ReadImage(ctx, grey)
 		if err != nil || gres.HolderCrop() == nil {
-			t.Fatalf("seed %d read grey: no portrait (%v)", seed, err)
+			// A face whose hair and skin differ in hue alone is too
+			// faint in grey to be taken for one.
+			t.Logf("seed %d read grey: no portrait (%v): another photo", seed, err)
+			continue
 		}
 		if img, ok := gres.HolderCrop().Image.(*image.Gray); !ok {
 			t.Errorf("seed %d read grey: portrait is %T, want *image.Gray", seed, img)
 		}
 		return
 	}
-	t.Fatalf("no hand-held photo stored turned gave a portrait (%d read)", tried)
+	t.Fatalf("no hand-held photo stored turned gave a portrait in colour and in grey (%d read)", tried)
 }
 
 // colourful is the share of img's pixels whose channels differ by 24

@@ -250,12 +250,19 @@ func abs(x int) int {
 	return x
 }
 
-// FaceLike reports whether g, a portrait crop, holds a face-like picture:
-// enough contrast inside (an empty box is flat) and a head-and-shoulders
-// figure that is roughly mirror-symmetric about the vertical centre line
-// (text, guilloche and a box offset onto the page are not).
-func FaceLike(g *image.Gray) bool {
-	return Contrast(g) >= MinContrast && Symmetry(g) >= MinSymmetry
+// FaceLike reports whether a portrait crop, its grey levels g and, when in
+// colour, its red, green and blue planes, holds a face-like picture:
+// enough contrast inside, in grey or in one colour (an empty box is flat;
+// dark green hair around a brown face differs little in grey), and a
+// head-and-shoulders figure that is roughly mirror-symmetric about the
+// vertical centre line in grey (text, guilloche and a box offset onto the
+// page are not).
+func FaceLike(g *image.Gray, colours ...*image.Gray) bool {
+	c := Contrast(g)
+	for _, p := range colours {
+		c = max(c, Contrast(p))
+	}
+	return c >= MinContrast && Symmetry(g) >= MinSymmetry
 }
 
 // Thresholds of FaceLike, set on internal/mrzgen's portraits and blank

@@ -56,6 +56,22 @@ func TestFaceLike(t *testing.T) {
 			t.Errorf("%s: FaceLike %v (contrast %.1f, symmetry %.2f), want %v", c.name, got, Contrast(c.img), Symmetry(c.img), c.want)
 		}
 	}
+	// In colour: a face whose hair and skin differ in hue more than in
+	// brightness (grey contrast about 10) is face-like; an empty box in a
+	// flat colour is not.
+	faint := func(x, y float64) uint8 { return uint8(120 + (int(head(x, y))-120)/6) }
+	inverse := func(x, y float64) uint8 { return uint8(255 - int(head(x, y))) }
+	grey := picture(200, 260, faint)
+	if !FaceLike(grey, picture(200, 260, head), grey, picture(200, 260, inverse)) {
+		t.Errorf("a face in colour, faint in grey (contrast %.1f): not face-like", Contrast(grey))
+	}
+	if FaceLike(grey) {
+		t.Errorf("the faint grey face alone (contrast %.1f) is face-like: the colour case tests nothing", Contrast(grey))
+	}
+	flat := func(v uint8) *image.Gray { return picture(200, 260, func(x, y float64) uint8 { return v + uint8(rng.IntN(5)) }) }
+	if FaceLike(flat(230), flat(200), flat(230), flat(180)) {
+		t.Error("an empty box in a flat colour is face-like")
+	}
 }
 
 // Refine moves a box offset by a few pixels onto the photo's edges: a
