@@ -20,8 +20,9 @@ type Alt struct {
 }
 
 // Thresholds of an uncertain glyph, set on the seeded evaluation set of
-// internal/mrzgen (see docs/passport-review.md): a clean glyph of the MRZ
-// model has a confidence near 99 and alternatives near 0.
+// internal/mrzgen (docs/passport-evaluation.md; README.md states the
+// rules): a clean glyph of the MRZ model has a confidence near 99 and
+// alternatives near 0.
 const (
 	// MinSureConfidence: a glyph read with less is uncertain.
 	MinSureConfidence = 90
