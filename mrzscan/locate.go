@@ -419,7 +419,7 @@ func splitBand(l line, id int32, labels []int32, stride int) []line {
 	if len(runs) < 2 {
 		return nil
 	}
-	var out []line
+	var bands [][2]int
 	for i, run := range runs {
 		lo, hi := 0, len(fill)
 		if i > 0 {
@@ -435,9 +435,19 @@ func splitBand(l line, id int32, labels []int32, stride int) []line {
 		for b < hi && 10*fill[b] >= l.w() {
 			b++
 		}
-		if b-a < 3 {
-			continue
+		if b-a >= 3 {
+			bands = append(bands, [2]int{a, b})
 		}
+	}
+	// More rows than a zone and a line above it hold: a textured
+	// background, whose rows are no text. Judged before fitting each band,
+	// which scans the whole box: a finely ruled background has hundreds.
+	if len(bands) < 2 || len(bands) > 4 {
+		return nil
+	}
+	var out []line
+	for _, ab := range bands {
+		a, b := ab[0], ab[1]
 		sub := fit(component{box: l.box}, id, labels, stride, func(x, y int) bool {
 			r := row(x, y)
 			return r >= a && r < b
@@ -446,9 +456,7 @@ func splitBand(l line, id int32, labels []int32, stride int) []line {
 			out = append(out, sub)
 		}
 	}
-	// More rows than a zone and a line above it hold: a textured
-	// background, whose rows are no text.
-	if len(out) < 2 || len(out) > 4 {
+	if len(out) < 2 {
 		return nil
 	}
 	return out

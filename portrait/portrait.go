@@ -256,21 +256,51 @@ func abs(x int) int {
 // dark green hair around a brown face differs little in grey), and a
 // head-and-shoulders figure that is roughly mirror-symmetric about the
 // vertical centre line in grey (text, guilloche and a box offset onto the
-// page are not).
+// page are not), with contrast across its rows too: a picture that changes
+// only from top to bottom (a rainbow-printed background) mirrors itself
+// perfectly.
 func FaceLike(g *image.Gray, colours ...*image.Gray) bool {
-	c := Contrast(g)
+	c, rc := Contrast(g), RowContrast(g)
 	for _, p := range colours {
-		c = max(c, Contrast(p))
+		c, rc = max(c, Contrast(p)), max(rc, RowContrast(p))
 	}
-	return c >= MinContrast && Symmetry(g) >= MinSymmetry
+	return c >= MinContrast && rc >= MinRowContrast && Symmetry(g) >= MinSymmetry
 }
 
 // Thresholds of FaceLike, set on internal/mrzgen's portraits and blank
 // boxes (see the tests).
 const (
-	MinContrast = 20
-	MinSymmetry = 0.1
+	MinContrast    = 20
+	MinRowContrast = 10
+	MinSymmetry    = 0.1
 )
+
+// RowContrast is the standard deviation of brightness along each row of
+// the central part of g, averaged over the rows as a variance.
+func RowContrast(g *image.Gray) float64 {
+	r := inner(g.Rect, 0.15)
+	var sum float64
+	rows := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		var s, s2, n float64
+		for x := r.Min.X; x < r.Max.X; x++ {
+			v := float64(g.GrayAt(x, y).Y)
+			s += v
+			s2 += v * v
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		m := s / n
+		sum += max(0, s2/n-m*m)
+		rows++
+	}
+	if rows == 0 {
+		return 0
+	}
+	return math.Sqrt(sum / float64(rows))
+}
 
 // Contrast is the standard deviation of brightness in the central part of g.
 func Contrast(g *image.Gray) float64 {

@@ -68,9 +68,20 @@ func TestFaceLike(t *testing.T) {
 	if FaceLike(grey) {
 		t.Errorf("the faint grey face alone (contrast %.1f) is face-like: the colour case tests nothing", Contrast(grey))
 	}
-	flat := func(v uint8) *image.Gray { return picture(200, 260, func(x, y float64) uint8 { return v + uint8(rng.IntN(5)) }) }
+	flat := func(v uint8) *image.Gray {
+		return picture(200, 260, func(x, y float64) uint8 { return v + uint8(rng.IntN(5)) })
+	}
 	if FaceLike(flat(230), flat(200), flat(230), flat(180)) {
 		t.Error("an empty box in a flat colour is face-like")
+	}
+	// A blank box over a rainbow-printed background: yellow at the top to
+	// light blue at the bottom, faint in grey, strong in blue, and its own
+	// mirror image. It changes only down the rows: no face.
+	ramp := func(top, bottom float64) *image.Gray {
+		return picture(320, 400, func(x, y float64) uint8 { return uint8(top + (bottom-top)*y + float64(rng.IntN(3))) })
+	}
+	if r, gr, b := ramp(255, 185), ramp(245, 215), ramp(135, 255); FaceLike(ramp(236, 212), r, gr, b) {
+		t.Errorf("a blank box shading top to bottom is face-like (blue contrast %.1f, row contrast %.1f)", Contrast(b), RowContrast(b))
 	}
 }
 

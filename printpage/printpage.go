@@ -124,7 +124,7 @@ func compare(f, v, mrz string, res *passport.Result) (string, string) {
 			return Agrees, p
 		}
 		if edgeCut(fold(p), fold(mrz)) {
-			return NotFound, p // the print's first or last characters went unread
+			return NotFound, p // the print's first characters went unread
 		}
 		return Differs, p
 	case "nationality":
@@ -154,14 +154,15 @@ func truncationOf(p, mrz string) bool {
 	return mrz != "" && strings.HasPrefix(strings.ReplaceAll(p, " ", ""), strings.ReplaceAll(mrz, " ", ""))
 }
 
-// edgeCut reports whether p is mrz with one or two characters missing at
-// its start or its end: OCR losing a character at the edge of a printed
-// value's word (a prefix letter beside its label, or under a line of the
-// background), not a number that differs. Such a reading neither confirms
-// nor contradicts the zone.
+// edgeCut reports whether p is mrz with its first one or two characters
+// missing: OCR losing the letter that opens a printed number beside its
+// label, not a number that differs. Such a reading neither confirms nor
+// contradicts the zone. A zone number longer at its end is another matter:
+// a filler '<' read as K, A or U weighs the same in the check digit, so
+// there the print is what catches the zone's misreading, and it differs.
 func edgeCut(p, mrz string) bool {
 	n := len(mrz) - len(p)
-	return p != "" && n >= 1 && n <= 2 && (strings.HasPrefix(mrz, p) || strings.HasSuffix(mrz, p))
+	return p != "" && n >= 1 && n <= 2 && strings.HasSuffix(mrz, p)
 }
 
 // alternativeSpelling accepts a printed name whose diacritics the zone
