@@ -32,8 +32,8 @@ func findPortrait(at *placement, f passport.Format, colour image.Image) *passpor
 	area := at.region(f, x0-margin, y0-margin, x1+margin, y1+margin, portraitPxPerMM)
 	m := int(margin * portraitPxPerMM)
 	nominal := image.Rect(m, m, m+int(lay.Width*portraitPxPerMM), m+int(lay.Height*portraitPxPerMM)).Add(area.Rect.Min)
-	// The photo lies inside the document, more than half a millimetre from
-	// its left edge, and ends above the zone (ICAO: AboveZone, at least
+	// The photo lies inside the document, more than 0.7 mm from its left
+	// edge, and ends above the zone (ICAO: AboveZone, at least
 	// 1.5 mm): the card's edge and the zone's top line of capitals are long
 	// straight edges too, not to be taken for the photo's.
 	inside := image.Rect(nominal.Min.X-int((lay.Left-0.7)*portraitPxPerMM), area.Rect.Min.Y, area.Rect.Max.X, nominal.Max.Y+int((lay.AboveZone-0.3)*portraitPxPerMM))

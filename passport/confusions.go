@@ -2,10 +2,12 @@ package passport
 
 import "strings"
 
-// OCR confusions seen on OCR-B text, as unordered pairs. Letter/digit pairs
-// drive check-digit repair; the rest only serve to snap state codes, which no
-// check digit covers. C is an open 0 (see options): a small or blurred C
-// reads 0, and a state code read "0AN" is CAN.
+// OCR confusions seen on OCR-B text, as unordered pairs. They snap state
+// codes and fillers, which no check digit covers, and name the other
+// readings of an uncertain glyph that needs_review weighs; check-digit
+// repair has its own letter/digit table (letterDigit). C is an open 0 (see
+// options): a small or blurred C reads 0, and a state code read "0AN" is
+// CAN.
 const confusionPairs = "0O 0D 0Q 0C OD OQ DQ OC OU CG G6 1I 1L IL IJ IT 2Z 5S 8B 7T " +
 	"NH NM HM UV VY VW EF FP PR BR BE KX K< X< S< C< E<"
 
