@@ -65,6 +65,9 @@ type Document struct {
 	renderers chan *fitz.Document
 	mu        sync.Mutex
 	handles   []*fitz.Document // every handle opened, d.pdf first
+	// pdfPages is the PDF's page count, read once at Open: go-fitz's
+	// NumPage does not take the lock its renders hold.
+	pdfPages int
 }
 
 // maxRenderers bounds the MuPDF handles one PDF may have: one per CPU,
@@ -105,6 +108,7 @@ func Open(f *os.File, opts Options) (*Document, error) {
 		d.pdf.Close()
 		return nil, fault.BadInput("the PDF has %d pages, more than the limit of %d", n, opts.MaxPages)
 	}
+	d.pdfPages = n
 	return d, nil
 }
 
@@ -157,7 +161,7 @@ func (d *Document) Format() imgutil.Format { return d.format }
 // Len is the number of pages.
 func (d *Document) Len() int {
 	if d.pdf != nil {
-		return d.pdf.NumPage()
+		return d.pdfPages
 	}
 	return d.img.Len()
 }
