@@ -61,11 +61,20 @@ func manifestErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
+	// undefined_table names the table; a query that joins the manifest
+	// with Django's table fails the same way when Django's is the missing
+	// one, and that is not the manifest's fault.
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" && namesManifest(pgErr.Message) {
 		return errNoManifest
 	}
 	return fmt.Errorf("manifest: %s: %w", op, err)
+}
+
+// namesManifest reports whether Postgres's message quotes the manifest's
+// table, plain or schema-qualified.
+func namesManifest(msg string) bool {
+	return strings.Contains(msg, `"`+ManifestTable+`"`) || strings.Contains(msg, `.`+ManifestTable+`"`)
 }
 
 // Check reports whether the manifest's table exists.

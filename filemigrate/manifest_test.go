@@ -3,6 +3,7 @@ package filemigrate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/revisbali/worker/dbschema"
 	"github.com/revisbali/worker/fault"
@@ -227,5 +229,26 @@ func TestManifestMissingTable(t *testing.T) {
 	rep, err := migrate(t, context.Background(), b, &Copier{Root: b.root, Target: target, Manifest: m}, 10)
 	if err == nil || rep.Uploaded != 0 {
 		t.Errorf("copy without the table: %+v, %v; want an error and nothing copied", rep, err)
+	}
+}
+
+// Only the manifest's own table missing is the manifest's fault: the
+// batch's query joins Django's table too, which may be the missing one.
+func TestManifestErrNamesTheMissingTable(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		msg  string
+		want bool
+	}{
+		{`relation "worker_migrated_file" does not exist`, true},
+		{`relation "public.worker_migrated_file" does not exist`, true},
+		{`relation "documents_document" does not exist`, false},
+		{`relation "old_worker_migrated_file_x" does not exist`, false},
+	}
+	for _, c := range cases {
+		err := manifestErr("read", &pgconn.PgError{Code: "42P01", Message: c.msg})
+		if got := errors.Is(err, errNoManifest); got != c.want {
+			t.Errorf("%s: manifest missing %v, want %v (%v)", c.msg, got, c.want, err)
+		}
 	}
 }
