@@ -103,15 +103,7 @@ func locatePortrait(planes []*image.Gray, limit, nominal image.Rectangle) (image
 // toPage maps a point in millimetres from the zone's centre (the document
 // upright) to the page's pixels.
 func (at *placement) toPage(f passport.Format, x, y float64) (float64, float64) {
-	z := at.z
-	mmPer := at.mmPerWork(f)
-	sign := 1.0
-	if z.upside != at.flip {
-		sign = -1
-	}
-	sin, cos := math.Sincos(deg2rad(z.delta))
-	u, v := x/mmPer, y/mmPer
-	wx, wy := z.f.toWork(z.cx+sign*(u*cos-v*sin), z.cy+sign*(u*sin+v*cos))
+	wx, wy := at.z.f.toWork(at.inFrame(f, x, y))
 	return wx / at.p.s, wy / at.p.s
 }
 

@@ -62,24 +62,35 @@ func (at *placement) mmPerWork(f passport.Format) float64 {
 func (at *placement) region(f passport.Format, x0, y0, x1, y1, pxPerMM float64) *image.Gray {
 	z := at.z
 	mmPer := at.mmPerWork(f)
-	// In the frame, the document's x runs along the zone's lines and its y
-	// across them, both reversed when the zone was read turned.
-	sign := 1.0
-	if z.upside != at.flip {
-		sign = -1
-	}
-	sin, cos := math.Sincos(deg2rad(z.delta))
-	du, dv := (x0+x1)/2/mmPer, (y0+y1)/2/mmPer
 	r := z
-	r.cx = z.cx + sign*(du*cos-dv*sin)
-	r.cy = z.cy + sign*(du*sin+dv*cos)
+	r.cx, r.cy = at.inFrame(f, (x0+x1)/2, (y0+y1)/2)
 	r.w, r.h = (x1-x0)/mmPer, (y1-y0)/mmPer
 	g := at.p.crop(r, 0, pxPerMM*mmPer*z.lineH, 0, 0, false)
-	if sign < 0 {
+	if at.turned() {
 		g = rotate180(g)
 	}
 	return g
 }
+
+// inFrame maps a point in millimetres from the zone's centre (the document
+// upright) to the zone's frame, where the document's x runs along the
+// zone's lines and its y across them, both reversed when the zone was read
+// turned.
+func (at *placement) inFrame(f passport.Format, x, y float64) (float64, float64) {
+	z := at.z
+	mmPer := at.mmPerWork(f)
+	sign := 1.0
+	if at.turned() {
+		sign = -1
+	}
+	sin, cos := math.Sincos(deg2rad(z.delta))
+	u, v := x/mmPer, y/mmPer
+	return z.cx + sign*(u*cos-v*sin), z.cy + sign*(u*sin+v*cos)
+}
+
+// turned reports whether the zone was read the other way up from the
+// document.
+func (at *placement) turned() bool { return at.z.upside != at.flip }
 
 // checkPrint reads the printed data page above the zone res was read from
 // and compares it with res (printpage.Compare). The reading spends one of

@@ -282,19 +282,10 @@ func RowContrast(g *image.Gray) float64 {
 	var sum float64
 	rows := 0
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		var s, s2, n float64
-		for x := r.Min.X; x < r.Max.X; x++ {
-			v := float64(g.GrayAt(x, y).Y)
-			s += v
-			s2 += v * v
-			n++
+		if v, ok := variance(g, image.Rect(r.Min.X, y, r.Max.X, y+1)); ok {
+			sum += v
+			rows++
 		}
-		if n == 0 {
-			continue
-		}
-		m := s / n
-		sum += max(0, s2/n-m*m)
-		rows++
 	}
 	if rows == 0 {
 		return 0
@@ -304,7 +295,13 @@ func RowContrast(g *image.Gray) float64 {
 
 // Contrast is the standard deviation of brightness in the central part of g.
 func Contrast(g *image.Gray) float64 {
-	r := inner(g.Rect, 0.15)
+	v, _ := variance(g, inner(g.Rect, 0.15))
+	return math.Sqrt(v)
+}
+
+// variance is the variance of brightness over g's pixels in r; false when
+// r holds none.
+func variance(g *image.Gray, r image.Rectangle) (float64, bool) {
 	var s, s2, n float64
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
@@ -315,10 +312,10 @@ func Contrast(g *image.Gray) float64 {
 		}
 	}
 	if n == 0 {
-		return 0
+		return 0, false
 	}
 	m := s / n
-	return math.Sqrt(max(0, s2/n-m*m))
+	return max(0, s2/n-m*m), true
 }
 
 // Symmetry is the correlation between the central part of g and its mirror
