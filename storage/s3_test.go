@@ -273,7 +273,10 @@ func TestS3PresignedURLExpires(t *testing.T) {
 	t.Parallel()
 	bed := newS3Bed(t)
 	ctx := context.Background()
-	s := bed.storage(t, func(c *config.Storage) { c.QuerystringExpire = 1 })
+	// Two seconds, not one: the signing time is cut to the whole second, so
+	// a URL signed at x.99 s with a one-second life was already expired
+	// when fetched a few milliseconds later.
+	s := bed.storage(t, func(c *config.Storage) { c.QuerystringExpire = 2 })
 	name := storagetest.SaveString(t, s, "expiring/scan.jpg", "jpeg bytes", storage.SaveOptions{})
 	signedAt := time.Now()
 	u, err := s.URL(ctx, name)
@@ -286,7 +289,7 @@ func TestS3PresignedURLExpires(t *testing.T) {
 	}
 	// SigV4 times have one-second resolution: wait past the second after
 	// expiry, then the same URL must be refused.
-	time.Sleep(time.Until(signedAt.Add(2500 * time.Millisecond)))
+	time.Sleep(time.Until(signedAt.Add(3500 * time.Millisecond)))
 	resp, body = fetch(t, u)
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("expired presigned URL: %d %q, want 403", resp.StatusCode, body)
