@@ -98,7 +98,10 @@ func FuzzParseFrenchCard(f *testing.F) {
 			}
 			return true
 		}
-		if !names(surname) || !names(given) {
+		// A number of 12 characters (year, month, office, serial) and a
+		// given name, as every card has: a blank number and no given name
+		// also make a valid TD2 zone, which the reader may take it for.
+		if !names(surname) || !names(given) || given == "" || len(number) != 12 || strings.Contains(number, "<") {
 			return
 		}
 		sn, ok1 := field(surname, 25)
