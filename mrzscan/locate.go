@@ -297,9 +297,13 @@ func (f *frame) zones() []zone {
 	// gives most of the ink's components, and their height is no glyph's:
 	// the gaps between glyphs are then too wide to join. Measured over the
 	// components at least twice as tall, the glyph height joins the lines.
-	// Looked for even when zones of two lines were found: on a fine-line
-	// page the printed fields make such zones, and the real one is only
-	// found at the taller height (candidates are then ranked by score).
+	// When the median is under any readable glyph's height, this is looked
+	// for even if zones of two lines were found: on a fine-line page the
+	// printed fields make such zones, and the real one is only found at the
+	// taller height.
+	if slices.ContainsFunc(out, func(z zone) bool { return z.lines >= 2 }) && hc >= f.minLineH {
+		return out
+	}
 	var tall []float64
 	for _, h := range hs {
 		if h >= 2*hc {
