@@ -26,16 +26,17 @@ type placement struct {
 	flip bool
 }
 
-// ICAO 9303 sizes, millimetres: the document (parts 4-7) and the zone's
-// character pitch (10 characters per inch).
+// ICAO 9303 sizes, millimetres: the document (parts 4-7; the French card
+// of 1988-2021 is 105 x 74 as TD2, docs/passport-evaluation.md) and the
+// zone's character pitch (10 characters per inch).
 var docMM = map[passport.Format][2]float64{
 	passport.TD1: {85.6, 54}, passport.TD2: {105, 74}, passport.TD3: {125, 88},
-	passport.MRVA: {120, 80}, passport.MRVB: {105, 74},
+	passport.MRVA: {120, 80}, passport.MRVB: {105, 74}, passport.FRID: {105, 74},
 }
 
 const pitchMM = 2.54
 
-var zoneChars = map[passport.Format]int{passport.TD1: 30, passport.TD2: 36, passport.TD3: 44, passport.MRVA: 44, passport.MRVB: 36}
+var zoneChars = map[passport.Format]int{passport.TD1: 30, passport.TD2: 36, passport.TD3: 44, passport.MRVA: 44, passport.MRVB: 36, passport.FRID: 36}
 
 // docFrame places the document around the zone, in millimetres from the
 // zone's centre (x to the right, y down, the document upright): its left,
@@ -102,7 +103,7 @@ func (s *session) checkPrint(res *passport.Result) error {
 	r, ctx, at := s.r, s.ctx, s.bestAt
 	notFound := func() {
 		res.Print = map[string]string{}
-		for _, f := range printpage.Fields {
+		for _, f := range printpage.LayoutOf(res.Format).Fields {
 			res.Print[f] = printpage.NotFound
 		}
 	}
@@ -115,9 +116,7 @@ func (s *session) checkPrint(res *passport.Result) error {
 	}
 	s.work.left--
 	left, top, right, _, zoneTop := docFrame(res.Format, at)
-	// The printed fields lie right of the portrait, which takes about the
-	// left quarter of every data page layout.
-	img := at.region(res.Format, left+0.25*(right-left), top, right, zoneTop, printPxPerMM)
+	img := at.region(res.Format, left+printpage.LayoutOf(res.Format).TextLeft*(right-left), top, right, zoneTop, printPxPerMM)
 
 	rec, err := r.rec.Recognize(ctx, pad(img, 10), ocr.Request{
 		Languages: []string{PrintLanguage}, TessdataDir: r.cfg.PrintTessdataDir, PageSegMode: ocr.SegAuto, DPI: int(printPxPerMM * 254 / 10),

@@ -98,10 +98,21 @@ func FuzzParseFrenchCard(f *testing.F) {
 			}
 			return true
 		}
+		// The surname field also holds one name: its words split by a
+		// single '<' ("<<" would open given names, which this card keeps on
+		// line 2), and its last word not one filler look-alike repeated
+		// ("DUPONT<KK" before filler is filler misread, by design: names.go).
+		surnameOK := func(s string) bool {
+			if !names(s) || strings.Contains(s, "<<") {
+				return false
+			}
+			last := s[strings.LastIndexByte(s, '<')+1:]
+			return last == "" || !isFillerLookalike(last[0]) || strings.Count(last, last[:1]) != len(last)
+		}
 		// A number of 12 characters (year, month, office, serial) and a
 		// given name, as every card has: a blank number and no given name
 		// also make a valid TD2 zone, which the reader may take it for.
-		if !names(surname) || !names(given) || given == "" || len(number) != 12 || strings.Contains(number, "<") {
+		if !surnameOK(surname) || !names(given) || given == "" || len(number) != 12 || strings.Contains(number, "<") {
 			return
 		}
 		sn, ok1 := field(surname, 25)

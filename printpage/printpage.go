@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -24,8 +25,58 @@ const (
 	NotFound = "not found"
 )
 
-// Fields are the fields compared, by the zone reading's output names.
+// Fields are the fields compared on ICAO 9303 data pages, by the zone
+// reading's output names.
 var Fields = []string{"surname", "given_names", "document_number", "nationality", "birth_date", "expiry_date"}
+
+// Layout is how a document's printed side sets out the fields compared.
+type Layout struct {
+	// Fields are the fields compared, by the zone reading's output names.
+	Fields []string
+	// Labels are the words that open each field's label.
+	Labels map[string][][]string
+	// Beside says that each value follows its label on the label's line
+	// ("Nom : MARTIN"); otherwise it is printed under its label.
+	Beside bool
+	// TextLeft is where the printed text to read starts, as a share of the
+	// document's width from its left edge: right of the portrait, which
+	// takes about the left quarter of every ICAO data page; the French
+	// card's left edge, where its number's line starts.
+	TextLeft float64
+}
+
+// icaoPage is the layout of ICAO 9303 data pages (TD1, TD2, TD3, visas).
+var icaoPage = Layout{Fields: Fields, Labels: labels, TextLeft: 0.25}
+
+// frenchCard is the layout of the French identity card of 1988-2021
+// (docs/passport-evaluation.md, "The French identity card"): the card's
+// number after "CARTE NATIONALE D'IDENTITÉ N°" across the top, then right
+// of the photo "Nom :", "Prénom(s) :", "Sexe :", "Né(e) le :" (a date
+// 13.03.1964), "à :", "Taille :", each value on its label's line. It
+// prints no expiry date (the card's back holds its validity) and its
+// nationality as a word, "Française".
+var frenchCard = Layout{
+	Fields: []string{"surname", "given_names", "document_number", "birth_date", "sex"},
+	Labels: map[string][][]string{
+		"surname":         {{"NOM"}},
+		"given_names":     {{"PRENOMS"}, {"PRENOM"}},
+		"document_number": {{"IDENTITE"}},
+		"birth_date":      {{"NEE", "LE"}, {"NE", "LE"}},
+		"sex":             {{"SEXE"}},
+		// Printed, not compared: their labels end the values before them.
+		"birth_place": {{"A"}},
+		"height":      {{"TAILLE"}},
+	},
+	Beside: true,
+}
+
+// LayoutOf returns the printed layout of format f.
+func LayoutOf(f passport.Format) Layout {
+	if f == passport.FRID {
+		return frenchCard
+	}
+	return icaoPage
+}
 
 // Word is one word OCR read on the printed page.
 type Word struct {
@@ -61,8 +112,10 @@ var labels = map[string][][]string{
 // reading is confident, a warning says which to believe.
 func Compare(words []Word, res *passport.Result) {
 	res.Print = map[string]string{}
-	page := layout(words)
-	for _, f := range Fields {
+	lay := LayoutOf(res.Format)
+	page := layout(words, lay)
+
+	for _, f := range lay.Fields {
 		v, conf, ok := page.value(f)
 		if !ok {
 			res.Print[f] = NotFound
@@ -70,7 +123,7 @@ func Compare(words []Word, res *passport.Result) {
 		}
 		mrz := zoneValue(f, res)
 		verdict, printed := compare(f, v, mrz, res)
-		if verdict == Differs && conf < minReadConfidence {
+		if verdict == Differs && conf < minReadConfidence && !unconfusedSex(f, printed) {
 			verdict = NotFound // a print read this unsurely says nothing
 		}
 		res.Print[f] = verdict
@@ -88,6 +141,14 @@ func Compare(words []Word, res *passport.Result) {
 	}
 }
 
+// unconfusedSex reports whether a printed sex p that differs from the
+// zone's says so even when read unsurely: Tesseract scores a word of one
+// glyph low however clear it is, and M, F and X are never read one for
+// another (a misread M is an H or an N, an F an E or a P: not found).
+func unconfusedSex(f, p string) bool {
+	return f == "sex" && (p == "M" || p == "F" || p == "X")
+}
+
 func zoneValue(f string, res *passport.Result) string {
 	switch f {
 	case "surname":
@@ -102,6 +163,8 @@ func zoneValue(f string, res *passport.Result) string {
 		return res.BirthDate
 	case "expiry_date":
 		return res.ExpiryDate
+	case "sex":
+		return res.Sex
 	}
 	return ""
 }
@@ -134,6 +197,15 @@ func compare(f, v, mrz string, res *passport.Result) (string, string) {
 		}
 		if f == "nationality" && len(p) != 3 {
 			return NotFound, p // a nationality spelled out, not a code
+		}
+		return Differs, p
+	case "sex":
+		p := alnum(Transliterate(v))
+		switch {
+		case p == mrz:
+			return Agrees, p
+		case len(p) != 1 || mrz == "":
+			return NotFound, p // a stray mark, or a zone without a sex
 		}
 		return Differs, p
 	case "birth_date", "expiry_date":
@@ -289,19 +361,22 @@ func ParseDate(s string) (string, bool) {
 
 // page is the OCR words with their normalised text.
 type page struct {
+	lay   Layout
 	words []Word
 	norm  []string
 	label []bool // the word is part of a label
 }
 
-func layout(words []Word) page {
-	p := page{}
+func layout(words []Word, lay Layout) page {
+	p := page{lay: lay}
 	for _, w := range words {
 		if strings.TrimSpace(w.Text) == "" {
 			continue
 		}
-		p.words = append(p.words, w)
-		p.norm = append(p.norm, strings.Trim(plain(w.Text), " "))
+		for _, w := range splitColon(w, lay.Beside) {
+			p.words = append(p.words, w)
+			p.norm = append(p.norm, strings.Trim(plain(w.Text), " "))
+		}
 	}
 	// Words of labels, and the "/" between a label's languages, are never
 	// values.
@@ -310,7 +385,7 @@ func layout(words []Word) page {
 		if p.norm[i] == "" {
 			p.label[i] = true
 		}
-		for _, seqs := range labels {
+		for _, seqs := range lay.Labels {
 			for _, seq := range seqs {
 				if p.matches(i, seq) {
 					for k := range seq {
@@ -323,6 +398,22 @@ func layout(words []Word) page {
 	return p
 }
 
+// splitColon cuts a word at a colon inside it when values follow their
+// labels: OCR reads "Sexe : M" as one word "Sexe:M" when the spaces are
+// narrow. Each part takes its share of the box by characters.
+func splitColon(w Word, beside bool) []Word {
+	label, val, ok := strings.Cut(w.Text, ":")
+	if !beside || !ok || label == "" || val == "" {
+		return []Word{w}
+	}
+	n := utf8.RuneCountInString(w.Text)
+	cut := w.Box.Min.X + w.Box.Dx()*utf8.RuneCountInString(label+":")/n
+	l, v := w, w
+	l.Text, l.Box.Max.X = label, cut
+	v.Text, v.Box.Min.X = val, cut
+	return []Word{l, v}
+}
+
 // value finds field f's label and returns the words printed under it: on
 // the nearest line below the label, starting within its column (from the
 // label's left edge to the next word right of the label on the label's
@@ -332,6 +423,9 @@ func (p page) value(f string) (v string, conf float64, ok bool) {
 	li, end := p.find(f)
 	if li < 0 {
 		return "", 0, false
+	}
+	if p.lay.Beside {
+		return p.beside(f, li, end)
 	}
 	lab := p.words[li]
 	lh := max(1, lab.Box.Dy())
@@ -382,6 +476,45 @@ func (p page) value(f string) (v string, conf float64, ok bool) {
 	return strings.Join(parts, " "), conf, true
 }
 
+// beside returns the words that follow field f's label (words li to end)
+// on its line, up to a wide gap or another label; a number starts at its
+// first word holding a digit ("N° : 880692310285"). conf is the lowest
+// word confidence of the value.
+func (p page) beside(f string, li, end int) (v string, conf float64, ok bool) {
+	lab := p.words[li]
+	lh := max(1, lab.Box.Dy())
+	var after []int
+	for k := range p.words {
+		w := p.words[k]
+		if k >= li && k < end || w.Box.Min.X < p.words[end-1].Box.Max.X-lh/2 {
+			continue
+		}
+		if sameLine(w.Box, lab.Box) || sameLine(lab.Box, w.Box) {
+			after = append(after, k)
+		}
+	}
+	slices.SortFunc(after, func(a, b int) int { return p.words[a].Box.Min.X - p.words[b].Box.Min.X })
+	var parts []string
+	conf = 100
+	lastX := p.words[end-1].Box.Max.X
+	for _, k := range after {
+		w := p.words[k]
+		if w.Box.Min.X-lastX > 4*lh || p.startsLabel(k, f) {
+			break // the next column, or the next field
+		}
+		lastX = w.Box.Max.X
+		if p.label[k] || f == "document_number" && len(parts) == 0 && !strings.ContainsAny(w.Text, "0123456789") {
+			continue
+		}
+		parts = append(parts, w.Text)
+		conf = min(conf, w.Confidence)
+	}
+	if len(parts) == 0 {
+		return "", 0, false
+	}
+	return strings.Join(parts, " "), conf, true
+}
+
 func sameLine(a, b image.Rectangle) bool {
 	mid := (a.Min.Y + a.Max.Y) / 2
 	return mid >= b.Min.Y && mid <= b.Max.Y
@@ -391,7 +524,7 @@ func sameLine(a, b image.Rectangle) bool {
 // after it, or -1.
 func (p page) find(f string) (int, int) {
 	for i := range p.words {
-		for _, seq := range labels[f] {
+		for _, seq := range p.lay.Labels[f] {
 			if p.matches(i, seq) {
 				return i, i + len(seq)
 			}
@@ -418,7 +551,7 @@ func (p page) matches(i int, seq []string) bool {
 // startsLabel reports whether word k opens the label of a field other
 // than except.
 func (p page) startsLabel(k int, except string) bool {
-	for f, seqs := range labels {
+	for f, seqs := range p.lay.Labels {
 		if f == except {
 			continue
 		}

@@ -166,3 +166,95 @@ func TestCompareTruncatedName(t *testing.T) {
 		t.Errorf("print %v: a truncated name should agree with its full print", r.Print)
 	}
 }
+
+// frenchSide lays out the French identity card's printed side as words:
+// each value after its label on the label's line, the card's number
+// across the top, sex and birth date on one line. glue joins "Sexe :" and
+// its value into one word, as OCR reads narrow spaces.
+func frenchSide(number, surname, given, sex, birth string, sexConf float64, glue bool) []Word {
+	var ws []Word
+	put := func(s string, x, y int, conf float64) int {
+		for _, w := range strings.Fields(s) {
+			ws = append(ws, Word{Text: w, Confidence: conf, Box: image.Rect(x, y, x+14*len(w), y+20)})
+			x += 14*len(w) + 10
+		}
+		return x
+	}
+	put("REPUBLIQUE FRANCAISE", 40, 20, 95)
+	put("CARTE NATIONALE D'IDENTITÉ N° : "+number, 40, 60, 95)
+	put("Nationalité Française", 400, 100, 95)
+	put("Nom : "+surname, 400, 200, 95)
+	put("Prénom(s) : "+given, 400, 250, 95)
+	x := 0
+	if glue {
+		x = put("Sexe:"+sex, 400, 300, sexConf)
+	} else {
+		x = put("Sexe :", 400, 300, 95)
+		x = put(sex, x, 300, sexConf)
+	}
+	put("Né(e) le : "+birth, x+60, 300, 95)
+	put("à : PARIS 1ER (75)", 400, 350, 95)
+	put("Taille : 1,60m Signature du titulaire", 400, 400, 95)
+	return ws
+}
+
+// The French card (FRID) compares its own fields, each read after its
+// label on the same line.
+func TestCompareFrenchCard(t *testing.T) {
+	t.Parallel()
+	cd := func(s string) string { d, _ := passport.CheckDigit(s); return string(d) }
+	l1 := "IDFRABERTHIER<<<<<<<<<<<<<<<<<750123"
+	l2 := "880692310285" + cd("880692310285") + "CORINNE<<MARIE" + "651206" + cd("651206") + "F"
+	l2 += cd(l1 + l2)
+	zone := func() *passport.Result {
+		r, err := passport.Parse([]string{l1, l2}, passport.ParseOptions{})
+		if err != nil || !r.Valid || r.Format != passport.FRID {
+			t.Fatalf("%q %q: %v %+v", l1, l2, err, r)
+		}
+		r.Review(nil)
+		return r
+	}
+	all := func(v string) map[string]string {
+		return map[string]string{"surname": v, "given_names": v, "document_number": v, "birth_date": v, "sex": v}
+	}
+	cases := []struct {
+		name   string
+		words  []Word
+		print  map[string]string
+		review []string
+	}{
+		{"agrees", frenchSide("880692310285", "BERTHIER", "Corinne, Marie", "F", "06.12.1965", 95, false), all(Agrees), []string{}},
+		{"label and value in one word", frenchSide("880692310285", "BERTHIER", "CORINNE, MARIE", "F", "06.12.1965", 95, true), all(Agrees), []string{}},
+		{"surname differs", frenchSide("880692310285", "BERTHIEP", "CORINNE, MARIE", "F", "06.12.1965", 95, false),
+			map[string]string{"surname": Differs, "sex": Agrees}, []string{"surname"}},
+		{"number differs", frenchSide("880692810285", "BERTHIER", "CORINNE, MARIE", "F", "06.12.1965", 95, false),
+			map[string]string{"document_number": Differs}, []string{"document_number"}},
+		{"birth date differs", frenchSide("880692310285", "BERTHIER", "CORINNE, MARIE", "F", "06.12.1966", 95, false),
+			map[string]string{"birth_date": Differs}, []string{"birth_date"}},
+		// A word of one glyph scores low, but M is never read for F.
+		{"sex differs, read unsurely", frenchSide("880692310285", "BERTHIER", "CORINNE, MARIE", "M", "06.12.1965", 20, false),
+			map[string]string{"sex": Differs}, []string{"sex"}},
+		// E is F misread, not another sex.
+		{"sex misread", frenchSide("880692310285", "BERTHIER", "CORINNE, MARIE", "E", "06.12.1965", 20, false),
+			map[string]string{"sex": NotFound}, []string{}},
+		{"no page", nil, all(NotFound), []string{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := zone()
+			Compare(c.words, r)
+			for f, want := range c.print {
+				if r.Print[f] != want {
+					t.Errorf("print[%s] = %q, want %q (all: %v)", f, r.Print[f], want, r.Print)
+				}
+			}
+			if _, ok := r.Print["expiry_date"]; ok || len(r.Print) != len(LayoutOf(passport.FRID).Fields) {
+				t.Errorf("print %v, want the French card's fields %v", r.Print, LayoutOf(passport.FRID).Fields)
+			}
+			if !slices.Equal(r.NeedsReview, c.review) {
+				t.Errorf("needs_review %q, want %q", r.NeedsReview, c.review)
+			}
+		})
+	}
+}

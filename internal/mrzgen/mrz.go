@@ -73,8 +73,12 @@ var (
 
 // Identity builds a random, valid zone of the given format. now places
 // birth and expiry dates (births 1-90 years back, expiries up to 10 years
-// ahead, some already expired).
+// ahead, some already expired). A French card (FRID) comes with its
+// Printed set.
 func Identity(rng *rand.Rand, f passport.Format, now time.Time) Truth {
+	if f == passport.FRID {
+		return frenchIdentity(rng, now)
+	}
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	t := Truth{Format: f}
 	t.IssuingCountry = pick(states)

@@ -7,23 +7,18 @@ import (
 	"math/rand/v2"
 
 	"github.com/revisbali/worker/passport"
+	"github.com/revisbali/worker/portrait"
 )
 
-// photoBoxes are the portrait's nominal place per format, millimetres:
-// left edge, width, height and gap above the zone, after ICAO 9303 parts
-// 4-7; photoBox varies each as issuers do.
-var photoBoxes = map[passport.Format][4]float64{
-	passport.TD3: {5, 35, 45, 2}, passport.MRVA: {5, 32, 40, 2}, passport.TD2: {4, 29, 36, 2},
-	passport.MRVB: {4, 29, 36, 2}, passport.TD1: {3, 21, 26, 1.5},
-}
-
+// photoBox is the portrait's place: the format's nominal one
+// (portrait.Layouts, after ICAO 9303 parts 4-7), varied as issuers do.
 func photoBox(rng *rand.Rand, f passport.Format, mm float64, zoneTop int) image.Rectangle {
-	b := photoBoxes[f]
+	b := portrait.Layouts[string(f)]
 	jitter := func(v, by float64) float64 { return v + (rng.Float64()*2-1)*by }
-	left := jitter(b[0], 1.5)
-	w := b[1] * jitter(1, 0.08)
-	h := b[2] * jitter(1, 0.08)
-	bottom := float64(zoneTop) - jitter(b[3], 0.7)*mm
+	left := jitter(b.Left, 1.5)
+	w := b.Width * jitter(1, 0.08)
+	h := b.Height * jitter(1, 0.08)
+	bottom := float64(zoneTop) - jitter(b.AboveZone, 0.7)*mm
 	return image.Rect(int(left*mm), int(bottom-h*mm), int((left+w)*mm), int(bottom))
 }
 

@@ -48,37 +48,23 @@ func LoadFonts() (*Fonts, error) {
 	return &fs, nil
 }
 
-// docSize is each format's document in millimetres (ICAO 9303 parts 4-7),
-// landscape.
+// docSize is each format's document in millimetres (ICAO 9303 parts 4-7;
+// the French card as TD2), landscape.
 var docSize = map[passport.Format][2]float64{
 	passport.TD1: {85.6, 54}, passport.TD2: {105, 74}, passport.TD3: {125, 88},
-	passport.MRVA: {120, 80}, passport.MRVB: {105, 74},
+	passport.MRVA: {120, 80}, passport.MRVB: {105, 74}, passport.FRID: {105, 74},
 }
 
 // renderDoc draws the document holding t's zone (or, with t nil, the front
 // of a card without one) at dpi, in colour.
 func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi float64, blankPhoto bool) (*image.RGBA, image.Rectangle, error) {
+	if f == passport.FRID {
+		return fs.renderFrench(rng, t, dpi, blankPhoto)
+	}
 	size := docSize[f]
 	mm := dpi / 25.4
 	w, h := int(size[0]*mm), int(size[1]*mm)
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	// Pastel security paper with a guilloche of thin waves.
-	base := color.RGBA{uint8(215 + rng.IntN(40)), uint8(215 + rng.IntN(40)), uint8(205 + rng.IntN(50)), 255}
-	draw.Draw(img, img.Rect, image.NewUniform(base), image.Point{}, draw.Src)
-	ink := color.RGBA{uint8(120 + rng.IntN(100)), uint8(120 + rng.IntN(100)), uint8(140 + rng.IntN(100)), 255}
-	waves := 10 + rng.IntN(20)
-	for k := range waves {
-		amp, period, phase := (2+rng.Float64()*6)*mm, (10+rng.Float64()*30)*mm, rng.Float64()*6.3
-		y0 := float64(k) * float64(h) / float64(waves)
-		for x := range w {
-			y := y0 + amp*math.Sin(float64(x)/period*2*math.Pi+phase)
-			for dy := range max(1, int(mm*0.12)) {
-				if yy := int(y) + dy; yy >= 0 && yy < h {
-					img.SetRGBA(x, yy, blend(img.RGBAAt(x, yy), ink, 0.5))
-				}
-			}
-		}
-	}
+	img := securityPaper(rng, w, h, mm)
 	// Photo on the left, above the zone.
 	zoneTop := h - int(mm*(4+4.2*float64(zoneLines(f))))
 	photo := photoBox(rng, f, mm, zoneTop)
@@ -111,16 +97,49 @@ func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi floa
 	if t == nil {
 		return img, photo, nil
 	}
-	// The zone: OCR-B at 10 points gives ICAO's 10 characters per inch;
-	// printers vary a little.
+	if err := fs.drawZone(rng, img, t, dpi); err != nil {
+		return nil, image.Rectangle{}, err
+	}
+	return img, photo, nil
+}
+
+// securityPaper is a w x h document of pastel security paper with a
+// guilloche of thin waves.
+func securityPaper(rng *rand.Rand, w, h int, mm float64) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	base := color.RGBA{uint8(215 + rng.IntN(40)), uint8(215 + rng.IntN(40)), uint8(205 + rng.IntN(50)), 255}
+	draw.Draw(img, img.Rect, image.NewUniform(base), image.Point{}, draw.Src)
+	ink := color.RGBA{uint8(120 + rng.IntN(100)), uint8(120 + rng.IntN(100)), uint8(140 + rng.IntN(100)), 255}
+	waves := 10 + rng.IntN(20)
+	for k := range waves {
+		amp, period, phase := (2+rng.Float64()*6)*mm, (10+rng.Float64()*30)*mm, rng.Float64()*6.3
+		y0 := float64(k) * float64(h) / float64(waves)
+		for x := range w {
+			y := y0 + amp*math.Sin(float64(x)/period*2*math.Pi+phase)
+			for dy := range max(1, int(mm*0.12)) {
+				if yy := int(y) + dy; yy >= 0 && yy < h {
+					img.SetRGBA(x, yy, blend(img.RGBAAt(x, yy), ink, 0.5))
+				}
+			}
+		}
+	}
+	return img
+}
+
+// drawZone prints t's zone centred across the bottom of img.
+func (fs *Fonts) drawZone(rng *rand.Rand, img *image.RGBA, t *Truth, dpi float64) error {
+	mm := dpi / 25.4
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	// OCR-B at 10 points gives ICAO's 10 characters per inch; printers
+	// vary a little.
 	ocrb, err := face(fs.ocrb, 10*(0.96+0.08*rng.Float64()), dpi)
 	if err != nil {
-		return nil, image.Rectangle{}, err
+		return err
 	}
 	defer ocrb.Close()
 	sharp, err := face(fs.ocrbSharp, 10, dpi)
 	if err != nil {
-		return nil, image.Rectangle{}, err
+		return err
 	}
 	defer sharp.Close()
 	mrzInk := image.NewUniform(color.RGBA{uint8(rng.IntN(40)), uint8(rng.IntN(40)), uint8(rng.IntN(50)), 255})
@@ -130,7 +149,7 @@ func (fs *Fonts) renderDoc(rng *rand.Rand, t *Truth, f passport.Format, dpi floa
 	for i, line := range t.MRZ {
 		mrzLine(img, ocrb, sharp, mrzInk, line, left, baseline+float64(i)*lineStep, 2.54*mm)
 	}
-	return img, photo, nil
+	return nil
 }
 
 func zoneLines(f passport.Format) int {
@@ -149,8 +168,14 @@ func face(f *sfnt.Font, size, dpi float64) (font.Face, error) {
 }
 
 func text(dst draw.Image, f font.Face, ink image.Image, s string, x, y int) {
+	textEnd(dst, f, ink, s, x, y)
+}
+
+// textEnd draws s as text does and returns where it ends.
+func textEnd(dst draw.Image, f font.Face, ink image.Image, s string, x, y int) int {
 	d := &font.Drawer{Dst: dst, Src: ink, Face: f, Dot: fixed.P(x, y)}
 	d.DrawString(s)
+	return d.Dot.X.Ceil()
 }
 
 // mrzLine draws one zone line at a fixed pitch. Some glyphs of OCRB.otf use

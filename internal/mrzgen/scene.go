@@ -77,7 +77,9 @@ type Options struct {
 	Now          time.Time
 }
 
-// Formats are the five formats in a fixed order.
+// Formats are the five formats in a fixed order. The French card
+// (passport.FRID) is drawn only when asked for (Options.Format), so that
+// random choices and earlier seeds still make the same files.
 var Formats = []passport.Format{passport.TD1, passport.TD2, passport.TD3, passport.MRVA, passport.MRVB}
 
 // Generate makes one sample.
@@ -110,8 +112,12 @@ func (fs *Fonts) Generate(rng *rand.Rand, id string, opts Options) (Sample, erro
 		if opts.BreakCheck {
 			tr.MRZ = breakExpiryCheck(tr)
 		}
-		tr.Printed = PrintedOf(&tr)
-		if k := opts.PrintDiffers; k != "" {
+		if tr.Printed == nil {
+			tr.Printed = PrintedOf(&tr)
+		}
+		if k := opts.PrintDiffers; k != "" && f == passport.FRID {
+			tr.Printed[k] = frenchDiffers(rng, k, tr.Printed[k])
+		} else if k != "" {
 			tr.Printed[k] = differByOneLetter(rng, tr.Printed[k])
 		}
 		t = &tr
