@@ -223,22 +223,28 @@ func (c *Copier) copy(ctx context.Context, field Field, names []string, prev map
 	}
 
 	var known *presence
+	var dirs *folders
+	if len(prev) > 0 {
+		dirs = &folders{root: c.Root, open: map[string]*os.Root{}}
+		defer dirs.close()
+	}
 	if l, ok := c.Target.(Lister); ok {
 		switch {
 		case len(prev) > 0 && 2*len(prev) >= len(names):
 			// A re-run: one listing per folder (per 1,000 keys) tells
-			// which objects are still those the manifest recorded.
+			// which objects are still those the manifest recorded. The
+			// files are stated while the listings are awaited.
+			stated := dirs.prefetch(prev)
 			known = listPresence(ctx, l, names, 1, c.concurrency())
+			stated()
 		case mostlyAbsent(ctx, c.Target, names):
 			known = listPresence(ctx, l, names, minNamesToList, c.concurrency())
 		}
 	}
-	fresh := map[string]entry{} // what the manifest will record
-	var dirs *folders
-	if len(prev) > 0 && known != nil {
-		dirs = &folders{root: c.Root, open: map[string]*os.Root{}}
-		defer dirs.close()
+	if known == nil {
+		dirs = nil // without a listing, a stat settles nothing
 	}
+	fresh := map[string]entry{} // what the manifest will record
 
 	// Each name is worked once; a second row naming it counts as skipped,
 	// or as missing/refused again, since each such row is a dangling reference.

@@ -92,7 +92,7 @@ func Discover(ctx context.Context, db DB, root *os.Root, sample int) (Discovery,
 				continue
 			}
 			if c.Kept {
-				if _, err := primaryKey(ctx, tx, f); errors.Is(err, ErrNoKey) {
+				if _, err := resolve(ctx, tx, f); errors.Is(err, ErrNoKey) {
 					c.Kept = false
 					c.Reason += "; not kept: " + err.Error()
 				} else if err != nil {

@@ -107,13 +107,25 @@ func (t table) ident() string { return pgx.Identifier{t.Schema, t.Table}.Sanitiz
 var characterTypes = map[string]bool{"character varying": true, "text": true, "character": true}
 
 // resolve checks that the field exists and is a character column, fills in
-// its schema, and finds the table's primary key.
+// its schema, and finds the table's primary key. It asks in one round trip,
+// from the catalogs rather than information_schema's views: every batch
+// resolves its field again, and a re-run's batches are mostly such queries.
 func resolve(ctx context.Context, tx pgx.Tx, f Field) (table, error) {
 	var schema string
+	var dataType *string // nil when the table has no such column
+	var keys []string
+	// A domain column counts as its base type, as information_schema says.
 	err := tx.QueryRow(ctx, `
-		SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		SELECT n.nspname,
+			(SELECT format_type(CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END, NULL)
+			 FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+			 WHERE a.attrelid = c.oid AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped),
+			ARRAY(SELECT a.attname::text FROM pg_index i
+			      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+			      WHERE i.indisprimary AND i.indrelid = c.oid ORDER BY a.attnum)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relname = $2 AND c.relkind IN ('r', 'p')
-		  AND n.nspname = coalesce(nullif($1, ''), current_schema())`, f.Schema, f.Table).Scan(&schema)
+		  AND n.nspname = coalesce(nullif($1, ''), current_schema())`, f.Schema, f.Table, f.Column).Scan(&schema, &dataType, &keys)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return table{}, fmt.Errorf("%w: field %s: table %q does not exist%s", ErrNoField, f, f.Table, inSchema(f.Schema))
 	}
@@ -121,52 +133,22 @@ func resolve(ctx context.Context, tx pgx.Tx, f Field) (table, error) {
 		return table{}, fmt.Errorf("field %s: look up table: %w", f, err)
 	}
 	f.Schema = schema
-
-	var dataType string
-	err = tx.QueryRow(ctx, `
-		SELECT data_type FROM information_schema.columns
-		WHERE table_schema = $1 AND table_name = $2 AND column_name = $3`, f.Schema, f.Table, f.Column).Scan(&dataType)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if dataType == nil {
 		return table{}, fmt.Errorf("%w: field %s: table %q has no column %q", ErrNoField, f, f.Table, f.Column)
 	}
-	if err != nil {
-		return table{}, fmt.Errorf("field %s: look up column: %w", f, err)
+	if !characterTypes[*dataType] {
+		return table{}, fmt.Errorf("%w: field %s: column %q is %s, not a character column that could hold file names", ErrNoField, f, f.Column, *dataType)
 	}
-	if !characterTypes[dataType] {
-		return table{}, fmt.Errorf("%w: field %s: column %q is %s, not a character column that could hold file names", ErrNoField, f, f.Column, dataType)
-	}
-
-	key, err := primaryKey(ctx, tx, f)
-	if err != nil {
-		return table{}, err
-	}
-	return table{Field: f, key: key}, nil
-}
-
-// primaryKey returns the table's primary key column. Composite keys and
-// tables without a key are refused: ranges over ctid would not survive a
-// concurrent UPDATE, and Django gives every ordinary model a single key.
-func primaryKey(ctx context.Context, tx pgx.Tx, f Field) (string, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT a.attname FROM pg_index i
-		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-		WHERE i.indisprimary AND i.indrelid = (
-			SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-			WHERE n.nspname = $1 AND c.relname = $2)`, f.Schema, f.Table)
-	if err != nil {
-		return "", fmt.Errorf("field %s: look up primary key: %w", f, err)
-	}
-	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return "", fmt.Errorf("field %s: look up primary key: %w", f, err)
-	}
+	// Composite keys and tables without a key are refused: ranges over
+	// ctid would not survive a concurrent UPDATE, and Django gives every
+	// ordinary model a single key.
 	switch len(keys) {
 	case 1:
-		return keys[0], nil
+		return table{Field: f, key: keys[0]}, nil
 	case 0:
-		return "", fmt.Errorf("%w: field %s: table %q has no primary key", ErrNoKey, f, f.Table)
+		return table{}, fmt.Errorf("%w: field %s: table %q has no primary key", ErrNoKey, f, f.Table)
 	}
-	return "", fmt.Errorf("%w: field %s: table %q has a composite primary key (%s)", ErrNoKey, f, f.Table, strings.Join(keys, ", "))
+	return table{}, fmt.Errorf("%w: field %s: table %q has a composite primary key (%s)", ErrNoKey, f, f.Table, strings.Join(keys, ", "))
 }
 
 func inSchema(schema string) string {

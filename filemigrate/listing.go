@@ -160,7 +160,10 @@ func (p *presence) list(ctx context.Context, l Lister, dir string, group []strin
 	// little but the group's names (a batch's share of an upload_to
 	// folder) is then listed in one request, without the server listing
 	// and sending the rest of the folder, up to 1,000 keys, for nothing.
-	firstPage := min(len(group)+len(group)/4+16, pageKeys)
+	// Each key listed costs the server and the decoding here about what a
+	// twentieth of a request costs, so the margin for a few other objects
+	// among the names stays small: more of them cost one more request.
+	firstPage := min(len(group)+len(group)/16+4, pageKeys)
 	for info, err := range l.ListAfter(ctx, dir, after, firstPage) {
 		if err != nil {
 			return

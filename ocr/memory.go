@@ -22,21 +22,11 @@ static void tune_malloc(void) {
 */
 import "C"
 
-import "github.com/gen2brain/go-fitz"
-
-// pdfStoreBytes bounds MuPDF's resource cache per open document. It keeps
-// decoded images for reuse by later pages, which a scanned PDF (one image
-// per page) never does; go-fitz's default of 256 MB was most of the
-// worker's memory on long scans.
-const pdfStoreBytes = 8 << 20
-
-// Both settings are process-wide and read when documents are opened, so
-// they are set before any goroutine can open one. Measured on a 16-page
-// scanned 300 DPI PDF with two engines: peak RSS 542 MB with go-fitz's
-// cache, 374 MB with the smaller one. Keeping pages on the heap then took
-// CPU from 27 s to 17 s (sys from 9 s to 3.7 s) for 396 MB instead of
-// 341 MB (BENCHMARKS.md, OCR).
+// The malloc settings are process-wide, so they are set before any
+// goroutine can start Tesseract. Keeping pages on the heap took the CPU
+// of a 16-page scanned 300 DPI PDF with two engines from 27 s to 17 s
+// (sys from 9 s to 3.7 s) for 396 MB of peak RSS instead of 341 MB
+// (BENCHMARKS.md, OCR).
 func init() {
-	fitz.MaxStore = pdfStoreBytes
 	C.tune_malloc()
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/revisbali/worker/imgutil"
 	"github.com/revisbali/worker/pages"
 )
 
@@ -47,14 +46,14 @@ func (p *Pool) pdf(ctx context.Context, doc *pages.Document, opts Options, pv *p
 		pv.start(preview)
 	}
 	err := p.parallel(ctx, len(scanned), Request{Languages: opts.Languages}, func(k int) (image.Image, error) {
-		img, _, err := doc.Render(ctx, scanned[k], opts.DPI)
+		img, _, err := doc.RenderGray(ctx, scanned[k], opts.DPI)
 		if err != nil {
 			return nil, err
 		}
 		if scanned[k] == 0 {
 			pv.start(preview)
 		}
-		return imgutil.Gray(img), nil
+		return img, nil
 	}, func(k int, r Recognition) {
 		i := scanned[k]
 		read[i] = Page{Number: i + 1, Text: r.Text, Confidence: round1(r.Confidence), Source: FromOCR}

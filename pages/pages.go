@@ -57,16 +57,17 @@ type Document struct {
 	img       *imgutil.Source // otherwise
 	maxPixels int64
 
-	// A go-fitz handle renders one page at a time, under its own lock,
-	// so a PDF's pages are rendered in parallel on handles of their own
-	// (each a MuPDF context with the file opened again), at most
-	// maxRenderers of them; idle ones wait in renderers.
+	// Pages are rendered by renderers of this package's own (see
+	// renderer), each a MuPDF context with the file opened again, so that
+	// a PDF's pages render in parallel: at most maxRenderers of them,
+	// opened as needed; idle ones wait in renderers. d.pdf, go-fitz's
+	// handle, reads the page count and text layers.
 	file      *os.File
-	renderers chan *fitz.Document
+	renderers chan *renderer
 	mu        sync.Mutex
-	handles   []*fitz.Document // every handle opened, d.pdf first
-	// pdfPages is the PDF's page count, read once at Open: go-fitz's
-	// NumPage does not take the lock its renders hold.
+	handles   []*renderer // every renderer opened
+	closed    bool
+	// pdfPages is the PDF's page count, read once at Open.
 	pdfPages int
 }
 
@@ -96,9 +97,8 @@ func Open(f *os.File, opts Options) (*Document, error) {
 	if d.pdf, err = openPDF(f); err != nil {
 		return nil, err
 	}
-	d.file, d.handles = f, []*fitz.Document{d.pdf}
-	d.renderers = make(chan *fitz.Document, maxRenderers())
-	d.renderers <- d.pdf
+	d.file = f
+	d.renderers = make(chan *renderer, maxRenderers())
 	n := d.pdf.NumPage()
 	switch {
 	case n <= 0:
@@ -181,8 +181,8 @@ func (d *Document) Text(i int) (string, error) {
 
 // Render returns page i (from 0) as an image and the resolution it has: an
 // image's page decoded upright by its EXIF orientation (resolution 0,
-// unknown); a PDF page rendered at dpi, or lower when dpi would exceed
-// the pixel limit. A PDF page too large to render even at 1 DPI is
+// unknown); a PDF page rendered at dpi in RGBA, or lower when dpi would
+// exceed the pixel limit. A PDF page too large to render even at 1 DPI is
 // refused as bad input.
 func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image, float64, error) {
 	if err := ctx.Err(); err != nil {
@@ -192,26 +192,47 @@ func (d *Document) Render(ctx context.Context, i int, dpi float64) (image.Image,
 		img, err := d.img.Page(i)
 		return img, 0, err
 	}
-	return d.renderPDF(ctx, i, func(_, _ float64) float64 { return dpi })
+	return d.renderPDF(ctx, i, false, func(_, _ float64) float64 { return dpi })
 }
 
-// renderPDF renders page i of a PDF at the resolution dpiFor gives for the
-// page's size in points, or lower within the pixel limit. The page is
-// measured and rendered on the same handle: another handle's lock may be
-// held by a whole render.
-func (d *Document) renderPDF(ctx context.Context, i int, dpiFor func(wPt, hPt float64) float64) (image.Image, float64, error) {
-	h, err := d.renderer(ctx)
+// RenderGray is Render in 8-bit gray, which is what OCR reads: a PDF page
+// is rendered in gray by MuPDF (a quarter of the memory of RGBA, and no
+// conversion), an image's page converted by imgutil.Gray.
+func (d *Document) RenderGray(ctx context.Context, i int, dpi float64) (*image.Gray, float64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if d.pdf == nil {
+		img, err := d.img.Page(i)
+		if err != nil {
+			return nil, 0, err
+		}
+		return imgutil.Gray(img), 0, nil
+	}
+	img, res, err := d.renderPDF(ctx, i, true, func(_, _ float64) float64 { return dpi })
 	if err != nil {
 		return nil, 0, err
 	}
-	defer func() { d.renderers <- h }()
-	b, err := h.Bound(i)
+	return img.(*image.Gray), res, nil
+}
+
+// renderPDF renders page i of a PDF, in gray or RGBA, at the resolution
+// dpiFor gives for the page's size in points, or lower within the pixel
+// limit.
+func (d *Document) renderPDF(ctx context.Context, i int, gray bool, dpiFor func(wPt, hPt float64) float64) (image.Image, float64, error) {
+	r, err := d.renderer(ctx)
 	if err != nil {
-		return nil, 0, fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
+		return nil, 0, err
 	}
-	wPt, hPt := float64(b.Dx()), float64(b.Dy())
+	defer func() { d.renderers <- r }()
+	pg, err := r.load(i)
+	if err != nil {
+		return nil, 0, fault.BadInput("page %d of the PDF cannot be read: it is damaged (%s)", i+1, err)
+	}
+	defer pg.close()
+	wPt, hPt := pg.size()
 	if wPt < 1 || hPt < 1 {
-		return nil, 0, fault.BadInput("page %d of the PDF has no area (%v points)", i+1, b)
+		return nil, 0, fault.BadInput("page %d of the PDF has no area (%.1f x %.1f points)", i+1, wPt, hPt)
 	}
 	dpi := dpiFor(wPt, hPt)
 	// MuPDF would otherwise allocate whatever the page's size asks.
@@ -221,35 +242,35 @@ func (d *Document) renderPDF(ctx context.Context, i int, dpiFor func(wPt, hPt fl
 			return nil, 0, fault.BadInput("page %d of the PDF is %.0f x %.0f points, too large to render", i+1, wPt, hPt)
 		}
 	}
-	img, err := h.ImageDPI(i, dpi)
+	img, err := pg.render(dpi, gray)
 	if err != nil {
 		return nil, 0, fault.BadInput("page %d of the PDF cannot be rendered: %v", i+1, err)
 	}
 	return img, dpi, nil
 }
 
-// renderer returns a handle no render is using: an idle one, else a new
+// renderer returns a renderer no render is using: an idle one, else a new
 // one while there are fewer than maxRenderers, else the first to be put
 // back in d.renderers.
-func (d *Document) renderer(ctx context.Context) (*fitz.Document, error) {
+func (d *Document) renderer(ctx context.Context) (*renderer, error) {
 	select {
-	case h := <-d.renderers:
-		return h, nil
+	case r := <-d.renderers:
+		return r, nil
 	default:
 	}
 	d.mu.Lock()
 	if len(d.handles) < cap(d.renderers) {
-		h, err := openPDF(d.file)
+		r, err := newRenderer(d.file)
 		if err == nil {
-			d.handles = append(d.handles, h)
+			d.handles = append(d.handles, r)
 		}
 		d.mu.Unlock()
-		return h, err
+		return r, err
 	}
 	d.mu.Unlock()
 	select {
-	case h := <-d.renderers:
-		return h, nil
+	case r := <-d.renderers:
+		return r, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -267,14 +288,14 @@ func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, er
 		img, _, err := d.Render(ctx, i, 0)
 		return img, err
 	}
-	img, _, err := d.renderPDF(ctx, i, func(wPt, hPt float64) float64 { return 72 * float64(edge) / max(wPt, hPt) })
+	img, _, err := d.renderPDF(ctx, i, false, func(wPt, hPt float64) float64 { return 72 * float64(edge) / max(wPt, hPt) })
 	if err != nil {
 		return nil, err
 	}
-	// go-fitz gives the page's size in whole points, so a page of 841.7
-	// points comes out a pixel or two longer than asked. Those pixels
-	// (less than a point of the margin) are cut off: shrinking the whole
-	// page to fit cost the preview twice the render.
+	// MuPDF rounds the page's pixel box outwards, so a page can come out
+	// a pixel longer than asked. That pixel (less than a point of the
+	// margin) is cut off: shrinking the whole page to fit cost the
+	// preview twice the render.
 	if m, ok := img.(*image.RGBA); ok {
 		r := m.Rect
 		if r.Dx() > edge && r.Dx() <= edge+2 {
@@ -293,8 +314,13 @@ func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, er
 func (d *Document) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, h := range d.handles {
-		h.Close()
+	if d.pdf == nil || d.closed {
+		return nil
+	}
+	d.closed = true
+	d.pdf.Close()
+	for _, r := range d.handles {
+		r.close()
 	}
 	d.handles = nil
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"strings"
@@ -176,4 +177,85 @@ func TestConcurrentRendersAreTheSequentialOnes(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// OCR reads PDF pages rendered straight to gray: they hold the pixels of
+// the page rendered in colour and then converted, for a gray scan and a
+// colour one alike.
+func TestRenderGrayIsTheColourRenderInGray(t *testing.T) {
+	t.Parallel()
+	gray, err := docgen.Page("Invoice 2026-0417\n\n"+docgen.Letter, docgen.PageOptions{DPI: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	colour := image.NewRGBA(gray.Bounds())
+	for y := range gray.Bounds().Dy() {
+		for x := range gray.Bounds().Dx() {
+			v := gray.GrayAt(x, y).Y
+			colour.Set(x, y, color.RGBA{R: v, G: v / 2, B: 255 - v/3, A: 255})
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		page image.Image
+	}{{"gray scan", gray}, {"colour scan", colour}} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := docgen.ImagePDF([]image.Image{tc.page}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer doc.Close()
+			g, gdpi, err := doc.RenderGray(context.Background(), 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, cdpi, err := doc.Render(context.Background(), 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := imgutil.Gray(c)
+			if g.Rect != want.Rect || g.Rect.Size() != tc.page.Bounds().Size() || gdpi != cdpi {
+				t.Fatalf("gray render %v at %v DPI, colour render %v at %v DPI, scan %v", g.Rect, gdpi, want.Rect, cdpi, tc.page.Bounds())
+			}
+			var sum, worst int
+			for i := range g.Pix {
+				d := int(g.Pix[i]) - int(want.Pix[i])
+				sum += max(d, -d)
+				worst = max(worst, d, -d)
+			}
+			mean := float64(sum) / float64(len(g.Pix))
+			t.Logf("mean difference %.3f gray levels, largest %d", mean, worst)
+			if mean > 0.1 || worst > 2 {
+				t.Errorf("gray render differs from the colour render in gray by %.3f levels on average, %d at most", mean, worst)
+			}
+		})
+	}
+}
+
+// A page MuPDF cannot load is bad input naming the page, in gray as in
+// colour, and the document's other pages still render.
+func TestRenderOfAMissingPageIsBadInput(t *testing.T) {
+	t.Parallel()
+	data := docgen.TextPDF([]string{"first page", "second page"})
+	data = bytes.Replace(data, []byte("/Count 2"), []byte("/Count 3"), 1)
+	doc, err := pages.Open(testfile.Open(t, "short.pdf", data), pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	t.Logf("%d pages", doc.Len())
+	last := doc.Len() - 1
+	if _, _, err := doc.RenderGray(context.Background(), last, 100); !fault.IsBadInput(err) || !strings.Contains(err.Error(), fmt.Sprintf("page %d", last+1)) {
+		t.Errorf("RenderGray of page %d = %v, want bad input naming the page", last+1, err)
+	}
+	if _, _, err := doc.Render(context.Background(), last, 100); !fault.IsBadInput(err) {
+		t.Errorf("Render of page %d = %v, want bad input", last+1, err)
+	}
+	if _, _, err := doc.RenderGray(context.Background(), 0, 100); err != nil {
+		t.Errorf("RenderGray of page 1 after the failure: %v", err)
+	}
 }

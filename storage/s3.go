@@ -295,7 +295,7 @@ func (s *S3) ListAfter(ctx context.Context, prefix, after string, firstPage int)
 			in.MaxKeys = aws.Int32(int32(min(firstPage, 1000)))
 		}
 		for {
-			page, err := s.client.ListObjectsV2(ctx, in)
+			page, err := s.client.ListObjectsV2(ctx, in, withQuickListing)
 			if err != nil {
 				yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
 				return
