@@ -550,7 +550,7 @@ func (s *session) first(p *page, z zone) {
 	// Widened, the locator's way up: a line whose faded end the locator
 	// missed reads whole.
 	s.at = &placement{p, z, false}
-	if s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), false)), ocr.SegSingleBlock) {
+	if s.wide(p, z, false) {
 		f := false
 		s.found[key] = &f
 	}
@@ -588,7 +588,7 @@ func (s *session) more(p *page, z zone) {
 	steps := []func(){
 		func() { s.recognise(flat, ocr.SegSingleBlock) },
 		func() {
-			s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), *flip)), ocr.SegSingleBlock)
+			s.wide(p, z, *flip)
 		},
 		func() { s.lines(binarise(flat)) },
 	}
@@ -606,6 +606,69 @@ func (s *session) more(p *page, z zone) {
 		steps[i]()
 		s.moreDone[key] = i + 1
 	}
+}
+
+// wide reads zone z widened by wideMargin, with local contrast, and reports
+// whether it held anything zone-like. The crop also holds what lies beyond
+// the located zone's ends (a cloth's pattern, the facing page's print), and
+// Tesseract may join it to a zone line. So the same recognition is parsed a
+// second time with only the characters that lie within the zone's located
+// length, a glyph height to spare, on lines holding at least half as many
+// characters as the locator counted: a reading of its own, which must pass
+// the check digits as any other, and takes nothing from the first (a faded
+// end the locator missed is in that one).
+func (s *session) wide(p *page, z zone, flip bool) bool {
+	const border = 20
+	img := pad(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), flip)), border)
+	rec, ok := s.run(img, ocr.SegSingleBlock)
+	if !ok {
+		return false
+	}
+	found := s.consider(rec.Text)
+	// The crop is the zone's length and wideMargin-1 glyph heights more
+	// each side of cropWith's usual margin (one glyph height, rounded).
+	mx := wideMargin(z) - 1
+	zoom := float64(img.Rect.Dx()-2*border) / (z.w + 2*mx*z.lineH)
+	glyph := z.lineH * zoom
+	x0 := float64(border) + mx*glyph - glyph
+	x1 := float64(img.Rect.Dx()-border) - mx*glyph + glyph
+	var kept []ocr.Symbol
+	var text strings.Builder
+	for _, line := range symbolLines(rec.Symbols) {
+		var in []ocr.Symbol
+		for _, sym := range line {
+			if c := float64(sym.Box.Min.X+sym.Box.Max.X) / 2; c >= x0 && c <= x1 {
+				in = append(in, sym)
+			}
+		}
+		// A line of a few characters is the page's print between or
+		// beside the zone's lines, not one of them.
+		if float64(len(in)) < z.chars/2 {
+			continue
+		}
+		for _, sym := range in {
+			text.WriteString(sym.Text)
+		}
+		text.WriteString("\n")
+		kept = append(kept, in...)
+	}
+	if len(kept) == len(rec.Symbols) {
+		return found
+	}
+	s.keep(kept)
+	return s.consider(text.String()) || found
+}
+
+// symbolLines splits symbols into their lines, in order.
+func symbolLines(syms []ocr.Symbol) [][]ocr.Symbol {
+	var out [][]ocr.Symbol
+	for i, sym := range syms {
+		if i == 0 || sym.Line != syms[i-1].Line {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], sym)
+	}
+	return out
 }
 
 // crop cuts zone z out deskewed, upright by the locator's guess (turned
