@@ -3,8 +3,6 @@ package filemigrate
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,8 +30,9 @@ const (
 
 // Target is where files are copied: the S3 storage in production. Stat must
 // report the stored SHA-256 in Info.Digest, or every run uploads again, and
-// Save must refuse content that does not match SaveOptions.Digest: that
-// check is the upload's verification.
+// Save must refuse content that does not match SaveOptions.CRC32 (taken in
+// the same read as SaveOptions.Digest) or, without it, SaveOptions.Digest:
+// that check is the upload's verification.
 type Target interface {
 	Stat(ctx context.Context, name string) (storage.Info, error)
 	Save(ctx context.Context, name string, r io.Reader, opts storage.SaveOptions) (string, error)
@@ -223,22 +222,28 @@ func (c *Copier) copy(ctx context.Context, field Field, names []string, prev map
 	}
 
 	var known *presence
+	var dirs *folders
+	if len(prev) > 0 {
+		dirs = &folders{root: c.Root, open: map[string]*os.Root{}}
+		defer dirs.close()
+	}
 	if l, ok := c.Target.(Lister); ok {
 		switch {
 		case len(prev) > 0 && 2*len(prev) >= len(names):
 			// A re-run: one listing per folder (per 1,000 keys) tells
-			// which objects are still those the manifest recorded.
+			// which objects are still those the manifest recorded. The
+			// files are stated while the listings are awaited.
+			stated := dirs.prefetch(prev)
 			known = listPresence(ctx, l, names, 1, c.concurrency())
+			stated()
 		case mostlyAbsent(ctx, c.Target, names):
 			known = listPresence(ctx, l, names, minNamesToList, c.concurrency())
 		}
 	}
-	fresh := map[string]entry{} // what the manifest will record
-	var dirs *folders
-	if len(prev) > 0 && known != nil {
-		dirs = &folders{root: c.Root, open: map[string]*os.Root{}}
-		defer dirs.close()
+	if known == nil {
+		dirs = nil // without a listing, a stat settles nothing
 	}
+	fresh := map[string]entry{} // what the manifest will record
 
 	// Each name is worked once; a second row naming it counts as skipped,
 	// or as missing/refused again, since each such row is a dangling reference.
@@ -453,7 +458,7 @@ func (c *Copier) copyOnce(ctx context.Context, v view, name string, scratch *[]b
 		return &entry{size: before.Size(), mtime: mtimeOf(before.ModTime()), sha256: sum, etag: etag}
 	}
 
-	var sum string
+	var sum, crc string // the file's SHA-256 and CRC-32, from one read
 	obj, found, listed := v.known.known(name)
 	switch {
 	case v.prev != nil && listed && found && v.prev.etag != "" && obj.etag == v.prev.etag && obj.size == v.prev.size:
@@ -465,7 +470,7 @@ func (c *Copier) copyOnce(ctx context.Context, v view, name string, scratch *[]b
 		if mtimeOf(before.ModTime()).Equal(v.prev.mtime) {
 			return skipped, before.Size(), nil, nil
 		}
-		if sum, err = hashFile(f, before); err != nil {
+		if sum, crc, err = hashFile(f, before); err != nil {
 			return failed, 0, nil, err
 		}
 		if sum == v.prev.sha256 { // touched, not changed
@@ -494,7 +499,7 @@ func (c *Copier) copyOnce(ctx context.Context, v view, name string, scratch *[]b
 		}
 		// Sizes match: only the content can tell. A size mismatch, the
 		// common case for a changed file, needs no hashing.
-		if sum, err = hashFile(f, before); err != nil {
+		if sum, crc, err = hashFile(f, before); err != nil {
 			return failed, 0, nil, err
 		}
 		if sum == remote.Digest {
@@ -512,18 +517,20 @@ func (c *Copier) copyOnce(ctx context.Context, v view, name string, scratch *[]b
 		if err != nil {
 			return failed, 0, nil, err
 		}
-		digest := sha256.Sum256(data)
-		sum, body = hex.EncodeToString(digest[:]), bytes.NewReader(data)
+		sum, crc = storage.Sums(data)
+		body = bytes.NewReader(data)
 	case sum == "":
-		if sum, err = hashFile(f, before); err != nil {
+		if sum, crc, err = hashFile(f, before); err != nil {
 			return failed, 0, nil, err
 		}
 	}
 
-	// The upload is verified by the server: it is signed with the digest
-	// and refused unless the bytes that arrive have it. A read-back would
-	// compare only the size and the metadata we sent.
-	opts := storage.SaveOptions{Replace: true, Size: before.Size(), Digest: sum}
+	// The upload is verified by the server: it carries the CRC-32 of the
+	// read that gave the digest (or, where the server lacks that check, is
+	// signed with the digest) and is refused unless the bytes that arrive
+	// match. A read-back would compare only the size and the metadata we
+	// sent.
+	opts := storage.SaveOptions{Replace: true, Size: before.Size(), Digest: sum, CRC32: crc}
 	opts.ContentType, _ = storage.ContentType(name)
 	if fileSettled {
 		opts.SourceModTime = before.ModTime()
@@ -588,20 +595,21 @@ func readSmall(f *os.File, before fs.FileInfo, scratch *[]byte) ([]byte, error) 
 	return buf[:size], nil
 }
 
-// hashFile returns the hex SHA-256 of f, which must still match before.
-func hashFile(f *os.File, before fs.FileInfo) (string, error) {
-	h := sha256.New()
+// hashFile returns the hex SHA-256 and the CRC-32 (storage.Hasher) of f,
+// which must still match before.
+func hashFile(f *os.File, before fs.FileInfo) (sum, crc string, err error) {
+	h := storage.NewHasher()
 	n, err := io.Copy(h, io.NewSectionReader(f, 0, before.Size()+1))
 	if err != nil {
-		return "", fmt.Errorf("read %q: %w", f.Name(), err)
+		return "", "", fmt.Errorf("read %q: %w", f.Name(), err)
 	}
 	if n != before.Size() {
-		return "", fmt.Errorf("read %q: %w", f.Name(), errChanged)
+		return "", "", fmt.Errorf("read %q: %w", f.Name(), errChanged)
 	}
 	if err := unchanged(f, before); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return h.Digest(), h.CRC32(), nil
 }
 
 // unchanged checks that f still has the size and modification time it had.

@@ -182,10 +182,44 @@ type folders struct {
 	root *os.Root
 	mu   sync.Mutex
 	open map[string]*os.Root // nil for a folder that could not be opened
+	// stated holds what prefetch found, each taken once by stat.
+	stated map[string]statResult
+}
+
+type statResult struct {
+	info fs.FileInfo
+	err  error
+}
+
+// prefetch stats the files named in prev on a goroutine of its own, for
+// stat to return, and returns a function that waits until it is done.
+func (f *folders) prefetch(prev map[string]entry) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stated := make(map[string]statResult, len(prev))
+		for name := range prev {
+			if listable(name) {
+				info, err := f.stat(name)
+				stated[name] = statResult{info, err}
+			}
+		}
+		f.mu.Lock()
+		f.stated = stated
+		f.mu.Unlock()
+	}()
+	return func() { <-done }
 }
 
 // stat is root.Stat(name), by way of name's open folder when it can.
 func (f *folders) stat(name string) (fs.FileInfo, error) {
+	f.mu.Lock()
+	if r, ok := f.stated[name]; ok {
+		delete(f.stated, name)
+		f.mu.Unlock()
+		return r.info, r.err
+	}
+	f.mu.Unlock()
 	dir, base := path.Split(name)
 	if dir == "" {
 		return f.root.Stat(name)

@@ -259,15 +259,16 @@ func TestEvaluationIdleAndLoaded(t *testing.T) {
 	}
 	t.Logf("evaluation set v%d: clean pages %d/%d read exactly, photos %d/%d",
 		mrzgen.EvalVersion, exact[false], total[false], exact[true], total[true])
-	// Floors at what version 8 of the set measures, 12/12 and 23/25
+	// Floors at what version 8 of the set measures, 12/12 and 24/25
 	// (20/25 before a zone under a stamp's frame, a zone over a checked
-	// cloth and a state code read 0AN were read; version 3 measured 12/12
-	// and 24/25 on other images; docs/passport-evaluation.md gives the
-	// figures and the misses); 95% of photos is issue 16's target.
+	// cloth and a state code read 0AN were read, 23/25 before a Q read G
+	// was settled by a vote; version 3 measured 12/12 and 24/25 on other
+	// images; docs/passport-evaluation.md gives the figures and the
+	// misses); 95% of photos is issue 16's target.
 	for _, floor := range []struct {
 		photo bool
 		pct   int
-	}{{false, 100}, {true, 92}} {
+	}{{false, 100}, {true, 96}} {
 		if 100*exact[floor.photo] < floor.pct*total[floor.photo] {
 			t.Errorf("photo=%v: %d of %d read exactly, want at least %d%%", floor.photo, exact[floor.photo], total[floor.photo], floor.pct)
 		}

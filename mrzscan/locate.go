@@ -337,6 +337,7 @@ func (f *frame) zonesAt(glyphs []component, hc float64) []zone {
 				}
 			}
 		}
+		lines = append(lines, joinBroken(lines)...)
 		slices.SortFunc(lines, func(a, b line) int { return cmp.Compare(a.cy, b.cy) })
 		for i := range lines {
 			for _, z := range f.group(lines, i) {
@@ -499,6 +500,46 @@ func countChars(glyphs []component, l line) int {
 		end = max(end, s[1])
 	}
 	return n
+}
+
+// joinBroken returns the lines that two of lines make when one continues
+// the other across a gap: glare or a fold washes out the middle of a zone
+// line in a photo, and its two ends are two shorter lines of the mask.
+// The pieces must lie on one straight line (the same slope, each one's
+// centre line within a quarter of a glyph of the other's across the gap)
+// and be about as thick as each other; the gap is at most 40% of the whole,
+// which, at the pieces' pitch, holds 30 to 46 characters, as a zone line
+// does. The pieces stay lines of their own.
+func joinBroken(lines []line) []line {
+	var out []line
+	for _, a := range lines {
+		for _, b := range lines {
+			t := math.Min(a.t, b.t)
+			g, whole := float64(b.x0-a.x1), float64(b.x1-a.x0)
+			if g <= 0 || g > 0.4*whole || math.Abs(a.slope-b.slope) >= 0.02 || math.Max(a.t, b.t) > 1.4*t {
+				continue
+			}
+			chars := float64(a.chars+b.chars) * whole / float64(a.w()+b.w())
+			if chars < 30 || chars > 46 {
+				continue
+			}
+			mid := float64(a.x1+b.x0) / 2
+			if math.Abs(a.at(mid)-b.at(mid)) > t/4 {
+				continue
+			}
+			wa, wb := float64(a.w()), float64(b.w())
+			j := line{
+				box:   box{a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1)},
+				slope: (a.slope*wa + b.slope*wb) / (wa + wb),
+				t:     (a.t*wa + b.t*wb) / (wa + wb),
+				chars: int(chars + 0.5),
+			}
+			j.cx = float64(j.x0+j.x1) / 2
+			j.cy = (a.at(j.cx)*wa + b.at(j.cx)*wb) / (wa + wb)
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // similar reports whether two lines are alike in length, left edge and

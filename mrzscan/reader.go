@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/revisbali/worker/fault"
@@ -445,6 +446,25 @@ type session struct {
 	// confirmedAt and confirmedTiny are bestAt and bestTiny of confirmed.
 	confirmedAt   *placement
 	confirmedTiny bool
+	// all is every plausible reading of a located zone, in order, with
+	// what OCR knew of its lines then, for settle's vote.
+	all []reading
+	// moreDone counts the steps of more already spent on each zone, so
+	// that settle never reads one rendering twice (a repeated image
+	// would vote twice).
+	moreDone map[zoneKey]int
+	// settling lets settle spend attempts after a valid reading.
+	settling bool
+	// outvoted is the zone settle's vote replaced: the fields where it
+	// differs stay in needs_review.
+	outvoted []string
+}
+
+// reading is one plausible reading of a located zone.
+type reading struct {
+	res    *passport.Result
+	from   origin
+	glyphs [][]passport.Glyph
 }
 
 // minTrustedGlyph is the glyph height, in original pixels, under which
@@ -460,6 +480,9 @@ func (s *session) done() bool {
 	if s.err != nil || s.work.left <= 0 {
 		return true
 	}
+	if s.settling {
+		return false
+	}
 	if s.needConfirm {
 		return s.confirmed != nil
 	}
@@ -469,8 +492,14 @@ func (s *session) done() bool {
 func (s *session) result() (*passport.Result, error) {
 	s.vote()
 	if s.best != nil {
-		defer func() { s.best.Review(s.glyphsOf(s.best.RawMRZ)) }()
+		defer func() {
+			s.best.Review(s.glyphsOf(s.best.RawMRZ))
+			if s.outvoted != nil {
+				s.best.FlagDiffering(s.outvoted)
+			}
+		}()
 	}
+	s.settle()
 	switch {
 	case s.confirmed != nil:
 		// The zone read from may differ from best's: withOthers must not
@@ -535,7 +564,7 @@ func (s *session) first(p *page, z zone) {
 	// Widened, the locator's way up: a line whose faded end the locator
 	// missed reads whole.
 	s.at = &placement{p, z, false}
-	if s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), false)), ocr.SegSingleBlock) {
+	if s.wide(p, z, false) {
 		f := false
 		s.found[key] = &f
 		return
@@ -585,19 +614,87 @@ func (s *session) more(p *page, z zone) {
 	steps := []func(){
 		func() { s.recognise(flat, ocr.SegSingleBlock) },
 		func() {
-			s.recognise(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), *flip)), ocr.SegSingleBlock)
+			s.wide(p, z, *flip)
 		},
 		func() { s.lines(binarise(flat)) },
 	}
 	for _, gh := range glyphHeights[1:] {
 		steps = append(steps, func() { s.recognise(stretch(s.crop(p, z, gh, *flip)), ocr.SegSingleBlock) })
 	}
-	for _, step := range steps {
+	key := zoneKey{z.f, z.b}
+	if s.moreDone == nil {
+		s.moreDone = map[zoneKey]int{}
+	}
+	for i := s.moreDone[key]; i < len(steps); i++ {
 		if s.done() {
 			return
 		}
-		step()
+		steps[i]()
+		s.moreDone[key] = i + 1
 	}
+}
+
+// wide reads zone z widened by wideMargin, with local contrast, and reports
+// whether it held anything zone-like. The crop also holds what lies beyond
+// the located zone's ends (a cloth's pattern, the facing page's print), and
+// Tesseract may join it to a zone line. So the same recognition is parsed a
+// second time with only the characters that lie within the zone's located
+// length, a glyph height to spare, on lines holding at least half as many
+// characters as the locator counted: a reading of its own, which must pass
+// the check digits as any other, and takes nothing from the first (a faded
+// end the locator missed is in that one).
+func (s *session) wide(p *page, z zone, flip bool) bool {
+	const border = 20
+	img := pad(evenGlyphs(s.cropWith(p, z, glyphHeights[0], wideMargin(z), flip)), border)
+	rec, ok := s.run(img, ocr.SegSingleBlock)
+	if !ok {
+		return false
+	}
+	found := s.consider(rec.Text)
+	// The crop is the zone's length and wideMargin-1 glyph heights more
+	// each side of cropWith's usual margin (one glyph height, rounded).
+	mx := wideMargin(z) - 1
+	zoom := float64(img.Rect.Dx()-2*border) / (z.w + 2*mx*z.lineH)
+	glyph := z.lineH * zoom
+	x0 := float64(border) + mx*glyph - glyph
+	x1 := float64(img.Rect.Dx()-border) - mx*glyph + glyph
+	var kept []ocr.Symbol
+	var text strings.Builder
+	for _, line := range symbolLines(rec.Symbols) {
+		var in []ocr.Symbol
+		for _, sym := range line {
+			if c := float64(sym.Box.Min.X+sym.Box.Max.X) / 2; c >= x0 && c <= x1 {
+				in = append(in, sym)
+			}
+		}
+		// A line of a few characters is the page's print between or
+		// beside the zone's lines, not one of them.
+		if float64(len(in)) < z.chars/2 {
+			continue
+		}
+		for _, sym := range in {
+			text.WriteString(sym.Text)
+		}
+		text.WriteString("\n")
+		kept = append(kept, in...)
+	}
+	if len(kept) == len(rec.Symbols) {
+		return found
+	}
+	s.keep(kept)
+	return s.consider(text.String()) || found
+}
+
+// symbolLines splits symbols into their lines, in order.
+func symbolLines(syms []ocr.Symbol) [][]ocr.Symbol {
+	var out [][]ocr.Symbol
+	for i, sym := range syms {
+		if i == 0 || sym.Line != syms[i-1].Line {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], sym)
+	}
+	return out
 }
 
 // crop cuts zone z out deskewed, upright by the locator's guess (turned
@@ -729,6 +826,13 @@ func (s *session) consider(text string) bool {
 	if s.readings == nil {
 		s.readings, s.readFrom = map[int][][]string{}, map[int][]origin{}
 	}
+	if s.at != nil {
+		gs := make([][]passport.Glyph, len(res.RawMRZ))
+		for i, l := range res.RawMRZ {
+			gs[i] = s.glyphs[strings.Join(strings.Fields(l), "")]
+		}
+		s.all = append(s.all, reading{res, origin{s.at, s.tiny}, gs})
+	}
 	n := len(res.RawMRZ)
 	s.readings[n] = append(s.readings[n], res.RawMRZ)
 	s.readFrom[n] = append(s.readFrom[n], origin{s.at, s.tiny})
@@ -787,6 +891,99 @@ func (s *session) vote() {
 				break
 			}
 		}
+	}
+}
+
+// settle decides, by a vote of the readings of one zone, characters that
+// no check digit can: when OCR weighed, at a character of the valid
+// reading to be returned, a rival with which every check passes too (G/Q
+// and L/1 weigh the same, a name has no check digit), the zone's other
+// renderings (more) are read, and every valid reading of that zone with
+// the same lines' lengths adds, at each character, the weight its OCR gave
+// each candidate. When a reading spells what the vote chose, it is
+// returned instead: one rendering's first choice does not outweigh the
+// others' (an MRV-B's Q read G at one scale, Q at two others and line by
+// line). The fields it changed stay in needs_review. Glyphs of
+// tiny print are not weighed (glyphsOf); where a second identical reading
+// is needed, the chosen one must have been read twice.
+func (s *session) settle() {
+	cur, at := s.best, s.bestAt
+	if s.confirmed != nil {
+		cur, at = s.confirmed, s.confirmedAt
+	}
+	if cur == nil || !cur.Valid || at == nil || s.err != nil || (s.bestTiny && s.confirmed == nil) || (s.confirmed != nil && s.confirmedTiny) {
+		return
+	}
+	if !cur.HasRival(s.glyphsOf(cur.RawMRZ)) {
+		return
+	}
+	key := zoneKey{at.z.f, at.z.b}
+	if s.found[key] != nil {
+		s.settling = true
+		s.more(at.p, at.z)
+		s.settling = false
+	}
+	same := func(r *passport.Result) bool {
+		if !r.Valid || r.Format != cur.Format || len(r.MRZ) != len(cur.MRZ) {
+			return false
+		}
+		for i := range r.MRZ {
+			if len(r.MRZ[i]) != len(cur.MRZ[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	votes := make([][]map[byte]float64, len(cur.MRZ))
+	for i := range votes {
+		votes[i] = make([]map[byte]float64, len(cur.MRZ[i]))
+		for col := range votes[i] {
+			votes[i][col] = map[byte]float64{}
+		}
+	}
+	var cands []reading
+	for _, rd := range s.all {
+		if rd.from.at == nil || rd.from.tiny || (zoneKey{rd.from.at.z.f, rd.from.at.z.b}) != key || !same(rd.res) {
+			continue
+		}
+		cands = append(cands, rd)
+		for i, line := range rd.res.Weights(rd.glyphs) {
+			for col, w := range line {
+				for c, v := range w {
+					votes[i][col][c] += v
+				}
+			}
+		}
+	}
+	want := slices.Clone(cur.MRZ)
+	for i, line := range votes {
+		b := []byte(want[i])
+		for col, w := range line {
+			for _, c := range slices.Sorted(maps.Keys(w)) {
+				if w[c] > w[b[col]] {
+					b[col] = c
+				}
+			}
+		}
+		want[i] = string(b)
+	}
+	if slices.Equal(want, cur.MRZ) {
+		return
+	}
+	var chosen []reading
+	for _, rd := range cands {
+		if slices.Equal(rd.res.MRZ, want) {
+			chosen = append(chosen, rd)
+		}
+	}
+	if len(chosen) == 0 || (s.needConfirm && len(chosen) < 2) {
+		return
+	}
+	s.outvoted = cur.MRZ
+	if s.confirmed != nil || s.needConfirm {
+		s.confirmed, s.confirmedAt, s.confirmedTiny = chosen[0].res, chosen[0].from.at, chosen[0].from.tiny
+	} else {
+		s.best, s.bestAt, s.bestTiny = chosen[0].res, chosen[0].from.at, chosen[0].from.tiny
 	}
 }
 

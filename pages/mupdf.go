@@ -185,8 +185,9 @@ func init() { fitz.MaxStore = pdfStoreBytes }
 // a pixmap of MuPDF's (35 MB for a 300 DPI A4 page, just above glibc's
 // largest mmap threshold, so fresh pages from the kernel every time) that
 // it then copies twice into Go memory; for OCR the page was then
-// converted to gray in Go. That was a quarter of the OCR's CPU
-// (BENCHMARKS.md, OCR). A renderer is used by one goroutine at a time.
+// converted to gray in Go. That was about a fifth of the OCR job's CPU
+// and half of its memory (BENCHMARKS.md, OCR). A renderer is used by one
+// goroutine at a time.
 type renderer struct {
 	ctx *C.fz_context
 	doc *C.fz_document

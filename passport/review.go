@@ -134,21 +134,14 @@ func (r *Result) Review(glyphs [][]Glyph) {
 		if i >= len(glyphs) || glyphs[i] == nil {
 			continue
 		}
-		gs := glyphs[i]
-		known := len(gs) == len(norm)
-		for k := 0; known && k < len(gs); k++ {
-			known = gs[k].Char == norm[k]
-		}
+		at := glyphsAt(glyphs[i], norm, src)
 		for col := range r.MRZ[i] {
 			p := pos{i, col}
 			names := fieldAt(p)
 			if len(names) == 0 {
 				continue
 			}
-			var g *Glyph
-			if known && src[col] >= 0 {
-				g = &gs[src[col]]
-			}
+			g := at[col]
 			for _, f := range names {
 				switch {
 				case !covered[f]:
@@ -184,6 +177,123 @@ func (r *Result) Review(glyphs [][]Glyph) {
 	if z.l.names.end > 0 && !strings.Contains(z.str(z.l.names), "<<") {
 		r.Flag("surname")
 		r.Flag("given_names")
+	}
+}
+
+// glyphsAt returns the glyph each character of a final line was read
+// from, nil where it is unknown: gs is what OCR knew of the line read (norm,
+// once normalised), src what alignChars gives. Glyphs that do not spell
+// norm belong to another reading and are not used.
+func glyphsAt(gs []Glyph, norm string, src []int) []*Glyph {
+	out := make([]*Glyph, len(src))
+	if len(gs) != len(norm) {
+		return out
+	}
+	for k := range gs {
+		if gs[k].Char != norm[k] {
+			return out
+		}
+	}
+	for col, i := range src {
+		if i >= 0 {
+			out[col] = &gs[i]
+		}
+	}
+	return out
+}
+
+// placedGlyphs returns, per line of r.MRZ, the glyph each character was
+// read from (nil: unknown, or inserted by a repair); glyphs as for Review.
+func (r *Result) placedGlyphs(glyphs [][]Glyph) [][]*Glyph {
+	out := make([][]*Glyph, len(r.MRZ))
+	for i := range r.MRZ {
+		out[i] = make([]*Glyph, len(r.MRZ[i]))
+		if i >= len(r.RawMRZ) || i >= len(glyphs) || glyphs[i] == nil {
+			continue
+		}
+		norm, _ := normalise(r.RawMRZ[i], i+1)
+		src, _ := alignChars(norm, r.MRZ[i])
+		out[i] = glyphsAt(glyphs[i], norm, src)
+	}
+	return out
+}
+
+// Weights gives, for each character of r.MRZ, the weight this reading's
+// OCR gave each character there (0-100): the glyph's confidence to the
+// character read, each alternative's to the others. A character whose
+// glyph is unknown gets nil. Summed over several readings of one zone,
+// they settle what no check digit can (see HasRival).
+func (r *Result) Weights(glyphs [][]Glyph) [][]map[byte]float64 {
+	placed := r.placedGlyphs(glyphs)
+	out := make([][]map[byte]float64, len(placed))
+	for i, line := range placed {
+		out[i] = make([]map[byte]float64, len(line))
+		for col, g := range line {
+			if g == nil {
+				continue
+			}
+			m := map[byte]float64{g.Char: g.Confidence}
+			for _, a := range g.Alts {
+				if a.Char != g.Char {
+					m[a.Char] = max(m[a.Char], a.Confidence)
+				}
+			}
+			out[i][col] = m
+		}
+	}
+	return out
+}
+
+// HasRival reports whether OCR weighed, at some character of the valid
+// reading r, another character (at MaxRivalConfidence or more) with which
+// every check of the zone still passes: a misreading no check digit can
+// catch, such as G for Q or L for 1 (values 10 apart weigh the same) or any
+// letter of a name (no check digit covers it). Only other readings of the
+// zone can settle it; glyphs as for Review.
+func (r *Result) HasRival(glyphs [][]Glyph) bool {
+	if !r.Valid || len(r.MRZ) == 0 {
+		return false
+	}
+	z := newZone(r.Format, r.MRZ)
+	for i, line := range r.placedGlyphs(glyphs) {
+		for col, g := range line {
+			if g == nil {
+				continue
+			}
+			p := pos{i, col}
+			c := z.at(p)
+			for _, a := range g.Alts {
+				if a.Char == c || a.Confidence < MaxRivalConfidence || !fits(z.cls[i][col], a.Char) {
+					continue
+				}
+				z.set(p, a.Char)
+				ok := z.allChecksPass()
+				z.set(p, c)
+				if ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// FlagDiffering adds to NeedsReview every field in which lines, another
+// reading of the same zone (of r's format and lines' lengths), differs
+// from r.MRZ: what one reading settled against another stays for a person
+// to look at.
+func (r *Result) FlagDiffering(lines []string) {
+	if len(lines) != len(r.MRZ) {
+		return
+	}
+	z := newZone(r.Format, r.MRZ)
+	for f, ps := range z.reviewSpans(r) {
+		for _, p := range ps {
+			if len(lines[p.line]) == len(r.MRZ[p.line]) && lines[p.line][p.col] != r.MRZ[p.line][p.col] {
+				r.Flag(f)
+				break
+			}
+		}
 	}
 }
 

@@ -111,3 +111,68 @@ func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 		})
 	}
 }
+
+// A rival that every check also passes with is one only another reading
+// can settle; Weights gives each reading's say at each character.
+func TestHasRivalAndWeights(t *testing.T) {
+	t.Parallel()
+	const (
+		l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+		l2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+	)
+	rival := func(c byte, conf float64) Glyph {
+		return Glyph{Confidence: 95, Alts: []Alt{{c, conf}}}
+	}
+	cases := []struct {
+		name  string
+		over  map[[2]int]Glyph
+		rival bool
+	}{
+		{name: "clean", rival: false},
+		// L and 1 weigh the same: the check digit cannot tell them apart.
+		{name: "document number L weighed against 1", over: map[[2]int]Glyph{{1, 0}: rival('1', 40)}, rival: true},
+		{name: "a name's letter weighed against another", over: map[[2]int]Glyph{{0, 6}: rival('P', 30)}, rival: true},
+		{name: "a rival under the threshold", over: map[[2]int]Glyph{{1, 0}: rival('1', MaxRivalConfidence-1)}, rival: false},
+		// 9 for 8 changes the birth date's check: the check digit decides.
+		{name: "a date digit whose rival fails the check", over: map[[2]int]Glyph{{1, 14}: rival('9', 60)}, rival: false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := Parse([]string{l1, l2}, ParseOptions{Now: refNow})
+			if err != nil || !r.Valid {
+				t.Fatalf("parse: %v, %+v", err, r)
+			}
+			gs := glyphsOf([]string{l1, l2}, c.over)
+			if got := r.HasRival(gs); got != c.rival {
+				t.Errorf("HasRival %v, want %v", got, c.rival)
+			}
+			w := r.Weights(gs)
+			for k, g := range c.over {
+				m := w[k[0]][k[1]]
+				if m[r.MRZ[k[0]][k[1]]] != g.Confidence || m[g.Alts[0].Char] != g.Alts[0].Confidence {
+					t.Errorf("weights at %v: %v, want %c %v and %c %v", k, m, r.MRZ[k[0]][k[1]], g.Confidence, g.Alts[0].Char, g.Alts[0].Confidence)
+				}
+			}
+			if r.HasRival(nil) || r.Weights(nil)[0][0] != nil {
+				t.Error("a text layer (no glyphs) has a rival or weights")
+			}
+		})
+	}
+}
+
+// The fields in which an outvoted reading differs are listed, and only they.
+func TestFlagDiffering(t *testing.T) {
+	t.Parallel()
+	lines := []string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"}
+	r, err := Parse(lines, ParseOptions{Now: refNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Review(glyphsOf(lines, nil))
+	r.FlagDiffering([]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "1898902C36UTO7408122F1204159ZE184226B<<<<<10"})
+	r.FlagDiffering([]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"}) // another shape: ignored
+	if want := []string{"document_number"}; !slices.Equal(r.NeedsReview, want) {
+		t.Errorf("needs_review %q, want %q", r.NeedsReview, want)
+	}
+}

@@ -52,9 +52,40 @@ func Refine(planes []*image.Gray, r image.Rectangle, slack int) image.Rectangle 
 		cols = append(cols, prefixes(g, true))
 	}
 	b := planes[0].Rect
-	x0, x1 := pair(rows, b, r.Min.X, r.Max.X, r.Min.Y, r.Max.Y, slack, true)
-	y0, y1 := pair(cols, image.Rect(b.Min.Y, b.Min.X, b.Max.Y, b.Max.X), r.Min.Y, r.Max.Y, r.Min.X, r.Max.X, slack, false)
+	x0, x1, both := pair(rows, b, r.Min.X, r.Max.X, r.Min.Y, r.Max.Y, slack, true)
+	y0, y1, _ := pair(cols, image.Rect(b.Min.Y, b.Min.X, b.Max.Y, b.Max.X), r.Min.Y, r.Max.Y, r.Min.X, r.Max.X, slack, false)
+	if !both {
+		// One side or neither shows (a light photo background on light
+		// paper, seen in grey), and the one may be another straight edge
+		// (the printed fields' aligned left margin): the holder's head and
+		// shoulders are centred in the photo, so the box centred on their
+		// mirror axis is taken when it is more symmetric.
+		g := planes[0]
+		box := image.Rect(x0, y0, x1, y1)
+		at := mirrorAxis(g, image.Rect(r.Min.X, y0, r.Max.X, y1), slack)
+		if !box.In(g.Rect) || Symmetry(g.SubImage(at).(*image.Gray)) > Symmetry(g.SubImage(box).(*image.Gray))+0.05 {
+			x0, x1 = at.Min.X, at.Max.X
+		}
+	}
 	return image.Rect(x0, y0, x1, y1).Intersect(b)
+}
+
+// mirrorAxis moves box across, up to slack pixels, to where g's picture
+// inside it is the most mirror-symmetric (Symmetry), the nearer to box's
+// place preferred slightly. Box stays where no place is symmetric enough
+// to hold a figure (MinSymmetry).
+func mirrorAxis(g *image.Gray, box image.Rectangle, slack int) image.Rectangle {
+	best, bs := 0, MinSymmetry
+	for d := -slack; d <= slack; d += 2 {
+		b := box.Add(image.Pt(d, 0))
+		if !b.In(g.Rect) {
+			continue
+		}
+		if v := Symmetry(g.SubImage(b).(*image.Gray)) - 0.1*float64(abs(d))/float64(slack); v > bs {
+			best, bs = d, v
+		}
+	}
+	return box.Add(image.Pt(best, 0))
 }
 
 // Limits of Refine's search.
@@ -114,8 +145,10 @@ func (p prefix) step(i, at, band int) (float64, bool) {
 
 // pair finds two opposite sides, nominally at lo and hi, measured along
 // lines from to to (rows for left and right sides, columns for top and
-// bottom: then b, lo and hi are in swapped coordinates).
-func pair(planes []prefix, b image.Rectangle, lo, hi, from, to, slack int, matchInside bool) (int, int) {
+// bottom: then b, lo and hi are in swapped coordinates). both is false
+// when at most one side shows: lo and hi are then moved by that side's
+// offset, or returned as they are.
+func pair(planes []prefix, b image.Rectangle, lo, hi, from, to, slack int, matchInside bool) (int, int, bool) {
 	const band, segments = 3, 8
 	from, to = max(from, b.Min.Y), min(to, b.Max.Y)
 	mid := (from + to) / 2
@@ -221,18 +254,18 @@ func pair(planes []prefix, b image.Rectangle, lo, hi, from, to, slack int, match
 		}
 	}
 	if min(a[bi], c[bj]) >= MinStep {
-		return lo + bi - slack, hi + bj - slack
+		return lo + bi - slack, hi + bj - slack, true
 	}
 	// One clear side at most: it keeps the nominal size.
 	ai, av := strongest(a, slack)
 	ci, cv := strongest(c, slack)
 	switch {
 	case av >= MinStep && av >= cv:
-		return lo + ai, hi + ai
+		return lo + ai, hi + ai, false
 	case cv >= MinStep:
-		return lo + ci, hi + ci
+		return lo + ci, hi + ci, false
 	}
-	return lo, hi
+	return lo, hi, false
 }
 
 // strongest returns the offset from the nominal place (index slack of v)

@@ -130,3 +130,35 @@ func TestRefine(t *testing.T) {
 		}
 	}
 }
+
+// A photo whose background is the paper's grey (a grey scan of a light
+// photo on light paper) shows neither side; the printed fields' aligned
+// left margin beside it is a long straight edge that is no side of it.
+// The box is centred on the holder's head and shoulders, which are
+// centred in the photo.
+func TestRefineSidesInvisible(t *testing.T) {
+	t.Parallel()
+	photo := image.Rect(60, 50, 260, 310)
+	g := picture(380, 360, func(x, y float64) uint8 {
+		px, py := x*380, y*360
+		dx, dy := (px-160)/50, (py-150)/65
+		switch {
+		case dx*dx+dy*dy < 1:
+			if math.Abs(math.Abs(px-160)-20) < 6 && math.Abs(py-140) < 4 {
+				return 30 // eyes
+			}
+			return uint8(150 - 30*(dx*dx+dy*dy))
+		case py > 225 && py < 310 && math.Abs(px-160) < 45+(py-225)*0.6:
+			return 60 // shoulders
+		case px >= 290 && px < 370 && int(py)%14 < 7 && int(px)%9 < 6:
+			return 40 // lines of print, aligned on their left margin
+		}
+		return 225
+	})
+	for _, off := range []image.Point{{12, -9}, {-14, 6}} {
+		got := Refine([]*image.Gray{g}, photo.Add(off), 30)
+		if d := max(abs(got.Min.X-photo.Min.X), abs(got.Max.X-photo.Max.X)); d > 6 {
+			t.Errorf("nominal box off by %v: Refine %v, want the sides of %v within 6 pixels", off, got, photo)
+		}
+	}
+}

@@ -47,3 +47,19 @@ func SDKListing(ctx context.Context, s *S3, prefix string) ([]byte, *s3.ListObje
 	})
 	return body, out, err
 }
+
+// ListsQuickly reports whether ListAfter's requests are decoded by
+// quickListing: an SDK whose stack no longer names its decoder as
+// withQuickListing expects would silently keep the slow one.
+func ListsQuickly(ctx context.Context, s *S3) (bool, error) {
+	var quick bool
+	key := s.location + "/"
+	_, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &key}, withQuickListing, func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			m, _ := st.Deserialize.Get(sdkDeserializer)
+			_, quick = m.(quickListing)
+			return nil
+		})
+	})
+	return quick, err
+}

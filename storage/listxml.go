@@ -54,7 +54,12 @@ func (q quickListing) HandleDeserialize(ctx context.Context, in middleware.Deser
 	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return q.sdk.HandleDeserialize(ctx, in, answered{out, md, err})
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxQuickListing+1))
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxQuickListing {
+		buf.Grow(int(n) + bytes.MinRead) // read in one buffer, not grown by doubling
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxQuickListing+1))
+	body := buf.Bytes()
 	if err == nil && len(body) <= maxQuickListing {
 		resp.Body.Close()
 		if result, ok := parseListV2(body); ok {
@@ -98,7 +103,7 @@ func parseListV2(body []byte) (*s3.ListObjectsV2Output, bool) {
 		return nil, false // cut short, or self-closed
 	}
 	s = s[i+j+1:]
-	out := &s3.ListObjectsV2Output{}
+	out := &s3.ListObjectsV2Output{Contents: make([]types.Object, 0, strings.Count(s, "<Contents>"))}
 	for {
 		name, text, rest, ok := nextElement(s)
 		if !ok {
@@ -219,6 +224,7 @@ func unescapeXML(s string) (string, bool) {
 		return s, true
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	for len(s) > 0 {
 		switch c := s[0]; c {
 		case '\r': // XML reads CR LF, and a lone CR, as LF

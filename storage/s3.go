@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"iter"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,13 +37,17 @@ import (
 
 // S3 stores files in a bucket as django-storages' S3Boto3Storage does
 // (docs/django.md sections 1-3), in the subset of S3 that Cloudflare R2 (docs/r2.md)
-// implements: no ACL, tagging, SSE or checksum headers are ever sent.
+// implements: no ACL, tagging, SSE or checksum headers are ever sent but
+// x-amz-checksum-crc32 (docs/r2.md).
 //
 // Save streams with bounded memory: a body of at most one part goes up in a
 // single PutObject, a larger one as a multipart upload of fixed-size parts
 // that is aborted on any error, so no partial object is ever visible. The
 // SHA-256 of the content is stored in the object's metadata (DigestMetadata)
-// and returned by Stat.
+// and returned by Stat. A single PutObject is checked by the server against
+// the CRC-32 taken in the same read (x-amz-checksum-crc32, which R2
+// implements), or, where a server answers that header NotImplemented,
+// against the SHA-256 signed as the payload's hash.
 type S3 struct {
 	client    *s3.Client
 	presigner *s3.PresignClient
@@ -55,6 +59,10 @@ type S3 struct {
 	urlProtocol     string
 	querystringAuth bool
 	expire          time.Duration
+
+	// noChecksum is set once the server answered an x-amz-checksum-crc32
+	// header NotImplemented: later uploads sign the SHA-256 instead.
+	noChecksum atomic.Bool
 }
 
 var _ Storage = (*S3)(nil)
@@ -396,6 +404,9 @@ func (s *S3) SaveInfo(ctx context.Context, name string, r io.Reader, opts SaveOp
 		contentType = opts.ContentType
 	}
 	u := upload{s: s, key: key, contentType: contentType, encoding: encoding, digest: opts.Digest, modTime: opts.SourceModTime}
+	if isHexDigest(opts.Digest) && isCRC32(opts.CRC32) {
+		u.crc = opts.CRC32
+	}
 	etag, err := u.run(ctx, r, opts.Size)
 	if err != nil {
 		return Info{}, fmt.Errorf("storage: save %q: %w", cleaned, err)
@@ -431,8 +442,10 @@ type upload struct {
 	key         string
 	contentType string
 	encoding    string
-	// digest is the caller's SHA-256 of the body, if known (SaveOptions.Digest).
+	// digest is the caller's SHA-256 of the body, if known (SaveOptions.Digest),
+	// and crc its CRC-32 from the same read, if known (SaveOptions.CRC32).
 	digest  string
+	crc     string
 	modTime time.Time
 }
 
@@ -458,19 +471,20 @@ func (u upload) run(ctx context.Context, r io.Reader, sizeHint int64) (string, e
 // fromSection uploads size bytes of ras from start. The digest is computed
 // first, so it goes into the object's metadata at creation: the object
 // never exists without it. A body of one part whose digest the caller gave
-// is not read twice: the signed digest makes the server check it.
+// is not read twice: the server checks it against the CRC-32 or the signed
+// digest.
 func (u upload) fromSection(ctx context.Context, ras readerAtSeeker, start, size int64) (string, error) {
 	psize := partSizeFor(size)
 	if size <= psize && isHexDigest(u.digest) {
-		return u.put(ctx, io.NewSectionReader(ras, start, size), size, u.digest)
+		return u.put(ctx, io.NewSectionReader(ras, start, size), size, u.digest, u.crc)
 	}
-	h := sha256.New()
+	h := NewHasher()
 	if _, err := io.Copy(h, contextReader{ctx, io.NewSectionReader(ras, start, size)}); err != nil {
 		return "", fmt.Errorf("read: %w", err)
 	}
-	digest := hex.EncodeToString(h.Sum(nil))
+	digest := h.Digest()
 	if size <= psize {
-		return u.put(ctx, io.NewSectionReader(ras, start, size), size, digest)
+		return u.put(ctx, io.NewSectionReader(ras, start, size), size, digest, h.CRC32())
 	}
 	n := (size + psize - 1) / psize
 	next := func(i int64) (io.ReadSeeker, int64, func(), error) {
@@ -506,7 +520,7 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) (st
 	if sizeHint > 0 {
 		psize = partSizeFor(sizeHint)
 	}
-	h := &countingHash{Hash: sha256.New()}
+	h := NewHasher()
 	src := io.TeeReader(contextReader{ctx, r}, h)
 
 	// The first part grows with what arrives, so a small body costs a
@@ -519,7 +533,7 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) (st
 		return "", fmt.Errorf("read: %w", err)
 	}
 	if int64(first.Len()) < psize {
-		return u.put(ctx, bytes.NewReader(first.Bytes()), int64(first.Len()), hex.EncodeToString(h.Sum(nil)))
+		return u.put(ctx, bytes.NewReader(first.Bytes()), int64(first.Len()), h.Digest(), h.CRC32())
 	}
 
 	free := make(chan []byte, partConcurrency)
@@ -561,27 +575,16 @@ func (u upload) fromStream(ctx context.Context, r io.Reader, sizeHint int64) (st
 	if err != nil {
 		return "", err
 	}
-	if h.n > maxCopySize {
+	if h.Len() > maxCopySize {
 		// CopyObject cannot copy it in one request: the object keeps no
 		// digest rather than failing a complete upload.
 		return etag, nil
 	}
-	return u.setDigest(ctx, hex.EncodeToString(h.Sum(nil)))
+	return u.setDigest(ctx, h.Digest())
 }
 
 // maxCopySize is the largest object one CopyObject request may copy.
 const maxCopySize = 5 << 30
-
-// countingHash counts what it hashes.
-type countingHash struct {
-	hash.Hash
-	n int64
-}
-
-func (c *countingHash) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return c.Hash.Write(p)
-}
 
 func (u upload) metadata(digest string) map[string]string {
 	if digest == "" {
@@ -594,9 +597,11 @@ func (u upload) metadata(digest string) map[string]string {
 	return m
 }
 
-// put stores a whole body in one request.
-func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest string) (string, error) {
-	out, err := u.s.client.PutObject(ctx, &s3.PutObjectInput{
+// put stores a whole body in one request. With crc, the CRC-32 of the
+// same read as digest, the body goes unsigned with the CRC-32 for the
+// server to check; else the digest is signed as the payload's hash.
+func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest, crc string) (string, error) {
+	in := &s3.PutObjectInput{
 		Bucket:          &u.s.bucket,
 		Key:             &u.key,
 		Body:            body,
@@ -604,12 +609,55 @@ func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest 
 		ContentType:     &u.contentType,
 		ContentEncoding: nilIfEmpty(u.encoding),
 		Metadata:        u.metadata(digest),
-	}, signDigest(digest))
+	}
+	if crc != "" && isHexDigest(digest) && !u.s.noChecksum.Load() {
+		checked := *in
+		checked.ChecksumCRC32 = &crc
+		out, err := u.s.client.PutObject(ctx, &checked, unsignedPayload)
+		if !checksumRefused(err) {
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.ETag), nil
+		}
+		// A server without flexible checksums: sign the digest, from now on.
+		u.s.noChecksum.Store(true)
+		if _, err := body.Seek(0, io.SeekStart); err != nil {
+			return "", fmt.Errorf("rewind: %w", err)
+		}
+	}
+	out, err := u.s.client.PutObject(ctx, in, signDigest(digest))
 	if err != nil {
 		return "", err
 	}
 	return aws.ToString(out.ETag), nil
 }
+
+// checksumRefused reports the answer of a server that does not implement
+// the x-amz-checksum-crc32 header (R2 answered it so until 2025).
+func checksumRefused(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	var re *awshttp.ResponseError
+	status := 0
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	return apiErr.ErrorCode() == "NotImplemented" || status == http.StatusNotImplemented
+}
+
+// unsignedPayload sends the body without hashing it for the signature: the
+// x-amz-checksum-crc32 header, which is signed, makes the server check it.
+// Over plain HTTP a signed body would not make the exchange trustworthy
+// either: the answer (the ETag, the status) is not signed.
+var unsignedPayload = s3.WithAPIOptions(func(stack *middleware.Stack) error {
+	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("UnsignedPayload",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			return next.HandleFinalize(v4.SetPayloadHash(ctx, "UNSIGNED-PAYLOAD"), in)
+		}), (*v4.ComputePayloadSHA256)(nil).ID(), middleware.Before)
+})
 
 // signDigest signs digest, the body's SHA-256 already computed for the
 // metadata, as the request's payload hash: the SDK does not hash the body

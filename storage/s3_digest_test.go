@@ -3,9 +3,14 @@ package storage
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,9 +18,11 @@ import (
 	"github.com/revisbali/worker/internal/testbed"
 )
 
-// The digest computed for the metadata is signed as the payload's hash: a
-// body that does not match it is refused by the server, not stored.
-func TestPutSignsDigest(t *testing.T) {
+// The server checks a single-request upload: against the CRC-32 taken in
+// the same read as the digest when there is one, else against the digest
+// signed as the payload's hash. A body that does not match is refused, not
+// stored.
+func TestPutIsChecked(t *testing.T) {
 	t.Parallel()
 	bed := testbed.S3Server(t)
 	s, err := NewS3(context.Background(), config.Storage{
@@ -27,18 +34,21 @@ func TestPutSignsDigest(t *testing.T) {
 	}
 	ctx := context.Background()
 	body := []byte("the scanned passport")
-	sum := sha256.Sum256(body)
-	wrong := sha256.Sum256([]byte("something else"))
+	sum, crc := Sums(body)
+	wrongSum, wrongCRC := Sums([]byte("something else"))
 	tests := []struct {
-		name, digest string
-		ok           bool
+		name, digest, crc string
+		ok                bool
+		refusal           string // what the server's refusal names
 	}{
-		{"passports/right é.pdf", hex.EncodeToString(sum[:]), true},
-		{"passports/wrong.pdf", hex.EncodeToString(wrong[:]), false},
+		{"passports/right é.pdf", sum, crc, true, ""},
+		{"passports/signed.pdf", sum, "", true, ""},
+		{"passports/wrong crc.pdf", sum, wrongCRC, false, "crc32"},
+		{"passports/wrong signed.pdf", wrongSum, "", false, "sha256"},
 	}
 	for _, tt := range tests {
 		u := upload{s: s, key: "signdigest/" + tt.name, contentType: "application/pdf"}
-		etag, err := u.put(ctx, bytes.NewReader(body), int64(len(body)), tt.digest)
+		etag, err := u.put(ctx, bytes.NewReader(body), int64(len(body)), tt.digest, tt.crc)
 		info, statErr := s.Stat(ctx, tt.name)
 		if tt.ok {
 			if err != nil || statErr != nil || info.Digest != tt.digest || info.Size != int64(len(body)) || etag == "" || info.ETag != etag {
@@ -46,8 +56,8 @@ func TestPutSignsDigest(t *testing.T) {
 			}
 			continue
 		}
-		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "sha256") || statErr == nil {
-			t.Errorf("%s: put %v, stat %v; want the server to refuse a body that does not match its signed digest", tt.name, err, statErr)
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), tt.refusal) || statErr == nil {
+			t.Errorf("%s: put %v, stat %v; want the server to refuse a body that does not match its %s", tt.name, err, statErr, tt.refusal)
 		}
 	}
 }
@@ -67,18 +77,20 @@ func TestSaveWithKnownDigest(t *testing.T) {
 	}
 	ctx := context.Background()
 	body := []byte("the scanned visa")
-	sum := sha256.Sum256(body)
-	wrong := sha256.Sum256([]byte("another visa"))
+	sum, crc := Sums(body)
+	wrongSum, wrongCRC := Sums([]byte("another visa"))
 	mtime := time.Date(2024, 3, 1, 10, 30, 0, 123456789, time.UTC)
 	tests := []struct {
-		name, digest string
-		ok           bool
+		name, digest, crc string
+		ok                bool
 	}{
-		{"visas/right.pdf", hex.EncodeToString(sum[:]), true},
-		{"visas/wrong.pdf", hex.EncodeToString(wrong[:]), false},
+		{"visas/right.pdf", sum, crc, true},
+		{"visas/right signed.pdf", sum, "", true},
+		{"visas/wrong.pdf", wrongSum, wrongCRC, false},
+		{"visas/wrong signed.pdf", wrongSum, "", false},
 	}
 	for _, tt := range tests {
-		_, err := s.Save(ctx, tt.name, bytes.NewReader(body), SaveOptions{Replace: true, Size: int64(len(body)), Digest: tt.digest, SourceModTime: mtime})
+		_, err := s.Save(ctx, tt.name, bytes.NewReader(body), SaveOptions{Replace: true, Size: int64(len(body)), Digest: tt.digest, CRC32: tt.crc, SourceModTime: mtime})
 		info, statErr := s.Stat(ctx, tt.name)
 		if !tt.ok {
 			if err == nil || statErr == nil {
@@ -92,5 +104,60 @@ func TestSaveWithKnownDigest(t *testing.T) {
 		if info.Digest != tt.digest || !info.SourceModTime.Equal(mtime) {
 			t.Errorf("%s: stat digest %s, source mtime %v; want %s, %v", tt.name, info.Digest, info.SourceModTime, tt.digest, mtime)
 		}
+	}
+}
+
+// A server that answers the x-amz-checksum-crc32 header NotImplemented (as
+// R2 did until 2025) still gets every upload, checked by the signed digest:
+// the first refusal switches the client over, and no later upload sends the
+// header again.
+func TestSaveWithoutChecksumSupport(t *testing.T) {
+	t.Parallel()
+	bed := testbed.S3Server(t)
+	target, err := url.Parse(bed.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused, signed atomic.Int64
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Checksum-Crc32") != "" {
+			refused.Add(1)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotImplemented)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>Header 'x-amz-checksum-crc32' with value not implemented</Message></Error>`)
+			return
+		}
+		if r.Method == http.MethodPut && isHexDigest(r.Header.Get("X-Amz-Content-Sha256")) {
+			signed.Add(1)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	s, err := NewS3(context.Background(), config.Storage{
+		AccessKeyID: bed.AccessKey, SecretAccessKey: bed.SecretKey, Bucket: bed.Bucket,
+		EndpointURL: srv.URL, Region: "auto", Location: "nochecksum",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, body := range []string{"first scan", "second scan", "third scan"} {
+		name := fmt.Sprintf("scans/%d.pdf", i)
+		sum, crc := Sums([]byte(body))
+		if _, err := s.Save(ctx, name, strings.NewReader(body), SaveOptions{Replace: true, Size: int64(len(body)), Digest: sum, CRC32: crc}); err != nil {
+			t.Fatalf("save %s: %v", name, err)
+		}
+		if info, err := s.Stat(ctx, name); err != nil || info.Digest != sum {
+			t.Errorf("stat %s: %+v, %v; want stored with digest %s", name, info, err, sum)
+		}
+	}
+	if refused.Load() != 1 || signed.Load() != 3 {
+		t.Errorf("%d uploads refused for the checksum header, %d signed; want 1 refused, then all 3 signed", refused.Load(), signed.Load())
+	}
+	// A wrong digest is still refused once the client has switched over.
+	wrongSum, wrongCRC := Sums([]byte("something else"))
+	if _, err := s.Save(ctx, "scans/wrong.pdf", strings.NewReader("first scan"), SaveOptions{Replace: true, Size: 10, Digest: wrongSum, CRC32: wrongCRC}); err == nil {
+		t.Error("save with a wrong digest succeeded; want it refused")
 	}
 }

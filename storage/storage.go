@@ -74,11 +74,18 @@ type SaveOptions struct {
 	// over a multipart upload.
 	Size int64
 	// Digest is the hex SHA-256 of the content, when the caller already
-	// computed it. S3 signs a single-request upload with it instead of
-	// reading the body a second time; the server refuses a body that does
-	// not match, so a wrong digest fails the Save and stores nothing. The
-	// local backend ignores it.
+	// computed it: S3 stores it without reading the body a second time.
+	// Without CRC32, S3 signs a single-request upload with it; the server
+	// refuses a body that does not match, so a wrong digest fails the Save
+	// and stores nothing. The local backend ignores it.
 	Digest string
+	// CRC32 is the content's CRC-32 taken in the same read as Digest
+	// (Hasher.CRC32). With both, a single-request upload to S3 carries it
+	// in x-amz-checksum-crc32 instead of a signed SHA-256, and the server
+	// refuses a body that does not match it: the server then checks the
+	// bytes with a CRC-32 rather than hashing them with SHA-256 and its own
+	// default checksum. The local backend ignores it.
+	CRC32 string
 	// SourceModTime is the modification time of the file the content is
 	// read from. S3 stores it beside the digest (x-amz-meta-mtime, in
 	// rclone's format) and Stat returns it, so that a later copy of the

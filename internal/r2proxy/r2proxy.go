@@ -52,6 +52,9 @@ func unsupported(h http.Header) (string, bool) {
 		"x-amz-copy-source-server-side-encryption",
 		"x-amz-checksum-",
 	}
+	// R2 checks a PutObject against a CRC-32 header since 2025; the worker
+	// sends no other checksum.
+	implemented := []string{"x-amz-checksum-crc32"}
 	exact := []string{"x-amz-acl", "x-amz-tagging", "x-amz-tagging-directive", "x-amz-sdk-checksum-algorithm", "x-amz-trailer", "x-amz-bypass-governance-retention"}
 	names := make([]string, 0, len(h))
 	for name := range h {
@@ -59,6 +62,9 @@ func unsupported(h http.Header) (string, bool) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
+		if slices.Contains(implemented, name) {
+			continue
+		}
 		if slices.Contains(exact, name) {
 			return name, true
 		}
