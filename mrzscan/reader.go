@@ -302,7 +302,7 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 			if s.needConfirm && s.confirmed == nil && s.found[zoneKey{z.f, z.b}] != nil {
 				// A small zone read valid once: read it again at once, in
 				// its other renderings, rather than after every other
-				// candidate (the second pass then skips it).
+				// candidate (the second pass resumes where it stopped).
 				s.more(p, z)
 			}
 		}
@@ -417,9 +417,8 @@ type session struct {
 	// found records the zones that gave a zone-like reading, and whether
 	// that was turned by 180 degrees against the locator's guess.
 	found map[zoneKey]*bool
-	// barren records the zones first read in full with nothing zone-like;
-	// moreDone those more has read.
-	barren, moreDone map[zoneKey]bool
+	// barren records the zones first read in full with nothing zone-like.
+	barren map[zoneKey]bool
 	// readings holds the lines of every plausible reading, by line count,
 	// for voting across attempts.
 	readings map[int][][]string
@@ -597,15 +596,10 @@ func evenGlyphs(g *image.Gray) *image.Gray { return localContrast(g, int(glyphHe
 // more reads a candidate that gave a zone-like reading in other ways:
 // background flattened, line by line, smaller and larger glyphs.
 func (s *session) more(p *page, z zone) {
-	key := zoneKey{z.f, z.b}
-	flip := s.found[key]
-	if flip == nil || s.moreDone[key] {
+	flip := s.found[zoneKey{z.f, z.b}]
+	if flip == nil {
 		return
 	}
-	if s.moreDone == nil {
-		s.moreDone = map[zoneKey]bool{}
-	}
-	s.moreDone[key] = true
 	s.lowRes = z.lineH/p.s < minSureGlyph
 	s.tiny = z.lineH/p.s < minTrustedGlyph
 	s.at = &placement{p, z, *flip}
