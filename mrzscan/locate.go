@@ -129,12 +129,21 @@ type frame struct {
 	mask     *image.Gray
 	workW    int
 	workH    int
+	// minLineH is the least glyph height (working pixels) of a zone worth
+	// reading: minZoneGlyph original pixels.
+	minLineH float64
 }
+
+// minZoneGlyph is the glyph height, in original pixels, under which a
+// candidate zone is not one: no OCR reads print that small, and a fine
+// guilloche or a checked cloth makes many such "lines" that would take the
+// place of the real zone among the candidates read.
+const minZoneGlyph = 5
 
 func (p *page) frame(deg float64) *frame {
 	w, h := p.work.Rect.Dx(), p.work.Rect.Dy()
 	sin, cos := math.Sincos(deg2rad(deg))
-	f := &frame{deg: deg, cx: float64(w) / 2, cy: float64(h) / 2, cos: cos, sin: sin, workW: w, workH: h}
+	f := &frame{deg: deg, cx: float64(w) / 2, cy: float64(h) / 2, cos: cos, sin: sin, workW: w, workH: h, minLineH: minZoneGlyph * p.s}
 	f.size = int(math.Hypot(float64(w), float64(h))) + 2
 	half := float64(f.size) / 2
 	// Nearest-neighbour rotation of the mask: (i, j) -> (u, v) -> work.
@@ -284,13 +293,17 @@ func (f *frame) zones() []zone {
 	}
 	hc := median(hs)
 	out := f.zonesAt(glyphs, hc)
-	if slices.ContainsFunc(out, func(z zone) bool { return z.lines >= 2 }) {
-		return out
-	}
 	// A fine texture behind the document (a checked cloth, a guilloche)
 	// gives most of the ink's components, and their height is no glyph's:
 	// the gaps between glyphs are then too wide to join. Measured over the
 	// components at least twice as tall, the glyph height joins the lines.
+	// When the median is under any readable glyph's height, this is looked
+	// for even if zones of two lines were found: on a fine-line page the
+	// printed fields make such zones, and the real one is only found at the
+	// taller height.
+	if slices.ContainsFunc(out, func(z zone) bool { return z.lines >= 2 }) && hc >= f.minLineH {
+		return out
+	}
 	var tall []float64
 	for _, h := range hs {
 		if h >= 2*hc {
@@ -327,7 +340,11 @@ func (f *frame) zonesAt(glyphs []component, hc float64) []zone {
 		lines = append(lines, joinBroken(lines)...)
 		slices.SortFunc(lines, func(a, b line) int { return cmp.Compare(a.cy, b.cy) })
 		for i := range lines {
-			out = append(out, f.group(lines, i)...)
+			for _, z := range f.group(lines, i) {
+				if z.lineH >= f.minLineH {
+					out = append(out, z)
+				}
+			}
 		}
 	}
 	return out

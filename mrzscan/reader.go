@@ -299,6 +299,12 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 				return s.withOthers(p, zones)
 			}
 			s.first(p, z)
+			if s.needConfirm && s.confirmed == nil && s.found[zoneKey{z.f, z.b}] != nil {
+				// A small zone read valid once: read it again at once, in
+				// its other renderings, rather than after every other
+				// candidate (the second pass resumes where it stopped).
+				s.more(p, z)
+			}
 		}
 		// Second pass: other renderings of the zones that gave something.
 		for _, z := range zones {
@@ -338,6 +344,11 @@ func (s *session) withOthers(p *page, zones []zone) (*passport.Result, error) {
 	}
 	for _, z := range zones {
 		if z.lines < 2 || z.score < top/4 || (z.f == s.bestAt.z.f && overlap(z.b, s.bestAt.z.b) > 0.3) {
+			continue
+		}
+		if s.barren[zoneKey{z.f, z.b}] {
+			// Already read in full in the first pass, with nothing
+			// zone-like: the same renderings would read the same.
 			continue
 		}
 		o := &session{r: s.r, ctx: s.ctx, work: s.work, found: map[zoneKey]*bool{}, colour: s.colour}
@@ -406,6 +417,8 @@ type session struct {
 	// found records the zones that gave a zone-like reading, and whether
 	// that was turned by 180 degrees against the locator's guess.
 	found map[zoneKey]*bool
+	// barren records the zones first read in full with nothing zone-like.
+	barren map[zoneKey]bool
 	// readings holds the lines of every plausible reading, by line count,
 	// for voting across attempts.
 	readings map[int][][]string
@@ -553,6 +566,13 @@ func (s *session) first(p *page, z zone) {
 	if s.wide(p, z, false) {
 		f := false
 		s.found[key] = &f
+		return
+	}
+	if s.err == nil && s.work.left > 0 {
+		if s.barren == nil {
+			s.barren = map[zoneKey]bool{}
+		}
+		s.barren[key] = true
 	}
 }
 

@@ -71,7 +71,10 @@ func (r *Result) Flag(field string) {
 //     confuses it with, that passes every check too (L/1, G/6 and K/<
 //     weigh the same in a check digit);
 //   - it is the surname, and the document code and issuing state before it
-//     on its line are both in doubt.
+//     on its line are both in doubt;
+//   - it is the document code or the surname, and the issuing state on
+//     their line is no known code or was repaired into one;
+//   - it is a name, and the names hold no "<<" to end the surname.
 func (r *Result) Review(glyphs [][]Glyph) {
 	r.NeedsReview = []string{}
 	if len(r.MRZ) == 0 {
@@ -115,6 +118,7 @@ func (r *Result) Review(glyphs [][]Glyph) {
 		}
 	}
 
+	stateRepaired := false
 	for i := range min(len(r.MRZ), len(r.RawMRZ)) {
 		norm, _ := normalise(r.RawMRZ[i], i+1)
 		src, altered := alignChars(norm, r.MRZ[i])
@@ -123,6 +127,7 @@ func (r *Result) Review(glyphs [][]Glyph) {
 			if a {
 				for _, f := range fieldAt(pos{i, col}) {
 					r.Flag(f)
+					stateRepaired = stateRepaired || f == "issuing_country"
 				}
 			}
 		}
@@ -156,6 +161,22 @@ func (r *Result) Review(glyphs [][]Glyph) {
 	if z.l.names.line == z.l.issuing.line && slices.Contains(r.NeedsReview, "document_type") &&
 		slices.Contains(r.NeedsReview, "issuing_country") && len(fields["surname"]) > 0 {
 		r.Flag("surname")
+	}
+	// An issuing state that is no known code, or was one only once
+	// repaired, says the same more strongly: a character lost or gained
+	// at the line's start (a 'P' dropped, "PCAZE" read "CAZE") shifts the
+	// document code, the state and the surname alike.
+	known, checked := r.Checks["issuing_country"]
+	if z.l.names.line == z.l.issuing.line && len(fields["surname"]) > 0 && (checked && !known || stateRepaired) {
+		r.Flag("document_type")
+		r.Flag("surname")
+	}
+	// A name field without "<<" has no place where the surname ends (even a
+	// lone surname is followed by fillers): the "<<" was misread, and the
+	// given names, empty or not, were cut from the surname wrongly.
+	if z.l.names.end > 0 && !strings.Contains(z.str(z.l.names), "<<") {
+		r.Flag("surname")
+		r.Flag("given_names")
 	}
 }
 

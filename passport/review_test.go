@@ -60,6 +60,16 @@ func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 		// UTO's T doubted, but no confusion of it is a state.
 		{name: "issuing state doubted, no other state near", lines: []string{l1, l2},
 			over: map[[2]int]Glyph{{0, 3}: {Confidence: 50}}, review: []string{}},
+		// A long name whose "<<" was read as one '<' (a thumbnail): every
+		// name becomes the surname, the given names empty, all read cleanly.
+		{name: "names without their separator", lines: []string{"P<UTOERIKSSON<ANNA<MARIA<ELISABETH<KARINA<LO", l2},
+			review: []string{"surname", "given_names"}},
+		// The line's 'P' lost and a filler gained at its end ("PCAZE" read
+		// "CAZE", a real photo): the state reads "ZEA", no state, and the
+		// surname lost its first letter, all read with confidence.
+		{name: "issuing state unknown", lines: []string{"CAZEARGEDAS<<CEYLA<<<<<<<<<<<<<<<<<<<<<<<<<<",
+			"C051777748AZE7611175F2201133S2SSBW3<<<<<<<26"},
+			review: []string{"document_type", "issuing_country", "surname"}},
 		{name: "sex uncertain", lines: []string{l1, l2},
 			over: map[[2]int]Glyph{{1, 20}: rival('M', 20)}, review: []string{"sex"}},
 		// L and 1 weigh the same in a check digit: either reading passes.

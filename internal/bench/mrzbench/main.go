@@ -4,6 +4,7 @@
 //	mrzbench gen -n 150 -negatives 20 -seed 1 DIR    write DIR/*.jpg|png and DIR/truth.json
 //	mrzbench evalset [-digests FILE] [-seed N] DIR    write the versioned evaluation set (mrzgen.EvalSet) likewise; -seed: a held-out set of its plan
 //	mrzbench read [-shrink PX] [-scenes card,photo] [-subset clean|photo] DIR   read with mrzscan, print rows and a JSON summary
+//	mrzbench specimens [-truth FILE] DIR                  read real images listed in DIR/truth.tsv (FILE<TAB>KIND<TAB>LINE1|LINE2, "-" for none) and score them by kind
 //	mrzbench baseline DIR                             score DIR/<file>.txt (tesseract CLI output) with the strict parser
 package main
 
@@ -51,6 +52,8 @@ func main() {
 		err = evalset(os.Args[2:])
 	case "read":
 		err = read(os.Args[2:])
+	case "specimens":
+		err = specimens(os.Args[2:])
 	case "baseline":
 		err = baseline(os.Args[2:])
 	default:
@@ -304,24 +307,11 @@ func read(args []string) error {
 	if *subset != "" && *subset != "clean" && *subset != "photo" {
 		return fmt.Errorf("read: -subset %q: want clean or photo", *subset)
 	}
-	tessdata, err := mrzscan.FindTessdata(os.Getenv("PASSPORT_TESSDATA_DIR"))
+	rd, closeReader, err := newReader()
 	if err != nil {
 		return err
 	}
-	// Two engines: the zone's model and the printed page's stay loaded.
-	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 2, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	eng, err := ocr.TessdataDir("")
-	if err != nil {
-		return err
-	}
-	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, PrintTessdataDir: eng, Now: now})
-	if err != nil {
-		return err
-	}
+	defer closeReader()
 	var sc score
 	for i, s := range samples {
 		if *only != "" && s.File != *only {
@@ -365,6 +355,31 @@ func read(args []string) error {
 		fmt.Fprintf(os.Stderr, "%s %-5s %-5s dpi=%d turn=%d tilt=%+.1f %.2fs (cpu %.2fs) %s\n", s.File, format, s.Scene, s.DPI, s.Turn, s.Tilt, dt, dcpu, verdict)
 	}
 	return json.NewEncoder(os.Stdout).Encode(sc.summary())
+}
+
+// newReader makes the reader that read and specimens use, with the
+// zone's and the printed page's models; the func closes its engines.
+func newReader() (*mrzscan.Reader, func(), error) {
+	tessdata, err := mrzscan.FindTessdata(os.Getenv("PASSPORT_TESSDATA_DIR"))
+	if err != nil {
+		return nil, nil, err
+	}
+	// Two engines: the zone's model and the printed page's stay loaded.
+	pool, err := ocr.NewPool(ocr.PoolConfig{Size: 2, Languages: []string{mrzscan.Language}, TessdataDir: tessdata})
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := ocr.TessdataDir("")
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	rd, err := mrzscan.New(pool, mrzscan.Config{TessdataDir: tessdata, PrintTessdataDir: eng, Now: now})
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return rd, func() { pool.Close() }, nil
 }
 
 // matching returns the reading, among res and res.Others, of the zone
