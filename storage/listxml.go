@@ -6,13 +6,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
+	smithytime "github.com/aws/smithy-go/time"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -60,19 +60,22 @@ func (q quickListing) HandleDeserialize(ctx context.Context, in middleware.Deser
 	}
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxQuickListing+1))
 	body := buf.Bytes()
-	if err == nil && len(body) <= maxQuickListing {
-		resp.Body.Close()
-		if result, ok := parseListV2(body); ok {
-			out.Result = result
-			return out, md, nil
-		}
+	if err != nil || len(body) > maxQuickListing {
+		// Not read whole: the SDK decodes what was read and whatever is
+		// left, and reports the errors its own way.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		return q.sdk.HandleDeserialize(ctx, in, answered{out, md, nil})
 	}
-	// Not understood (or not read whole): the SDK decodes what was read
-	// and whatever is left, and reports the errors its own way.
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	resp.Body.Close()
+	if result, ok := parseListV2(body); ok {
+		out.Result = result
+		return out, md, nil
+	}
+	// Not understood: the SDK decodes the answer, read whole already.
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return q.sdk.HandleDeserialize(ctx, in, answered{out, md, nil})
 }
 
@@ -89,125 +92,256 @@ func (a answered) HandleDeserialize(context.Context, middleware.DeserializeInput
 
 // parseListV2 reads what List uses of a ListBucketResult: each object's
 // Key, Size, ETag and LastModified, IsTruncated and NextContinuationToken.
-// It reports false for anything it does not expect (comments, CDATA,
-// attributes, keys in URL encoding, a malformed value), which the SDK then
-// decodes.
+// It reads a strict subset of XML: elements without attributes (the root's
+// namespace declarations aside), character data with entities, nothing
+// else. It reports false for anything outside that subset or that the SDK
+// might read differently (comments, CDATA, processing instructions, a
+// namespace prefix, a name that differs from one it reads only in case (the
+// SDK matches names so), nesting deeper than an answer has, a stray end
+// tag, a character XML forbids, keys in URL encoding, a malformed value),
+// and the SDK then decodes the answer.
 func parseListV2(body []byte) (*s3.ListObjectsV2Output, bool) {
-	s := string(body)
-	i := strings.Index(s, "<ListBucketResult")
-	if i < 0 {
-		return nil, false
+	s := strings.TrimLeft(string(body), xmlSpace)
+	if strings.HasPrefix(s, "<?xml") {
+		end := strings.Index(s, "?>")
+		if end < 0 || !xmlText(s[:end]) {
+			return nil, false
+		}
+		s = strings.TrimLeft(s[end+2:], xmlSpace)
 	}
-	j := strings.IndexByte(s[i:], '>')
-	if j < 0 || s[i+j-1] == '/' {
-		return nil, false // cut short, or self-closed
+	const root = "<ListBucketResult"
+	end := strings.IndexByte(s, '>')
+	if !strings.HasPrefix(s, root) || end < 0 || !namespaceOnly(s[len(root):end]) {
+		return nil, false // another answer, a self-closed root, or attributes
 	}
-	s = s[i+j+1:]
-	out := &s3.ListObjectsV2Output{Contents: make([]types.Object, 0, strings.Count(s, "<Contents>"))}
+	s = s[end+1:]
+	out := &s3.ListObjectsV2Output{Contents: make([]types.Object, 0, min(strings.Count(s, "<Contents>"), 1000))}
 	for {
-		name, text, rest, ok := nextElement(s)
+		s = strings.TrimLeft(s, xmlSpace)
+		if rest, ok := strings.CutPrefix(s, "</ListBucketResult>"); ok {
+			if strings.TrimLeft(rest, xmlSpace) != "" {
+				return nil, false
+			}
+			return out, true
+		}
+		e, ok := nextElement(s, 1)
 		if !ok {
 			return nil, false
 		}
-		s = rest
-		switch name {
-		case "/ListBucketResult":
-			return out, true
+		s = e.rest
+		switch e.name {
 		case "Contents":
-			obj, ok := parseObject(text)
-			if !ok {
+			if e.obj.Key == nil {
 				return nil, false
 			}
-			out.Contents = append(out.Contents, obj)
+			out.Contents = append(out.Contents, e.obj)
 		case "IsTruncated":
-			b, err := strconv.ParseBool(strings.TrimSpace(text))
-			if err != nil {
+			b, err := strconv.ParseBool(e.inner)
+			if !e.leaf || err != nil {
 				return nil, false
 			}
 			out.IsTruncated = aws.Bool(b)
 		case "NextContinuationToken":
-			v, ok := unescapeXML(text)
+			v, ok := e.value()
 			if !ok {
 				return nil, false
 			}
 			out.NextContinuationToken = aws.String(v)
+		case "KeyCount", "MaxKeys":
+			if _, err := strconv.ParseInt(e.inner, 10, 32); !e.leaf || err != nil {
+				return nil, false // the SDK refuses these; so does this
+			}
 		case "EncodingType":
-			if strings.TrimSpace(text) != "" {
+			if !e.leaf || e.inner != "" {
 				return nil, false // keys URL-encoded: never asked for here
 			}
 		}
 	}
 }
 
-// parseObject reads one Contents element's text.
-func parseObject(s string) (types.Object, bool) {
-	var obj types.Object
-	for strings.TrimSpace(s) != "" {
-		name, text, rest, ok := nextElement(s)
+// setField reads one child of a Contents element into obj as the SDK
+// does: an empty Key or ETag is the empty string, an empty Size or
+// LastModified an error (so left to the SDK), and the last of two wins.
+func setField(obj *types.Object, e element) bool {
+	switch e.name {
+	case "Key", "ETag":
+		v, ok := e.value()
 		if !ok {
-			return obj, false
+			return false
 		}
-		s = rest
-		switch name {
-		case "Key", "ETag":
-			v, ok := unescapeXML(text)
-			if !ok {
-				return obj, false
-			}
-			if name == "Key" {
-				obj.Key = aws.String(v)
-			} else {
-				obj.ETag = aws.String(v)
-			}
-		case "Size":
-			n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
-			if err != nil {
-				return obj, false
-			}
-			obj.Size = aws.Int64(n)
-		case "LastModified":
-			t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(text))
-			if err != nil {
-				return obj, false
-			}
-			obj.LastModified = aws.Time(t)
+		if e.name == "Key" {
+			obj.Key = aws.String(v)
+		} else {
+			obj.ETag = aws.String(v)
 		}
+	case "Size":
+		n, err := strconv.ParseInt(e.inner, 10, 64)
+		if !e.leaf || err != nil {
+			return false
+		}
+		obj.Size = aws.Int64(n)
+	case "LastModified":
+		if !e.leaf {
+			return false
+		}
+		t, err := smithytime.ParseDateTime(e.inner)
+		if err != nil {
+			return false
+		}
+		obj.LastModified = aws.Time(t)
 	}
-	return obj, obj.Key != nil
+	return true
 }
 
-// nextElement reads the element at the start of s (after white space): its
-// name, the raw text between its tags (the children's markup included),
-// and what follows it. An end tag is returned as a name starting with '/'.
-func nextElement(s string) (name, text, rest string, ok bool) {
-	s = strings.TrimLeft(s, " \t\r\n")
-	if len(s) < 2 || s[0] != '<' || s[1] == '!' || s[1] == '?' {
-		return "", "", "", false
+// xmlSpace is what XML counts as white space.
+const xmlSpace = " \t\r\n"
+
+// maxListingDepth bounds nesting: an answer's deepest element
+// (ListBucketResult, Contents, Owner, ID) is the fourth.
+const maxListingDepth = 6
+
+// readNames are the elements parseListV2 reads. The SDK matches element
+// names without regard to case, so a name that differs from one of these
+// only in case is left to it.
+var readNames = [...]string{
+	"ListBucketResult", "Contents", "Key", "Size", "ETag", "LastModified",
+	"IsTruncated", "NextContinuationToken", "KeyCount", "MaxKeys", "EncodingType",
+}
+
+// element is one element read by nextElement.
+type element struct {
+	name  string
+	inner string       // the raw text between its tags, children's markup included
+	leaf  bool         // no child elements: inner is character data
+	rest  string       // what follows its end tag
+	obj   types.Object // a Contents element's fields, read as its children were
+}
+
+// value is a leaf's character data, its entities replaced, in memory of
+// its own (the answer's other keys are not kept alive by it).
+func (e element) value() (string, bool) {
+	if !e.leaf {
+		return "", false
 	}
+	v, ok := unescapeXML(e.inner)
+	return strings.Clone(v), ok
+}
+
+// nextElement reads the element at the start of s (after white space) at
+// the given depth, checking its children's structure all the way down: a
+// child cut short, or an end tag that is not its parent's, fails it.
+func nextElement(s string, depth int) (element, bool) {
+	s = strings.TrimLeft(s, xmlSpace)
 	end := strings.IndexByte(s, '>')
-	if end < 0 {
-		return "", "", "", false
+	if depth > maxListingDepth || len(s) < 2 || s[0] != '<' || end < 0 {
+		return element{}, false
 	}
-	tag := s[1:end]
-	if strings.HasPrefix(tag, "/") {
-		return tag, "", s[end+1:], true
+	tag, selfClosed := strings.CutSuffix(s[1:end], "/")
+	if !plainName(tag) {
+		return element{}, false
 	}
-	if strings.HasSuffix(tag, "/") { // <Name/>
-		tag = strings.TrimSpace(tag[:len(tag)-1])
-		if strings.ContainsAny(tag, " \t\r\n") {
-			return "", "", "", false
-		}
-		return tag, "", s[end+1:], true
-	}
-	if strings.ContainsAny(tag, " \t\r\n=") {
-		return "", "", "", false // attributes: not S3's answer as expected
+	if selfClosed {
+		return element{name: tag, leaf: true, rest: s[end+1:]}, true
 	}
 	body := s[end+1:]
-	n := strings.Index(body, "</"+tag+">")
-	if n < 0 {
-		return "", "", "", false
+	closing := "</" + tag + ">"
+	lt := strings.IndexByte(body, '<')
+	if lt < 0 {
+		return element{}, false
 	}
-	return tag, body[:n], body[n+len(tag)+3:], true
+	if strings.HasPrefix(body[lt:], closing) {
+		if _, ok := unescapeXML(body[:lt]); !ok {
+			return element{}, false // a bare '&', an unknown entity
+		}
+		return element{name: tag, inner: body[:lt], leaf: true, rest: body[lt+len(closing):]}, true
+	}
+	if strings.TrimLeft(body[:lt], xmlSpace) != "" {
+		return element{}, false // text beside child elements
+	}
+	e := element{name: tag}
+	rest := body[lt:]
+	for {
+		rest = strings.TrimLeft(rest, xmlSpace)
+		if after, ok := strings.CutPrefix(rest, closing); ok {
+			e.inner, e.rest = body[:len(body)-len(rest)], after
+			return e, true
+		}
+		child, ok := nextElement(rest, depth+1)
+		if !ok || (depth == 1 && tag == "Contents" && !setField(&e.obj, child)) {
+			return element{}, false
+		}
+		rest = child.rest
+	}
+}
+
+// plainName reports whether tag is an element name alone, without a
+// namespace prefix or attributes, that the SDK reads as this scanner does.
+func plainName(tag string) bool {
+	if tag == "" {
+		return false
+	}
+	for i := 0; i < len(tag); i++ {
+		c := tag[i]
+		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	for _, n := range readNames {
+		if len(n) == len(tag) && n != tag && strings.EqualFold(n, tag) {
+			return false
+		}
+	}
+	return true
+}
+
+// namespaceOnly reports whether attrs, the root's attributes, are only
+// namespace declarations with plain values.
+func namespaceOnly(attrs string) bool {
+	for {
+		trimmed := strings.TrimLeft(attrs, xmlSpace)
+		if trimmed == "" {
+			return true
+		}
+		if len(trimmed) == len(attrs) || !strings.HasPrefix(trimmed, "xmlns") {
+			return false // no space before it, or not a declaration
+		}
+		eq := strings.Index(trimmed, `="`)
+		if eq < 0 || (eq > len("xmlns") && (trimmed[len("xmlns")] != ':' || !plainName(trimmed[len("xmlns")+1:eq]))) || eq < len("xmlns") {
+			return false
+		}
+		closing := strings.IndexByte(trimmed[eq+2:], '"')
+		if closing < 0 || strings.ContainsAny(trimmed[eq+2:eq+2+closing], "<&") || !xmlText(trimmed[eq+2:eq+2+closing]) {
+			return false
+		}
+		attrs = trimmed[eq+2+closing+1:]
+	}
+}
+
+// xmlText reports whether s holds only characters XML allows, in valid
+// UTF-8.
+func xmlText(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || !xmlChar(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// xmlChar reports whether XML 1.0 allows r in a document.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // xmlEntities are the entities XML predefines.
@@ -217,7 +351,7 @@ var xmlEntities = map[string]rune{"lt": '<', "gt": '>', "amp": '&', "apos": '\''
 // for markup inside it (a child element, a comment, CDATA) or an unknown
 // entity: what only a real XML decoder should read.
 func unescapeXML(s string) (string, bool) {
-	if strings.IndexByte(s, '<') >= 0 || !utf8.ValidString(s) {
+	if strings.IndexByte(s, '<') >= 0 || strings.Contains(s, "]]>") || !xmlText(s) {
 		return "", false
 	}
 	if strings.IndexByte(s, '&') < 0 && strings.IndexByte(s, '\r') < 0 {
@@ -251,7 +385,7 @@ func unescapeXML(s string) (string, bool) {
 			default:
 				return "", false
 			}
-			if err != nil || !utf8.ValidRune(rune(n)) {
+			if err != nil || !xmlChar(rune(n)) {
 				return "", false
 			}
 			b.WriteRune(rune(n))
