@@ -67,9 +67,13 @@ type Document struct {
 	mu        sync.Mutex
 	handles   []*renderer // every renderer opened
 	closed    bool
+	closing   chan struct{} // closed by Close: no render may start
 	// pdfPages is the PDF's page count, read once at Open.
 	pdfPages int
 }
+
+// ErrClosed is the error of a render asked of a closed Document.
+var ErrClosed = errors.New("document closed")
 
 // maxRenderers bounds the MuPDF handles one PDF may have: one per CPU,
 // which is as many renders as can run at once.
@@ -99,6 +103,7 @@ func Open(f *os.File, opts Options) (*Document, error) {
 	}
 	d.file = f
 	d.renderers = make(chan *renderer, maxRenderers())
+	d.closing = make(chan struct{})
 	n := d.pdf.NumPage()
 	switch {
 	case n <= 0:
@@ -253,12 +258,22 @@ func (d *Document) renderPDF(ctx context.Context, i int, gray bool, dpiFor func(
 // one while there are fewer than maxRenderers, else the first to be put
 // back in d.renderers.
 func (d *Document) renderer(ctx context.Context) (*renderer, error) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil, ErrClosed
+	}
+	d.mu.Unlock()
 	select {
 	case r := <-d.renderers:
 		return r, nil
 	default:
 	}
 	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil, ErrClosed
+	}
 	if len(d.handles) < cap(d.renderers) {
 		r, err := newRenderer(d.file)
 		if err == nil {
@@ -271,6 +286,8 @@ func (d *Document) renderer(ctx context.Context) (*renderer, error) {
 	select {
 	case r := <-d.renderers:
 		return r, nil
+	case <-d.closing:
+		return nil, ErrClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -309,19 +326,28 @@ func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, er
 	return img, nil
 }
 
-// Close releases MuPDF's handles; the file stays open. No render may be
-// in progress.
+// Close releases MuPDF's handles once the renders in progress have
+// finished; a render asked for after it fails with ErrClosed. The file
+// stays open.
 func (d *Document) Close() error {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.pdf == nil || d.closed {
+		d.mu.Unlock()
 		return nil
 	}
 	d.closed = true
-	d.pdf.Close()
-	for _, r := range d.handles {
+	close(d.closing)
+	handles := d.handles
+	d.handles = nil
+	d.mu.Unlock()
+	// Every renderer is idle in d.renderers or in a render that puts it
+	// back there: take each back before freeing it.
+	for range handles {
+		<-d.renderers
+	}
+	for _, r := range handles {
 		r.close()
 	}
-	d.handles = nil
+	d.pdf.Close()
 	return nil
 }

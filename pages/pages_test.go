@@ -3,6 +3,7 @@ package pages_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -257,5 +258,47 @@ func TestRenderOfAMissingPageIsBadInput(t *testing.T) {
 	}
 	if _, _, err := doc.RenderGray(context.Background(), 0, 100); err != nil {
 		t.Errorf("RenderGray of page 1 after the failure: %v", err)
+	}
+}
+
+// Closing a document while its pages render waits for those renders, and
+// a render asked for afterwards is refused: MuPDF's handles are never
+// freed under a render (run with -race).
+func TestCloseDuringRenders(t *testing.T) {
+	t.Parallel()
+	img, err := docgen.Page("Page\n\n"+docgen.Letter, docgen.PageOptions{DPI: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := docgen.ImagePDF([]image.Image{img, img, img, img}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			started <- struct{}{}
+			img, _, err := doc.RenderGray(context.Background(), i%doc.Len(), 100)
+			switch {
+			case errors.Is(err, pages.ErrClosed):
+			case err != nil:
+				t.Errorf("render of page %d: %v; want a page or ErrClosed", i%doc.Len()+1, err)
+			case img.Bounds().Dx() < 100:
+				t.Errorf("page %d rendered %v", i%doc.Len()+1, img.Bounds())
+			}
+		})
+	}
+	<-started
+	if err := doc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if _, _, err := doc.RenderGray(context.Background(), 0, 100); !errors.Is(err, pages.ErrClosed) {
+		t.Errorf("render after Close: %v; want ErrClosed", err)
 	}
 }
