@@ -19,16 +19,17 @@ type Layout struct {
 // Layouts are the nominal portrait placements of ICAO 9303 parts 4-7 by
 // format: TD3 (passport data page), TD1 and TD2 (cards), MRVA and MRVB
 // (visas); and FRID, the French identity card of 1988-2021: a card of
-// TD2's size with its photo at the left above the zone, taken at TD2's
-// place and size, which no published specification contradicts or
-// refines (docs/passport-evaluation.md, "The French identity card").
+// TD2's size whose photo, measured on a specimen card (no published
+// specification gives it), reaches the card's left edge, 32.5 x 41.5 mm,
+// 4 mm above the zone (docs/passport-evaluation.md, "The French identity
+// card").
 var Layouts = map[string]Layout{
 	"TD3":  {Left: 5, Width: 35, Height: 45, AboveZone: 2},
 	"MRVA": {Left: 5, Width: 32, Height: 40, AboveZone: 2},
 	"TD2":  {Left: 4, Width: 29, Height: 36, AboveZone: 2},
 	"MRVB": {Left: 4, Width: 29, Height: 36, AboveZone: 2},
 	"TD1":  {Left: 3, Width: 21, Height: 26, AboveZone: 1.5},
-	"FRID": {Left: 4, Width: 29, Height: 36, AboveZone: 2},
+	"FRID": {Left: 0.5, Width: 32.5, Height: 41.5, AboveZone: 4},
 }
 
 // Refine finds the photo's border near its nominal box r inside planes
