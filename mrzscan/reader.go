@@ -780,7 +780,6 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 	s.work.left--
 	s.tries++
 	rec, err := s.r.rec.Recognize(s.ctx, img, s.request(psm))
-	s.keep(rec.Symbols)
 	if err != nil {
 		s.err = err
 		return ocr.Recognition{}, false

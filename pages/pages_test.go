@@ -29,6 +29,20 @@ func pngOf(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
+// openScan opens a scanned PDF of pages at 100 DPI; the caller closes it.
+func openScan(t *testing.T, scans ...image.Image) *pages.Document {
+	t.Helper()
+	data, err := docgen.ImagePDF(scans, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
 // poster is a one-page PDF of 14400 x 14400 points (200 x 200 inches, the
 // largest PDF allows): 3.6 gigapixels at 300 DPI.
 func poster() []byte {
@@ -145,14 +159,7 @@ func TestConcurrentRendersAreTheSequentialOnes(t *testing.T) {
 		}
 		imgs = append(imgs, img)
 	}
-	data, err := docgen.ImagePDF(imgs, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := openScan(t, imgs...)
 	defer doc.Close()
 	want := make([][]byte, doc.Len())
 	for i := range want {
@@ -201,14 +208,7 @@ func TestRenderGrayIsTheColourRenderInGray(t *testing.T) {
 		page image.Image
 	}{{"gray scan", gray}, {"colour scan", colour}} {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := docgen.ImagePDF([]image.Image{tc.page}, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			doc := openScan(t, tc.page)
 			defer doc.Close()
 			g, gdpi, err := doc.RenderGray(context.Background(), 0, 100)
 			if err != nil {
@@ -270,14 +270,7 @@ func TestCloseDuringRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := docgen.ImagePDF([]image.Image{img, img, img, img}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := pages.Open(testfile.Open(t, "scan.pdf", data), pages.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := openScan(t, img, img, img, img)
 	var wg sync.WaitGroup
 	started := make(chan struct{}, 8)
 	for i := range 8 {
