@@ -28,8 +28,11 @@
 //     soon as the zone is valid: each candidate as located, the other way
 //     up; then the zones that gave a reading, background flattened (glare,
 //     colour), line by line (page segmentation 7), with smaller and larger
-//     glyphs; then lines combined across attempts; finally the whole page,
-//     as the simplest readers do.
+//     glyphs, from the page's brightest channel (a coloured mark drawn over
+//     the zone fades there, the black print stays); then lines combined
+//     across attempts; finally the whole page, as the simplest readers do.
+//     A valid reading with a line longer than its format (a character too
+//     many, which the parser dropped by guess) does not stop the search.
 //
 // The search is bounded by work, never by time: at most MaxRecognitions
 // Tesseract runs per document, spent in the fixed order above, so a file

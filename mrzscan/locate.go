@@ -132,6 +132,12 @@ type frame struct {
 	// minLineH is the least glyph height (working pixels) of a zone worth
 	// reading: minZoneGlyph original pixels.
 	minLineH float64
+	// byThicker judges the spacing of two lines against the thicker of
+	// them rather than the upper: a zone whose first line is mostly '<'
+	// (a short name's fillers, half a letter high) has a thinner band
+	// there than its second line of letters and digits, and its lines
+	// seem too far apart for the thinner (see search).
+	byThicker bool
 }
 
 // minZoneGlyph is the glyph height, in original pixels, under which a
@@ -565,11 +571,19 @@ func shortened(a, b line) bool {
 // gap is the distance between two lines' centres, across them.
 func gap(a, b line) float64 { return math.Abs(b.at(a.cx) - a.cy) }
 
+// maxLineRatio is how much thicker one line of a zone may be than the line
+// above it.
+const maxLineRatio = 1.8
+
 // group forms the zones that start with lines[i].
 func (f *frame) group(lines []line, i int) []zone {
 	first := lines[i]
 	run := []line{first}
 	var out []zone
+	far := 3.2 // the widest spacing of a zone's lines, in thicknesses
+	if f.byThicker {
+		far *= maxLineRatio
+	}
 	// A paragraph of body text is many alike lines; a zone has none alike
 	// right above or below it.
 	neighbour := func(from, step int, ref line) bool {
@@ -634,13 +648,15 @@ func (f *frame) group(lines []line, i int) []zone {
 		switch {
 		case g < 1.1*prev.t:
 			continue // same band, or a fragment
-		case g > 3.2*prev.t:
+		case g > far*prev.t:
 			return out
+		case g > 3.2*max(prev.t, l.t):
+			continue // byThicker: too far for the thicker line too
 		}
 		if !similar(first, l) && !shortened(first, l) {
 			continue
 		}
-		if r := l.t / prev.t; r > 1.8 || r < 0.55 {
+		if r := l.t / prev.t; r > maxLineRatio || r < 0.55 {
 			continue
 		}
 		run = append(run, l)

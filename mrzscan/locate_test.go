@@ -3,6 +3,7 @@ package mrzscan
 import (
 	"image"
 	"image/color"
+	"slices"
 	"testing"
 )
 
@@ -69,6 +70,63 @@ func TestLocateLinesBrokenByGlare(t *testing.T) {
 			}
 			if whole != c.wantWhole || (c.wantPartial && !partial) {
 				t.Errorf("a two-line zone of the whole length found: %v, want %v; of a piece: %v", whole, c.wantWhole, partial)
+			}
+		})
+	}
+}
+
+// A passport whose holder has a short name has a first line mostly of '<',
+// glyphs half a letter's height, so the locator's band of that line is
+// thinner than the second's, and lines spaced 2.6 letters apart seem too
+// far apart for it. When the page holds no zone of two lines otherwise,
+// the spacing is judged against the thicker line, and they are one zone;
+// lines spaced wider than that are not joined either way.
+func TestLocateZoneWithALineOfFillers(t *testing.T) {
+	t.Parallel()
+	const glyphs, pitch, gw, gh, letters = 44, 14, 10, 16, 19
+	cases := []struct {
+		name    string
+		spacing int  // between the lines' centres, pixels
+		want    bool // found judged against the thicker line
+	}{
+		{name: "spaced 2.6 letter heights apart", spacing: 42, want: true},
+		{name: "spaced 3.6 letter heights apart", spacing: 58, want: false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			g := image.NewGray(image.Rect(0, 0, 60+glyphs*pitch+60, 400))
+			for i := range g.Pix {
+				g.Pix[i] = 235
+			}
+			block := func(x, y, w, h int) {
+				for yy := y; yy < y+h; yy++ {
+					for xx := x; xx < x+w; xx++ {
+						g.SetGray(xx, yy, color.Gray{Y: 30})
+					}
+				}
+			}
+			top := 260
+			for k := range glyphs {
+				x := 60 + k*pitch
+				if k < letters {
+					block(x, top, gw, gh)
+				} else {
+					block(x, top+gh/4, gw, gh/2) // a '<', centred on the line
+				}
+				block(x, top+c.spacing, gw, gh)
+			}
+			for k := range 12 {
+				block(80+k*40, 120, 24, 12) // the document's print above
+			}
+			p := newPage(g, 1000)
+			for _, byThicker := range []bool{false, true} {
+				f := p.frame(0)
+				f.byThicker = byThicker
+				found := slices.ContainsFunc(f.zones(), func(z zone) bool { return z.lines == 2 })
+				if want := c.want && byThicker; found != want {
+					t.Errorf("judged against the thicker line %v: a two-line zone found: %v, want %v", byThicker, found, want)
+				}
 			}
 		})
 	}

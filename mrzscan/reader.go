@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"log/slog"
 	"maps"
 	"math"
@@ -288,6 +289,16 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 				}
 			}
 		}
+		if !slices.ContainsFunc(zones, func(z zone) bool { return z.lines >= 2 }) {
+			// Still none: a zone whose first line, mostly fillers, is
+			// thinner than its second, the two spaced wider than the
+			// thinner allows (frame.byThicker).
+			for _, deg := range dirs {
+				f := p.frame(deg)
+				f.byThicker = true
+				zones = append(zones, f.zones()...)
+			}
+		}
 		zones = distinct(zones)
 		const maxZones = 4
 		if len(zones) > maxZones {
@@ -457,6 +468,9 @@ type session struct {
 	// outvoted is the zone settle's vote replaced: the fields where it
 	// differs stay in needs_review.
 	outvoted []string
+	// value is the page's brightest channel (valueCrop), made when first
+	// needed; its orig is nil when the page has no colour.
+	value *page
 }
 
 // reading is one plausible reading of a located zone.
@@ -485,7 +499,22 @@ func (s *session) done() bool {
 	if s.needConfirm {
 		return s.confirmed != nil
 	}
-	return s.best != nil && s.best.Valid
+	return s.best != nil && s.best.Valid && !overlong(s.best)
+}
+
+// overlong reports whether a line of r was read longer than its format
+// holds: OCR saw a character that is not there (a name's letter split in
+// two, a blot), and which one the parser dropped to fit the line (a
+// filler) is a guess that no check digit covers in a name. Such a valid
+// reading does not end the search; a valid reading of the right length
+// beats it (better: fewer corrections), and it stands when none comes.
+func overlong(r *passport.Result) bool {
+	for i := range min(len(r.RawMRZ), len(r.MRZ)) {
+		if len(strings.Join(strings.Fields(r.RawMRZ[i]), "")) > len(r.MRZ[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *session) result() (*passport.Result, error) {
@@ -497,6 +526,11 @@ func (s *session) result() (*passport.Result, error) {
 				s.best.FlagDiffering(s.outvoted)
 			}
 		}()
+	}
+	if s.confirmed != nil && !s.needConfirm && overlong(s.confirmed) && s.best.Valid && !overlong(s.best) {
+		// Two overlong readings alike confirm nothing but the character
+		// too many; a valid reading of the right length beats them.
+		s.confirmed = nil
 	}
 	s.settle()
 	switch {
@@ -615,6 +649,18 @@ func (s *session) more(p *page, z zone) {
 	for _, gh := range glyphHeights[1:] {
 		steps = append(steps, func() { s.recognise(stretch(s.crop(p, z, gh, *flip)), ocr.SegSingleBlock) })
 	}
+	steps = append(steps, func() {
+		// Taken only when valid: the brightest channel also pales ink
+		// that is not black, and a zone whose check digits fail as
+		// printed keeps the readings of its luminance.
+		if v, ok := s.valueCrop(p, z, up, *flip); ok {
+			if rec, ok := s.run(pad(flatten(v, int(glyphHeights[0])), 20), ocr.SegSingleBlock); ok {
+				if res, err := passport.ParseText(rec.Text, s.parseOptions()); err == nil && res.Valid {
+					s.consider(rec.Text)
+				}
+			}
+		}
+	})
 	key := zoneKey{z.f, z.b}
 	if s.moreDone == nil {
 		s.moreDone = map[zoneKey]int{}
@@ -843,7 +889,7 @@ type origin struct {
 // from one attempt, line 2 from another): each attempt often gets a
 // different line right. A combination is taken only if it is valid.
 func (s *session) vote() {
-	if s.best == nil || s.best.Valid {
+	if s.best == nil || (s.best.Valid && !overlong(s.best)) {
 		return
 	}
 	// In a fixed order: the same readings always give the same vote.
@@ -936,7 +982,10 @@ func (s *session) settle() {
 	}
 	var cands []reading
 	for _, rd := range s.all {
-		if rd.from.at == nil || rd.from.tiny || (zoneKey{rd.from.at.z.f, rd.from.at.z.b}) != key || !same(rd.res) {
+		// An overlong reading's characters after the one too many sit a
+		// place off where the parser dropped a filler at the line's end:
+		// not weighed.
+		if rd.from.at == nil || rd.from.tiny || (zoneKey{rd.from.at.z.f, rd.from.at.z.b}) != key || !same(rd.res) || overlong(rd.res) {
 			continue
 		}
 		cands = append(cands, rd)
@@ -1028,4 +1077,78 @@ func passed(r *passport.Result) int {
 		}
 	}
 	return n
+}
+
+// minColourShift is the mean difference, in gray levels, between a zone's
+// crop in luminance and in value (brightest channel) above which the
+// zone lies under colour worth a reading of its own.
+const minColourShift = 8
+
+// valueCrop crops zone z, like up (its crop in luminance), from the
+// page's value: each pixel's brightest channel. A zone's ink is black, dark
+// in every channel; a coloured mark over it (a highlighter, a pen's line,
+// a violet stamp) is bright in one and fades there, where luminance keeps
+// it as dark as ink. False when the page has no colour, or not around z.
+func (s *session) valueCrop(p *page, z zone, up *image.Gray, flip bool) (*image.Gray, bool) {
+	if s.value == nil {
+		s.value = &page{s: p.s}
+		v, ok := valueOf(s.colour)
+		if !ok {
+			return nil, false
+		}
+		s.value.orig, s.value.shrunk = v, map[int]*image.Gray{1: v}
+	}
+	if s.value.orig == nil || s.value.orig.Rect != p.orig.Rect {
+		return nil, false
+	}
+	s.value.s = p.s // shrunk holds the original reduced, whatever the working scale
+	v := s.crop(s.value, z, glyphHeights[0], flip)
+	if v.Rect != up.Rect {
+		return nil, false
+	}
+	shift := 0
+	for i := range v.Pix {
+		shift += int(v.Pix[i]) - int(up.Pix[i])
+	}
+	if shift < minColourShift*len(v.Pix) {
+		return nil, false
+	}
+	return v, true
+}
+
+// valueOf returns img's brightest channel per pixel, with bounds from
+// (0, 0); false for an image without colour.
+func valueOf(img image.Image) (*image.Gray, bool) {
+	b := img.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	switch m := img.(type) {
+	case *image.Gray, *image.Gray16:
+		return nil, false
+	case *image.YCbCr:
+		for y := range b.Dy() {
+			row := out.Pix[y*out.Stride:]
+			for x := range b.Dx() {
+				yi, ci := m.YOffset(b.Min.X+x, b.Min.Y+y), m.COffset(b.Min.X+x, b.Min.Y+y)
+				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				row[x] = max(r, g, bl)
+			}
+		}
+	case *image.RGBA:
+		for y := range b.Dy() {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			row := out.Pix[y*out.Stride:]
+			for x := range b.Dx() {
+				row[x] = max(src[4*x], src[4*x+1], src[4*x+2])
+			}
+		}
+	default:
+		for y := range b.Dy() {
+			row := out.Pix[y*out.Stride:]
+			for x := range b.Dx() {
+				r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				row[x] = uint8(max(r, g, bl) >> 8)
+			}
+		}
+	}
+	return out, true
 }
