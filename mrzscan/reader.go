@@ -289,18 +289,7 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 				}
 			}
 		}
-		if !slices.ContainsFunc(zones, func(z zone) bool { return z.lines >= 2 }) {
-			// Still none: a zone whose first line, mostly fillers, is
-			// thinner than its second, the two spaced wider than the
-			// thinner allows (frame.byThicker).
-			for _, deg := range dirs {
-				f := p.frame(deg)
-				f.byThicker = true
-				zones = append(zones, f.zones()...)
-			}
-		}
 		zones = distinct(zones)
-		const maxZones = 4
 		if len(zones) > maxZones {
 			zones = zones[:maxZones]
 		}
@@ -335,8 +324,40 @@ func (s *session) search(g *image.Gray) (*passport.Result, error) {
 			s.whole(p, deg, flip)
 		}
 	}
+	// Still nothing zone-like: a zone whose first line, mostly fillers,
+	// is thinner than its second, the two spaced wider than the thinner
+	// allows, is looked for with the spacing judged against the thicker
+	// line (frame.byThicker). Last, so that every page read before is read
+	// the same way.
+	if s.best == nil {
+		var zones []zone
+		for _, deg := range dirs {
+			f := p.frame(deg)
+			f.byThicker = true
+			for _, z := range f.zones() {
+				if z.lines >= 2 {
+					zones = append(zones, z)
+				}
+			}
+		}
+		zones = distinct(zones)
+		if len(zones) > maxZones {
+			zones = zones[:maxZones]
+		}
+		for _, pass := range []func(*page, zone){s.first, s.more} {
+			for _, z := range zones {
+				if s.done() {
+					return s.withOthers(p, zones)
+				}
+				pass(p, z)
+			}
+		}
+	}
 	return s.result()
 }
+
+// maxZones bounds the candidate zones of a page read.
+const maxZones = 4
 
 // withOthers returns the session's result and, when it is valid, reads the
 // other candidate zones of the page that look as much like a zone (two or
