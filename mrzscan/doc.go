@@ -30,7 +30,10 @@
 //     colour), line by line (page segmentation 7), with smaller and larger
 //     glyphs, from the page's brightest channel (a coloured mark drawn over
 //     the zone fades there, the black print stays); then lines combined
-//     across attempts; finally the whole page, as the simplest readers do.
+//     across attempts; then the whole page, as the simplest readers do;
+//     when still nothing zone-like was read, zones whose lines are spaced
+//     wider than their thinner line allows (a first line of mostly '<'),
+//     judged against the thicker.
 //     A valid reading with a line longer than its format (a character too
 //     many, which the parser dropped by guess) does not stop the search.
 //
