@@ -85,6 +85,10 @@ const (
 	// partConcurrency parts are in flight at once; a streamed body holds
 	// at most that many part buffers.
 	partConcurrency = 4
+	// maxIdleConns is the idle pool's size: above any number of requests
+	// the worker has in flight, so that no connection is closed for want
+	// of room.
+	maxIdleConns = 1 << 16
 	// abortTimeout bounds the cleanup of a failed upload, which runs even
 	// when the caller's context is cancelled.
 	abortTimeout = 30 * time.Second
@@ -105,9 +109,15 @@ func NewS3(ctx context.Context, cfg config.Storage) (*S3, error) {
 		region = "us-east-1" // what boto signs with when no region is set
 	}
 	// The SDK's own client, not a plain http.Client: it is the one it can
-	// add AWS_CA_BUNDLE to.
+	// add AWS_CA_BUNDLE to. Every connection that was ever needed at once
+	// stays open for reuse (until IdleConnTimeout, 90 s): the storage
+	// queue's jobs share this client, up to WORKER_QUEUE_STORAGE x
+	// MIGRATE_CONCURRENCY files in flight, and with a smaller idle pool
+	// the connections beyond it were closed whenever the uploads paused
+	// (between batches) and opened again, a TLS handshake each with R2.
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConnsPerHost = 64
+		tr.MaxIdleConns = 0 // no limit across hosts
+		tr.MaxIdleConnsPerHost = maxIdleConns
 	})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithSharedConfigFiles([]string{}),
