@@ -27,10 +27,10 @@ type Proxy struct {
 
 	requests    atomic.Int64
 	connections atomic.Int64
-	mu       sync.Mutex
-	rejected []string
-	proxy    *httputil.ReverseProxy
-	fault    atomic.Pointer[func(*http.Request) int]
+	mu          sync.Mutex
+	rejected    []string
+	proxy       *httputil.ReverseProxy
+	fault       atomic.Pointer[func(*http.Request) int]
 }
 
 // SetFault makes the proxy answer with the status fault returns (an S3
