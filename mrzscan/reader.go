@@ -784,6 +784,10 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 		s.err = err
 		return ocr.Recognition{}, false
 	}
+	if s.tiny && s.at != nil {
+		oneColumnEach(&rec)
+		byExemplars(img, &rec)
+	}
 	s.keep(rec.Symbols)
 	return rec, true
 }
