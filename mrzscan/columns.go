@@ -1,71 +1,102 @@
 package mrzscan
 
 import (
-	"fmt"
+	"cmp"
 	"image"
 	"math"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/revisbali/worker/ocr"
 )
 
-var debugColumns = os.Getenv("MRZ_DEBUG_COLUMNS") != ""
-
 // minColumnLine is the fewest symbols a recognised line must hold to be
 // taken for a zone line whose characters stand at a fixed pitch.
 const minColumnLine = 20
 
-// oneColumnEach drops, from every zone-long line of rec, a symbol that
-// shares its column with its neighbour: zone characters stand at a fixed
-// pitch, so two symbols whose centres lie less than half a pitch apart
-// cannot both be characters (at small print Tesseract reads one glyph
-// twice: a P read as "7P"). Of the two, the one farther from where the
-// pitch puts a character, counted from the symbols either side, goes. It
-// reports whether anything was dropped.
-func oneColumnEach(rec *ocr.Recognition) bool {
+// grid places a zone line's symbols on its columns: zone characters stand
+// at a fixed pitch, and Tesseract's boxes of single characters stray by
+// a fraction of it. col[i] is symbol i's column, counted from the first;
+// at(k) is column k's centre, fitted by least squares to the symbols'
+// centres.
+type grid struct {
+	col  []int
+	a, b float64
+}
+
+func (g grid) at(k int) float64 { return g.a + g.b*float64(k) }
+
+func centreX(sym ocr.Symbol) float64 { return float64(sym.Box.Min.X+sym.Box.Max.X) / 2 }
+
+func fitGrid(line []ocr.Symbol) grid {
+	p := linePitch(line)
+	g := grid{col: make([]int, len(line))}
+	x0 := centreX(line[0])
+	var sk, sx, skk, skx float64
+	for i, sym := range line {
+		g.col[i] = int(math.Round((centreX(sym) - x0) / p))
+		k, x := float64(g.col[i]), centreX(sym)
+		sk, sx, skk, skx = sk+k, sx+x, skk+k*k, skx+k*x
+	}
+	n := float64(len(line))
+	if d := n*skk - sk*sk; d > 0 {
+		g.b = (n*skx - sk*sx) / d
+		g.a = (sx - g.b*sk) / n
+	} else {
+		g.a, g.b = x0, p
+	}
+	return g
+}
+
+// oneColumnEach drops, from every line of rec longer than a zone line (44,
+// 36 or 30 characters), as many symbols as it holds too many, each one
+// that shares its column (fitGrid) with its neighbour: two symbols on one
+// column cannot both be characters (at small print Tesseract reads one
+// glyph twice: a P read as "7P"). Of the two, the one whose centre lies
+// farther from the column's goes; the pairs closest together go first. A
+// line of a zone's length is left alone.
+func oneColumnEach(rec *ocr.Recognition) {
 	var out []ocr.Symbol
 	dropped := false
 	for _, line := range symbolLines(rec.Symbols) {
-		if len(line) < minColumnLine {
+		excess := 0
+		for _, n := range []int{44, 36, 30} {
+			if len(line) > n && len(line) <= n+4 {
+				excess = len(line) - n
+				break
+			}
+		}
+		if excess == 0 {
 			out = append(out, line...)
 			continue
 		}
-		pitch := linePitch(line)
-		centre := func(i int) float64 { return float64(line[i].Box.Min.X+line[i].Box.Max.X) / 2 }
+		g := fitGrid(line)
+		var pairs []int
+		for i := 1; i < len(line); i++ {
+			if g.col[i] == g.col[i-1] {
+				pairs = append(pairs, i)
+			}
+		}
+		gap := func(i int) float64 { return centreX(line[i]) - centreX(line[i-1]) }
+		slices.SortStableFunc(pairs, func(a, b int) int { return cmp.Compare(gap(a), gap(b)) })
 		keep := make([]bool, len(line))
 		for i := range keep {
 			keep[i] = true
 		}
-		for i := 1; i < len(line); i++ {
-			if !keep[i-1] || centre(i)-centre(i-1) >= pitch/2 {
+		far := func(k int) float64 { return math.Abs(centreX(line[k]) - g.at(g.col[k])) }
+		for _, i := range pairs {
+			if excess == 0 {
+				break
+			}
+			if !keep[i-1] || !keep[i] {
 				continue
 			}
-			// How far each of the pair lies from the columns next to
-			// the symbols before and after the pair.
-			off := func(k int) float64 {
-				d, n := 0.0, 0
-				if i-2 >= 0 {
-					d += math.Abs(centre(k) - centre(i-2) - pitch)
-					n++
-				}
-				if i+1 < len(line) {
-					d += math.Abs(centre(i+1) - centre(k) - pitch)
-					n++
-				}
-				if n == 0 {
-					return 0
-				}
-				return d / float64(n)
-			}
-			if off(i-1) > off(i) {
+			if far(i-1) > far(i) {
 				keep[i-1] = false
 			} else {
 				keep[i] = false
 			}
-			if debugColumns {
-				fmt.Fprintf(os.Stderr, "columns: %q %q share a column (pitch %.1f), dropped %v\n", line[i-1].Text, line[i].Text, pitch, !keep[i-1])
-			}
+			excess--
 			dropped = true
 		}
 		for i, sym := range line {
@@ -78,7 +109,6 @@ func oneColumnEach(rec *ocr.Recognition) bool {
 		rec.Symbols = out
 		rec.Text = symbolText(out)
 	}
-	return dropped
 }
 
 // linePitch is the median distance between the centres of neighbouring
@@ -125,9 +155,12 @@ func symbolText(syms []ocr.Symbol) string {
 const (
 	// minExemplarRival is the weight a rival must have to be looked at.
 	minExemplarRival = 10
+	// minExemplarLikeness is the likeness to another glyph read as the
+	// rival that makes the glyph a clear instance of it.
+	minExemplarLikeness = 0.9
 	// exemplarMargin is by how much a rival's likeness must beat the
-	// letter read.
-	exemplarMargin = 0.05
+	// letter read's.
+	exemplarMargin = 0.15
 )
 
 // byExemplars redecides, in the zone lines of rec read from img, each
@@ -135,10 +168,11 @@ const (
 // other glyphs of the recognition it looks most like: a rival replaces
 // the character read when the best likeness (normalised correlation,
 // shifted by up to an eighth of the pitch) of the glyph to another glyph
-// read as the rival beats its best likeness to another glyph read as the
-// character read by exemplarMargin. Both must have another glyph in the
-// zone. It reports whether anything changed.
-func byExemplars(img *image.Gray, rec *ocr.Recognition) bool {
+// read as the rival is at least minExemplarLikeness and beats its best
+// likeness to another glyph read as the character read by exemplarMargin.
+// Both must have another glyph in the zone. Only tiny print is read so
+// (session.run): there every name stays in needs_review.
+func byExemplars(img *image.Gray, rec *ocr.Recognition) {
 	type cell struct {
 		sym   *ocr.Symbol
 		r     image.Rectangle
@@ -150,7 +184,8 @@ func byExemplars(img *image.Gray, rec *ocr.Recognition) bool {
 		if len(syms) < minColumnLine {
 			continue
 		}
-		pitch := linePitch(syms)
+		g := fitGrid(syms)
+		pitch := g.b
 		var tops, bottoms []float64
 		for _, sym := range syms {
 			tops = append(tops, float64(sym.Box.Min.Y))
@@ -159,7 +194,7 @@ func byExemplars(img *image.Gray, rec *ocr.Recognition) bool {
 		y0, y1 := int(median(tops)), int(median(bottoms))
 		m := int(pitch / 8)
 		for k := line[0]; k < line[1]; k++ {
-			cx := (rec.Symbols[k].Box.Min.X + rec.Symbols[k].Box.Max.X) / 2
+			cx := int(math.Round(g.at(g.col[k-line[0]])))
 			r := image.Rect(cx-int(pitch/2), y0-m, cx+int(pitch/2), y1+m).Intersect(img.Rect)
 			cells = append(cells, cell{&rec.Symbols[k], r, m})
 		}
@@ -174,7 +209,7 @@ func byExemplars(img *image.Gray, rec *ocr.Recognition) bool {
 		like := func(letter string) float64 {
 			top := -2.0
 			for j, o := range cells {
-				if j != i && o.sym.Text == letter {
+				if j != i && o.sym.Text == letter && o.r != c.r {
 					top = max(top, likeness(img, c.r, o.r, c.shift))
 				}
 			}
@@ -192,10 +227,7 @@ func byExemplars(img *image.Gray, rec *ocr.Recognition) bool {
 				best, bestAlt = l, ch.Text
 			}
 		}
-		if debugColumns && bestAlt != "" {
-			fmt.Fprintf(os.Stderr, "exemplars: %q %.3f, rival %q %.3f\n", read, self, bestAlt, best)
-		}
-		if bestAlt != "" && best > self+exemplarMargin {
+		if bestAlt != "" && best >= minExemplarLikeness && best > self+exemplarMargin {
 			c.sym.Text = bestAlt
 			changed = true
 		}
@@ -203,7 +235,6 @@ func byExemplars(img *image.Gray, rec *ocr.Recognition) bool {
 	if changed {
 		rec.Text = symbolText(rec.Symbols)
 	}
-	return changed
 }
 
 // likeness is the largest normalised correlation of img's pixels in a

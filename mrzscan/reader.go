@@ -785,6 +785,8 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 		return ocr.Recognition{}, false
 	}
 	if s.tiny && s.at != nil {
+		// Tiny print of a located zone: one glyph per column, and a
+		// letter weighed against the zone's own glyphs.
 		oneColumnEach(&rec)
 		byExemplars(img, &rec)
 	}
