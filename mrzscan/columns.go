@@ -48,17 +48,22 @@ func fitGrid(line []ocr.Symbol) grid {
 	return g
 }
 
-// oneColumnEach drops, from every line of rec longer than a zone line (44,
-// 36 or 30 characters), as many symbols as it holds too many, each one
-// that shares its column (fitGrid) with its neighbour: two symbols on one
-// column cannot both be characters (at small print Tesseract reads one
-// glyph twice: a P read as "7P"). Of the two, the one whose centre lies
-// farther from the column's goes; the pairs closest together go first. A
-// line of a zone's length is left alone.
-func oneColumnEach(rec *ocr.Recognition) {
-	var out []ocr.Symbol
-	dropped := false
-	for _, line := range symbolLines(rec.Symbols) {
+// oneColumnEach drops, from every line of rec (read from img) longer than
+// a zone line (44, 36 or 30 characters), as many symbols as it holds too
+// many, each one of two whose centres lie less than 0.6 of the pitch
+// apart: two such symbols cannot both be characters (at small print
+// Tesseract reads one glyph twice: a P read as "7P", an N as "MN"). Which
+// of the two the glyph is, is decided as byExemplars decides: the letter
+// whose other glyphs in the zone the glyph looks more like stays; when
+// only one letter has other glyphs, it stays if the glyph is a clear
+// instance of it (minExemplarLikeness). Without either, the one farther
+// from its column (fitGrid) goes. The closest
+// pairs go first; a line of a zone's length is left alone.
+func oneColumnEach(img *image.Gray, rec *ocr.Recognition) {
+	cells := zoneCells(img, rec.Symbols)
+	drop := map[int]bool{}
+	for _, span := range lineSpans(rec.Symbols) {
+		line := rec.Symbols[span[0]:span[1]]
 		excess := 0
 		for _, n := range []int{44, 36, 30} {
 			if len(line) > n && len(line) <= n+4 {
@@ -67,48 +72,114 @@ func oneColumnEach(rec *ocr.Recognition) {
 			}
 		}
 		if excess == 0 {
-			out = append(out, line...)
 			continue
 		}
 		g := fitGrid(line)
+		pitch := linePitch(line)
+		gap := func(i int) float64 { return centreX(line[i]) - centreX(line[i-1]) }
 		var pairs []int
 		for i := 1; i < len(line); i++ {
-			if g.col[i] == g.col[i-1] {
+			if gap(i) < 0.6*pitch {
 				pairs = append(pairs, i)
 			}
 		}
-		gap := func(i int) float64 { return centreX(line[i]) - centreX(line[i-1]) }
 		slices.SortStableFunc(pairs, func(a, b int) int { return cmp.Compare(gap(a), gap(b)) })
-		keep := make([]bool, len(line))
-		for i := range keep {
-			keep[i] = true
-		}
 		far := func(k int) float64 { return math.Abs(centreX(line[k]) - g.at(g.col[k])) }
 		for _, i := range pairs {
 			if excess == 0 {
 				break
 			}
-			if !keep[i-1] || !keep[i] {
+			a, b := span[0]+i-1, span[0]+i
+			if drop[a] || drop[b] {
 				continue
 			}
-			if far(i-1) > far(i) {
-				keep[i-1] = false
-			} else {
-				keep[i] = false
+			// The glyph's cell: the pitch around the pair's middle.
+			c := cells[a]
+			mid := int(math.Round((centreX(line[i-1]) + centreX(line[i])) / 2))
+			c.r = image.Rect(mid-c.r.Dx()/2, c.r.Min.Y, mid-c.r.Dx()/2+c.r.Dx(), c.r.Max.Y).Intersect(img.Rect)
+			skip := func(j int) bool { return j == a || j == b }
+			la, lb := c.like(img, cells, rec.Symbols, line[i-1].Text, skip), c.like(img, cells, rec.Symbols, line[i].Text, skip)
+			// Without another glyph of one letter, the other's
+			// decides: a clear instance of it stays, else it goes.
+			if la < -1 && lb > -1 {
+				la = minExemplarLikeness
+			}
+			if lb < -1 && la > -1 {
+				lb = minExemplarLikeness
+			}
+			switch {
+			case la > lb:
+				drop[b] = true
+			case lb > la:
+				drop[a] = true
+			case far(i-1) > far(i):
+				drop[a] = true
+			default:
+				drop[b] = true
 			}
 			excess--
-			dropped = true
-		}
-		for i, sym := range line {
-			if keep[i] {
-				out = append(out, sym)
-			}
 		}
 	}
-	if dropped {
-		rec.Symbols = out
-		rec.Text = symbolText(out)
+	if len(drop) == 0 {
+		return
 	}
+	var out []ocr.Symbol
+	for i, sym := range rec.Symbols {
+		if !drop[i] {
+			out = append(out, sym)
+		}
+	}
+	rec.Symbols = out
+	rec.Text = symbolText(out)
+}
+
+// cell is where a symbol's glyph lies: its column's pitch wide, the
+// line's glyph rows high, shift pixels more each way for likeness to
+// slide; ok is false for a symbol of no zone line.
+type cell struct {
+	r     image.Rectangle
+	shift int
+	ok    bool
+}
+
+// zoneCells places each symbol of the zone lines (minColumnLine symbols
+// or more) of syms on its column (fitGrid).
+func zoneCells(img *image.Gray, syms []ocr.Symbol) []cell {
+	cells := make([]cell, len(syms))
+	for _, span := range lineSpans(syms) {
+		line := syms[span[0]:span[1]]
+		if len(line) < minColumnLine {
+			continue
+		}
+		g := fitGrid(line)
+		pitch := g.b
+		var tops, bottoms []float64
+		for _, sym := range line {
+			tops = append(tops, float64(sym.Box.Min.Y))
+			bottoms = append(bottoms, float64(sym.Box.Max.Y))
+		}
+		y0, y1 := int(median(tops)), int(median(bottoms))
+		m := int(pitch / 8)
+		for k := range line {
+			cx := int(math.Round(g.at(g.col[k])))
+			r := image.Rect(cx-int(pitch/2), y0-m, cx+int(pitch/2), y1+m).Intersect(img.Rect)
+			cells[span[0]+k] = cell{r, m, true}
+		}
+	}
+	return cells
+}
+
+// like is the best likeness of c's glyph to the glyph of another zone
+// symbol read as letter (on another cell, not skipped); -2 when there is
+// none.
+func (c cell) like(img *image.Gray, cells []cell, syms []ocr.Symbol, letter string, skip func(int) bool) float64 {
+	top := -2.0
+	for j, o := range cells {
+		if o.ok && syms[j].Text == letter && o.r != c.r && !skip(j) {
+			top = max(top, likeness(img, c.r, o.r, c.shift))
+		}
+	}
+	return top
 }
 
 // linePitch is the median distance between the centres of neighbouring
@@ -173,62 +244,29 @@ const (
 // Both must have another glyph in the zone. Only tiny print is read so
 // (session.run): there every name stays in needs_review.
 func byExemplars(img *image.Gray, rec *ocr.Recognition) {
-	type cell struct {
-		sym   *ocr.Symbol
-		r     image.Rectangle
-		shift int
-	}
-	var cells []cell
-	for _, line := range lineSpans(rec.Symbols) {
-		syms := rec.Symbols[line[0]:line[1]]
-		if len(syms) < minColumnLine {
-			continue
-		}
-		g := fitGrid(syms)
-		pitch := g.b
-		var tops, bottoms []float64
-		for _, sym := range syms {
-			tops = append(tops, float64(sym.Box.Min.Y))
-			bottoms = append(bottoms, float64(sym.Box.Max.Y))
-		}
-		y0, y1 := int(median(tops)), int(median(bottoms))
-		m := int(pitch / 8)
-		for k := line[0]; k < line[1]; k++ {
-			cx := int(math.Round(g.at(g.col[k-line[0]])))
-			r := image.Rect(cx-int(pitch/2), y0-m, cx+int(pitch/2), y1+m).Intersect(img.Rect)
-			cells = append(cells, cell{&rec.Symbols[k], r, m})
-		}
-	}
+	cells := zoneCells(img, rec.Symbols)
 	changed := false
 	for i, c := range cells {
-		read := c.sym.Text
-		if len(read) != 1 {
+		sym := &rec.Symbols[i]
+		if !c.ok || len(sym.Text) != 1 {
 			continue
 		}
-		best, bestAlt := -2.0, ""
-		like := func(letter string) float64 {
-			top := -2.0
-			for j, o := range cells {
-				if j != i && o.sym.Text == letter && o.r != c.r {
-					top = max(top, likeness(img, c.r, o.r, c.shift))
-				}
-			}
-			return top
-		}
-		self := like(read)
+		skip := func(j int) bool { return j == i }
+		self := c.like(img, cells, rec.Symbols, sym.Text, skip)
 		if self < -1 {
 			continue
 		}
-		for _, ch := range c.sym.Choices {
-			if len(ch.Text) != 1 || ch.Text == read || ch.Confidence < minExemplarRival {
+		best, bestAlt := -2.0, ""
+		for _, ch := range sym.Choices {
+			if len(ch.Text) != 1 || ch.Text == sym.Text || ch.Confidence < minExemplarRival {
 				continue
 			}
-			if l := like(ch.Text); l > best {
+			if l := c.like(img, cells, rec.Symbols, ch.Text, skip); l > best {
 				best, bestAlt = l, ch.Text
 			}
 		}
 		if bestAlt != "" && best >= minExemplarLikeness && best > self+exemplarMargin {
-			c.sym.Text = bestAlt
+			sym.Text = bestAlt
 			changed = true
 		}
 	}

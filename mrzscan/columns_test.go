@@ -61,7 +61,7 @@ func TestOneColumnEach(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := ocr.Recognition{Symbols: tt.syms}
 			rec.Text = symbolText(rec.Symbols)
-			oneColumnEach(&rec)
+			oneColumnEach(image.NewGray(image.Rect(0, 0, 1400, 80)), &rec)
 			if got := strings.TrimSpace(rec.Text); got != tt.want {
 				t.Errorf("text %q, want %q", got, tt.want)
 			}

@@ -787,7 +787,7 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 	if s.tiny && s.at != nil {
 		// Tiny print of a located zone: one glyph per column, and a
 		// letter weighed against the zone's own glyphs.
-		oneColumnEach(&rec)
+		oneColumnEach(img, &rec)
 		byExemplars(img, &rec)
 	}
 	s.keep(rec.Symbols)
