@@ -282,25 +282,32 @@ func likeness(img *image.Gray, a, b image.Rectangle, shift int) float64 {
 	if w < 4 || h < 4 {
 		return -2
 	}
+	// Integer sums: exact, so the result never depends on their order.
+	// a's window is the same at every shift.
+	var sa, saa int64
+	for y := range h {
+		for _, v := range img.Pix[(a.Min.Y+shift+y)*img.Stride+a.Min.X+shift:][:w] {
+			sa += int64(v)
+			saa += int64(v) * int64(v)
+		}
+	}
+	n := float64(w * h)
 	best := -2.0
 	for dy := -shift; dy <= shift; dy++ {
 		for dx := -shift; dx <= shift; dx++ {
-			var sa, sb, saa, sbb, sab float64
+			var sb, sbb, sab int64
 			for y := range h {
-				ra := img.Pix[(a.Min.Y+shift+y)*img.Stride+a.Min.X+shift:]
-				rb := img.Pix[(b.Min.Y+shift+y+dy)*img.Stride+b.Min.X+shift+dx:]
-				for x := range w {
-					va, vb := float64(ra[x]), float64(rb[x])
-					sa += va
+				ra := img.Pix[(a.Min.Y+shift+y)*img.Stride+a.Min.X+shift:][:w]
+				rb := img.Pix[(b.Min.Y+shift+y+dy)*img.Stride+b.Min.X+shift+dx:][:w]
+				for x, va := range ra {
+					vb := int64(rb[x])
 					sb += vb
-					saa += va * va
 					sbb += vb * vb
-					sab += va * vb
+					sab += int64(va) * vb
 				}
 			}
-			n := float64(w * h)
-			cov := sab - sa*sb/n
-			den := math.Sqrt((saa - sa*sa/n) * (sbb - sb*sb/n))
+			cov := float64(sab) - float64(sa)*float64(sb)/n
+			den := math.Sqrt((float64(saa) - float64(sa)*float64(sa)/n) * (float64(sbb) - float64(sb)*float64(sb)/n))
 			if den > 0 {
 				best = max(best, cov/den)
 			}
