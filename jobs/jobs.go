@@ -45,7 +45,9 @@
 // cancels the job without retry when the input is at fault
 // (fault.IsBadInput, fs.ErrNotExist), sends it back to the queue without
 // losing an attempt when the worker is shutting down, and returns everything
-// else to River for a retry with backoff.
+// else to River for a retry with backoff. A panic is a bug, which the same
+// input would hit again: ErrorMiddleware cancels the job (ErrPanicked) and
+// logs the stack.
 package jobs
 
 import (
@@ -54,6 +56,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -134,7 +137,12 @@ func RiverError(ctx context.Context, err error) error {
 	}
 }
 
-// ErrorMiddleware passes the error of every job of kinds through RiverError.
+// ErrPanicked is wrapped in the cancellation of a job whose worker panicked.
+var ErrPanicked = errors.New("the worker panicked (a bug; not retried, since the same input would panic again; the stack is in the worker's log)")
+
+// ErrorMiddleware passes the error of every job of kinds through RiverError,
+// and turns a panic into a cancelled job wrapping ErrPanicked: River would
+// retry it, and with the same input hit the same panic at each attempt.
 // River applies a worker's timeout inside all middleware, where no
 // middleware could tell that the job ran out of time; so this one applies
 // the kind's timeout itself, just before River does. Install it last, inside
@@ -152,12 +160,18 @@ type errorMiddleware struct {
 	timeouts map[string]time.Duration
 }
 
-func (m *errorMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+func (m *errorMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) (err error) {
 	if t := m.timeouts[job.Kind]; t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			Logger(ctx).ErrorContext(ctx, "job panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			err = river.JobCancel(fmt.Errorf("%w: %v", ErrPanicked, p))
+		}
+	}()
 	return RiverError(ctx, doInner(ctx))
 }
 

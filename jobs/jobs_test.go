@@ -273,6 +273,13 @@ func TestErrorMiddleware(t *testing.T) {
 			return fault.BadInput("truncated read") // what a killed reader may say
 		}, false, context.DeadlineExceeded},
 		{"passing fault", func(context.Context) error { return errors.New("s3: 503") }, false, nil},
+		// The same input would panic again at every attempt.
+		{"panic cancels", func(context.Context) error {
+			var m map[string]int
+			//lint:ignore SA5000 a nil map write is the point: a genuine runtime panic
+			m["x"]++
+			return nil
+		}, true, ErrPanicked},
 	}
 	for _, tt := range tests {
 		err := m.Work(context.Background(), job, tt.work)

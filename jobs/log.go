@@ -39,14 +39,6 @@ func (m *LogMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner
 	)
 	start := time.Now()
 	l.InfoContext(ctx, "job started")
-	defer func() {
-		// A panic is logged here too, then left to River, which records it
-		// as the attempt's error.
-		if p := recover(); p != nil {
-			l.ErrorContext(ctx, "job panicked", slog.Any("panic", p), slog.Duration("duration", time.Since(start)))
-			panic(p)
-		}
-	}()
 	err := doInner(context.WithValue(ctx, loggerKey{}, l))
 	var snoozed *rivertype.JobSnoozeError
 	switch {

@@ -84,10 +84,6 @@ func (mw *middleware) Work(ctx context.Context, job *rivertype.JobRow, doInner f
 	defer func() {
 		mw.m.worked.WithLabelValues(job.Kind).Inc()
 		mw.m.duration.WithLabelValues(job.Kind).Observe(time.Since(start).Seconds())
-		if p := recover(); p != nil {
-			mw.m.failed.WithLabelValues(job.Kind, "panic").Inc()
-			panic(p) // River records it as the attempt's error
-		}
 		if err != nil {
 			mw.m.failed.WithLabelValues(job.Kind, reason(ctx, err)).Inc()
 		}
@@ -99,6 +95,8 @@ func reason(ctx context.Context, err error) string {
 	var cancel *rivertype.JobCancelError
 	var snooze *rivertype.JobSnoozeError
 	switch {
+	case errors.Is(err, jobs.ErrPanicked):
+		return "panic"
 	case errors.As(err, &cancel):
 		return "bad_input"
 	case errors.As(err, &snooze):

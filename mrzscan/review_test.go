@@ -198,3 +198,58 @@ func insideQuad(q [4][2]float64, x, y float64) bool {
 	}
 	return true
 }
+
+// When the vote replaces a reading whose '1' OCR weighed against 'L' (the
+// two weigh the same in every check digit, the composite included) by
+// another rendering's sure 'L', the answer is that reading with the number
+// it changed in needs_review, on every format: the French card has no
+// expiry date, so no expiry check digit.
+func TestVoteFlagsWhatItReplaced(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		read   []string // the first reading, its '1' at col of line 2 doubted
+		col    int
+		format passport.Format
+	}{
+		{"TD3", []string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "1898902C36UTO7408122F1204159ZE184226B<<<<<10"}, 0, passport.TD3},
+		{"French card", []string{"IDFRADUPONT<MARTIN<<<<<<<<<<<<750123", "8805750123454JEAN<<PIERRE<<6508151M3"}, 7, passport.FRID},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			other := slices.Clone(c.read)
+			other[1] = other[1][:c.col] + "L" + other[1][c.col+1:]
+			glyphs := func(lines []string, g passport.Glyph) [][]passport.Glyph {
+				out := make([][]passport.Glyph, len(lines))
+				for i, l := range lines {
+					for j := range len(l) {
+						out[i] = append(out[i], passport.Glyph{Char: l[j], Confidence: 99})
+					}
+				}
+				out[1][c.col] = g
+				return out
+			}
+			ga := glyphs(c.read, passport.Glyph{Char: '1', Confidence: 60, Alts: []passport.Alt{{Char: 'L', Confidence: 40}}})
+			gb := glyphs(other, passport.Glyph{Char: 'L', Confidence: 95, Alts: []passport.Alt{{Char: '1', Confidence: 5}}})
+			ra, errA := passport.Parse(c.read, passport.ParseOptions{})
+			rb, errB := passport.Parse(other, passport.ParseOptions{})
+			if errA != nil || errB != nil || !ra.Valid || !rb.Valid || ra.Format != c.format || rb.Format != c.format {
+				t.Fatalf("readings: %+v %v; %+v %v", ra, errA, rb, errB)
+			}
+			at := &placement{p: &page{}, z: zone{f: &frame{}, b: box{0, 0, 10, 10}}}
+			s := &session{best: ra, bestAt: at, glyphs: map[string][]passport.Glyph{}}
+			for i := range c.read {
+				s.glyphs[c.read[i]], s.glyphs[other[i]] = ga[i], gb[i]
+			}
+			s.all = []reading{{ra, origin{at, false}, ga}, {rb, origin{at, false}, gb}}
+			res, err := s.result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.MRZ, other) || !slices.Equal(res.NeedsReview, []string{"document_number"}) {
+				t.Errorf("answer %q, needs_review %q; want %q, [document_number]", res.MRZ, res.NeedsReview, other)
+			}
+		})
+	}
+}

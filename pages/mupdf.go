@@ -57,6 +57,7 @@ int fz_do_try(fz_context *ctx);
 int fz_do_always(fz_context *ctx);
 int fz_do_catch(fz_context *ctx);
 const char *fz_caught_message(fz_context *ctx);
+void fz_ignore_error(fz_context *ctx);
 void fz_var_imp(void *);
 #define fz_var(var) fz_var_imp((void *)&(var))
 #define fz_try(ctx) if (!sigsetjmp(*fz_push_try(ctx), 0)) if (fz_do_try(ctx)) do
@@ -64,6 +65,20 @@ void fz_var_imp(void *);
 #define fz_catch(ctx) while (0); if (fz_do_catch(ctx))
 
 enum { FZ_NO_CACHE = 2 };
+
+// MSG_LEN is the size of the buffer a caught error's message is copied
+// into: MuPDF's own holds 256 bytes.
+enum { MSG_LEN = 256 };
+
+// caught copies the error a fz_catch block caught into msg and marks it
+// handled: MuPDF 1.24 otherwise prints "UNHANDLED EXCEPTION!" and the old
+// error to stderr at the context's next throw. The copy is the caller's,
+// so the message outlives the context.
+static void caught(fz_context *ctx, char *msg) {
+	strncpy(msg, fz_caught_message(ctx), MSG_LEN - 1);
+	msg[MSG_LEN - 1] = 0;
+	fz_ignore_error(ctx);
+}
 
 #define MUPDF_VERSION "1.24.9"
 static const char *mupdf_version(void) { return MUPDF_VERSION; }
@@ -79,26 +94,27 @@ static fz_context *new_context(size_t store) {
 		fz_register_document_handlers(ctx);
 	}
 	fz_catch(ctx) {
+		fz_ignore_error(ctx);
 		fz_drop_context(ctx);
 		return NULL;
 	}
 	return ctx;
 }
 
-static fz_document *open_document(fz_context *ctx, const char *path, const char **msg) {
+static fz_document *open_document(fz_context *ctx, const char *path, char *msg) {
 	fz_document *doc = NULL;
 	fz_var(doc);
 	fz_try(ctx) {
 		doc = fz_open_document(ctx, path);
 	}
 	fz_catch(ctx) {
-		*msg = fz_caught_message(ctx);
+		caught(ctx, msg);
 	}
 	return doc;
 }
 
 // load_page loads page number and its bounds in points.
-static fz_page *load_page(fz_context *ctx, fz_document *doc, int number, fz_rect *bounds, const char **msg) {
+static fz_page *load_page(fz_context *ctx, fz_document *doc, int number, fz_rect *bounds, char *msg) {
 	fz_page *page = NULL;
 	fz_var(page);
 	fz_try(ctx) {
@@ -106,9 +122,9 @@ static fz_page *load_page(fz_context *ctx, fz_document *doc, int number, fz_rect
 		*bounds = fz_bound_page(ctx, page);
 	}
 	fz_catch(ctx) {
+		caught(ctx, msg);
 		fz_drop_page(ctx, page);
 		page = NULL;
-		*msg = fz_caught_message(ctx);
 	}
 	return page;
 }
@@ -126,7 +142,7 @@ static fz_irect pixel_box(fz_rect bounds, float scale) {
 // away from that on average (TestRenderGrayIsTheColourRenderInGray).
 // MuPDF writes into samples only during the call: the pixmap that wraps
 // them is dropped before it returns.
-static int draw(fz_context *ctx, fz_page *page, float scale, fz_irect box, int rgba, unsigned char *samples, const char **msg) {
+static int draw(fz_context *ctx, fz_page *page, float scale, fz_irect box, int rgba, unsigned char *samples, char *msg) {
 	fz_pixmap *pix = NULL;
 	fz_device *dev = NULL;
 	int ok = 1;
@@ -149,7 +165,7 @@ static int draw(fz_context *ctx, fz_page *page, float scale, fz_irect box, int r
 		fz_enable_icc(ctx);
 	}
 	fz_catch(ctx) {
-		*msg = fz_caught_message(ctx);
+		caught(ctx, msg);
 		ok = 0;
 	}
 	return ok;
@@ -202,15 +218,20 @@ func newRenderer(f *os.File) (*renderer, error) {
 	}
 	path := C.CString("/proc/self/fd/" + strconv.Itoa(int(f.Fd())))
 	defer C.free(unsafe.Pointer(path))
-	var msg *C.char
-	doc := C.open_document(ctx, path, &msg)
+	var msg message
+	doc := C.open_document(ctx, path, &msg[0])
 	runtime.KeepAlive(f) // f's number must not be reused before MuPDF has its own descriptor
 	if doc == nil {
 		C.fz_drop_context(ctx)
-		return nil, fmt.Errorf("open the PDF again to render it: %s", C.GoString(msg))
+		return nil, fmt.Errorf("open the PDF again to render it: %s", msg.String())
 	}
 	return &renderer{ctx: ctx, doc: doc}, nil
 }
+
+// message is a caught MuPDF error, copied out of its context.
+type message [C.MSG_LEN]C.char
+
+func (m *message) String() string { return C.GoString(&m[0]) }
 
 func (r *renderer) close() {
 	C.fz_drop_document(r.ctx, r.doc)
@@ -226,10 +247,10 @@ type page struct {
 
 func (r *renderer) load(i int) (*page, error) {
 	var b C.fz_rect
-	var msg *C.char
-	p := C.load_page(r.ctx, r.doc, C.int(i), &b, &msg)
+	var msg message
+	p := C.load_page(r.ctx, r.doc, C.int(i), &b, &msg[0])
 	if p == nil {
-		return nil, errors.New(C.GoString(msg))
+		return nil, errors.New(msg.String())
 	}
 	return &page{r: r, p: p, bounds: b}, nil
 }
@@ -241,12 +262,20 @@ func (p *page) size() (float64, float64) {
 	return float64(p.bounds.x1 - p.bounds.x0), float64(p.bounds.y1 - p.bounds.y0)
 }
 
+// pixels is the page's width and height in pixels at dpi: MuPDF rounds
+// the page's box outwards, so a page a fraction of a pixel wide is one or
+// two.
+func (p *page) pixels(dpi float64) (int64, int64) {
+	box := C.pixel_box(p.bounds, C.float(dpi/72))
+	return int64(box.x1) - int64(box.x0), int64(box.y1) - int64(box.y0)
+}
+
 // render draws the page at dpi, in gray or in RGBA (opaque: the page on
 // white). The image's origin is (0, 0).
 func (p *page) render(dpi float64, gray bool) (image.Image, error) {
 	scale := C.float(dpi / 72)
 	box := C.pixel_box(p.bounds, scale)
-	w, h := int(box.x1-box.x0), int(box.y1-box.y0)
+	w, h := int(int64(box.x1)-int64(box.x0)), int(int64(box.y1)-int64(box.y0))
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("the page is %dx%d pixels at %g DPI", w, h, dpi)
 	}
@@ -260,10 +289,10 @@ func (p *page) render(dpi float64, gray bool) (image.Image, error) {
 		m := image.NewRGBA(image.Rect(0, 0, w, h))
 		img, pix, rgba = m, m.Pix, 1
 	}
-	var msg *C.char
+	var msg message
 	// pix holds no Go pointers, and MuPDF keeps none of it after the call.
-	if C.draw(p.r.ctx, p.p, scale, box, C.int(rgba), (*C.uchar)(unsafe.Pointer(&pix[0])), &msg) == 0 {
-		return nil, errors.New(C.GoString(msg))
+	if C.draw(p.r.ctx, p.p, scale, box, C.int(rgba), (*C.uchar)(unsafe.Pointer(&pix[0])), &msg[0]) == 0 {
+		return nil, errors.New(msg.String())
 	}
 	return img, nil
 }

@@ -66,13 +66,17 @@ type Document struct {
 	renderers chan *renderer
 	mu        sync.Mutex
 	handles   []*renderer // every renderer opened
+	opening   int         // renderers being opened, outside mu
 	closed    bool
 	closing   chan struct{} // closed by Close: no render may start
+	// inflight counts the MuPDF calls Close must wait for besides
+	// renders: renderers being opened and text layers being read.
+	inflight sync.WaitGroup
 	// pdfPages is the PDF's page count, read once at Open.
 	pdfPages int
 }
 
-// ErrClosed is the error of a render asked of a closed Document.
+// ErrClosed is the error of a render or text asked of a closed Document.
 var ErrClosed = errors.New("document closed")
 
 // maxRenderers bounds the MuPDF handles one PDF may have: one per CPU,
@@ -172,11 +176,19 @@ func (d *Document) Len() int {
 }
 
 // Text returns page i's own text layer as MuPDF extracts it: "" for an
-// image. A page that cannot be read is bad input.
+// image. A page that cannot be read is bad input; after Close, ErrClosed.
 func (d *Document) Text(i int) (string, error) {
 	if d.pdf == nil {
 		return "", nil
 	}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return "", ErrClosed
+	}
+	d.inflight.Add(1)
+	d.mu.Unlock()
+	defer d.inflight.Done()
 	t, err := d.pdf.Text(i)
 	if err != nil {
 		return "", fault.BadInput("page %d of the PDF cannot be read: it is damaged", i+1)
@@ -240,12 +252,23 @@ func (d *Document) renderPDF(ctx context.Context, i int, gray bool, dpiFor func(
 		return nil, 0, fault.BadInput("page %d of the PDF has no area (%.1f x %.1f points)", i+1, wPt, hPt)
 	}
 	dpi := dpiFor(wPt, hPt)
-	// MuPDF would otherwise allocate whatever the page's size asks.
+	// MuPDF would otherwise allocate whatever the page's size asks. The
+	// pixels are counted as MuPDF will draw them, its box rounded
+	// outwards, which on a thin page is far more than the area in points
+	// says: each step lowers the DPI by at least one.
 	if px := wPt * hPt * (dpi / 72) * (dpi / 72); px > float64(d.maxPixels) {
 		dpi = math.Floor(dpi * math.Sqrt(float64(d.maxPixels)/px))
-		if dpi < 1 {
-			return nil, 0, fault.BadInput("page %d of the PDF is %.0f x %.0f points, too large to render", i+1, wPt, hPt)
+	}
+	for dpi >= 1 {
+		w, h := pg.pixels(dpi)
+		px := float64(w) * float64(h)
+		if px <= float64(d.maxPixels) {
+			break
 		}
+		dpi = min(dpi-1, math.Floor(dpi*math.Sqrt(float64(d.maxPixels)/px)))
+	}
+	if dpi < 1 {
+		return nil, 0, fault.BadInput("page %d of the PDF is %.0f x %.0f points, too large to render within %d pixels", i+1, wPt, hPt, d.maxPixels)
 	}
 	img, err := pg.render(dpi, gray)
 	if err != nil {
@@ -274,13 +297,26 @@ func (d *Document) renderer(ctx context.Context) (*renderer, error) {
 		d.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if len(d.handles) < cap(d.renderers) {
-		r, err := newRenderer(d.file)
-		if err == nil {
-			d.handles = append(d.handles, r)
-		}
+	if len(d.handles)+d.opening < cap(d.renderers) {
+		// Opened outside mu: a slow open must not hold up Close or the
+		// renders that find an idle renderer.
+		d.opening++
+		d.inflight.Add(1)
 		d.mu.Unlock()
-		return r, err
+		defer d.inflight.Done()
+		r, err := newRenderer(d.file)
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.opening--
+		switch {
+		case err != nil:
+			return nil, err
+		case d.closed:
+			r.close()
+			return nil, ErrClosed
+		}
+		d.handles = append(d.handles, r)
+		return r, nil
 	}
 	d.mu.Unlock()
 	select {
@@ -326,9 +362,9 @@ func (d *Document) RenderEdge(ctx context.Context, i, edge int) (image.Image, er
 	return img, nil
 }
 
-// Close releases MuPDF's handles once the renders in progress have
-// finished; a render asked for after it fails with ErrClosed. The file
-// stays open.
+// Close releases MuPDF's handles once the renders and text reads in
+// progress have finished; a render or text asked for after it fails with
+// ErrClosed. The file stays open.
 func (d *Document) Close() error {
 	d.mu.Lock()
 	if d.pdf == nil || d.closed {
@@ -337,6 +373,11 @@ func (d *Document) Close() error {
 	}
 	d.closed = true
 	close(d.closing)
+	d.mu.Unlock()
+	// No renderer is opened nor text read from now on; wait for those
+	// under way (a renderer opened meanwhile is closed by its opener).
+	d.inflight.Wait()
+	d.mu.Lock()
 	handles := d.handles
 	d.handles = nil
 	d.mu.Unlock()

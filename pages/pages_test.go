@@ -9,8 +9,10 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/revisbali/worker/fault"
@@ -147,6 +149,45 @@ func TestRenderKeepsToThePixelLimit(t *testing.T) {
 	}
 }
 
+// MuPDF rounds a page's pixel box outwards: a page a fraction of a pixel
+// wide is drawn one or two pixels wide, far more pixels than its area in
+// points says. A render stays within the limit, or is refused.
+func TestRenderKeepsThinPagesToThePixelLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 1_000_000 // the smallest OCR_MAX_PIXELS allows
+	for _, box := range []string{
+		"/MediaBox [0.5 0.5 1.5 100000000]", "/MediaBox [0.5 0.5 1.5 5000000]", "/MediaBox [0.5 0.5 3 40000000]",
+		"/MediaBox [0.5 0.5 100000000 1.5]", "/MediaBox [0 0 1 100000000]", "/MediaBox [0 0 595 842] /UserUnit 100000000",
+	} {
+		for _, gray := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s gray=%v", box, gray), func(t *testing.T) {
+				t.Parallel()
+				data := bytes.ReplaceAll(docgen.TextPDF([]string{"x"}), []byte("/MediaBox [0 0 595 842]"), []byte(box))
+				doc, err := pages.Open(testfile.Open(t, "thin.pdf", data), pages.Options{MaxPixels: limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer doc.Close()
+				var img image.Image
+				var dpi float64
+				if gray {
+					img, dpi, err = doc.RenderGray(context.Background(), 0, 300)
+				} else {
+					img, dpi, err = doc.Render(context.Background(), 0, 300)
+				}
+				switch {
+				case err != nil:
+					if !fault.IsBadInput(err) || !strings.Contains(err.Error(), "too large to render") {
+						t.Errorf("%v; want a page within %d pixels or bad input: too large to render", err, limit)
+					}
+				case img.Bounds().Dx()*img.Bounds().Dy() > limit:
+					t.Errorf("rendered %v at %v DPI: %d pixels, over the limit %d", img.Bounds().Size(), dpi, img.Bounds().Dx()*img.Bounds().Dy(), limit)
+				}
+			})
+		}
+	}
+}
+
 // Pages rendered at once from several goroutines (each on a MuPDF handle
 // of its own) are the pages rendered one after the other.
 func TestConcurrentRendersAreTheSequentialOnes(t *testing.T) {
@@ -272,7 +313,7 @@ func TestCloseDuringRenders(t *testing.T) {
 	}
 	doc := openScan(t, img, img, img, img)
 	var wg sync.WaitGroup
-	started := make(chan struct{}, 8)
+	started := make(chan struct{}, 12)
 	for i := range 8 {
 		wg.Go(func() {
 			started <- struct{}{}
@@ -286,12 +327,136 @@ func TestCloseDuringRenders(t *testing.T) {
 			}
 		})
 	}
+	for i := range 4 {
+		wg.Go(func() {
+			started <- struct{}{}
+			if _, err := doc.Text(i % doc.Len()); err != nil && !errors.Is(err, pages.ErrClosed) {
+				t.Errorf("text of page %d: %v; want the text or ErrClosed", i%doc.Len()+1, err)
+			}
+		})
+	}
 	<-started
 	if err := doc.Close(); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	if _, _, err := doc.RenderGray(context.Background(), 0, 100); !errors.Is(err, pages.ErrClosed) {
-		t.Errorf("render after Close: %v; want ErrClosed", err)
+}
+
+// Whatever is asked of a closed PDF is refused with ErrClosed: MuPDF's
+// handles are freed.
+func TestClosedDocumentRefuses(t *testing.T) {
+	t.Parallel()
+	doc, err := pages.Open(testfile.Open(t, "x.pdf", docgen.TextPDF([]string{"x"})), pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := doc.RenderGray(context.Background(), 0, 50); err != nil { // a renderer to free
+		t.Fatal(err)
+	}
+	if err := doc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		do   func() error
+	}{
+		{"Text", func() error { _, err := doc.Text(0); return err }},
+		{"Render", func() error { _, _, err := doc.Render(ctx, 0, 100); return err }},
+		{"RenderGray", func() error { _, _, err := doc.RenderGray(ctx, 0, 100); return err }},
+		{"RenderEdge", func() error { _, err := doc.RenderEdge(ctx, 0, 100); return err }},
+		{"Close", func() error {
+			if err := doc.Close(); err != nil {
+				return err
+			}
+			return pages.ErrClosed
+		}},
+	} {
+		if err := tt.do(); !errors.Is(err, pages.ErrClosed) {
+			t.Errorf("%s after Close: %v; want ErrClosed", tt.name, err)
+		}
+	}
+}
+
+// MuPDF's error messages live in its context: each is copied out before
+// the context is freed (here a renderer that cannot open the PDF again for
+// want of file descriptors), and marked handled, else MuPDF 1.24 prints
+// "UNHANDLED EXCEPTION!" and the old error at the context's next one (a
+// damaged page rendered twice). Run in a child process, whose descriptors
+// it limits and whose freed memory glibc overwrites with 'Z'.
+func TestMuPDFErrorsAreCopiedAndHandled(t *testing.T) {
+	const child = "PAGES_TEST_MUPDF_ERRORS"
+	if which := os.Getenv(child); which != "" {
+		mupdfErrorsChild(t, which)
+		return
+	}
+	t.Parallel()
+	for _, tt := range []struct {
+		name, want string
+	}{
+		{"no descriptors", "Too many open files"},
+		{"damaged page twice", "page 3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMuPDFErrorsAreCopiedAndHandled$", "-test.v")
+			cmd.Env = append(os.Environ(), child+"="+tt.name, "GOMAXPROCS=1", "GLIBC_TUNABLES=glibc.malloc.perturb=90:glibc.malloc.tcache_count=0")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			got := string(out)
+			if !strings.Contains(got, "error: ") || !strings.Contains(got, tt.want) || strings.Contains(got, "ZZZZ") || strings.Contains(got, "UNHANDLED") {
+				t.Errorf("want MuPDF's error naming %q, nothing freed read, no unhandled exception:\n%s", tt.want, got)
+			}
+		})
+	}
+}
+
+func mupdfErrorsChild(t *testing.T, which string) {
+	ctx := context.Background()
+	switch which {
+	case "no descriptors":
+		doc, err := pages.Open(testfile.Open(t, "x.pdf", docgen.TextPDF([]string{"x"})), pages.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var old syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+			t.Fatal(err)
+		}
+		lim := old
+		lim.Cur = 64
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		var held []*os.File
+		for {
+			f, err := os.Open(os.DevNull)
+			if err != nil {
+				break
+			}
+			held = append(held, f)
+		}
+		_, _, err = doc.RenderGray(ctx, 0, 100)
+		for _, f := range held {
+			f.Close()
+		}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("error: %v", err)
+		doc.Close()
+	case "damaged page twice":
+		data := bytes.Replace(docgen.TextPDF([]string{"first page", "second page"}), []byte("/Count 2"), []byte("/Count 3"), 1)
+		doc, err := pages.Open(testfile.Open(t, "short.pdf", data), pages.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer doc.Close()
+		for range 2 {
+			_, _, err = doc.RenderGray(ctx, doc.Len()-1, 100)
+			t.Logf("error: %v", err)
+		}
 	}
 }

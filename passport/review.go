@@ -3,6 +3,7 @@ package passport
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Glyph is what OCR knew of one character it read: its confidence and the
@@ -74,7 +75,8 @@ func (r *Result) Flag(field string) {
 //     on its line are both in doubt;
 //   - it is the document code or the surname, and the issuing state on
 //     their line is no known code or was repaired into one;
-//   - it is a name, and the names hold no "<<" to end the surname.
+//   - it is a name, and the names hold no "<<" to end the surname (not on
+//     the French card, whose given names have a field of their own).
 func (r *Result) Review(glyphs [][]Glyph) {
 	r.NeedsReview = []string{}
 	if len(r.MRZ) == 0 {
@@ -174,7 +176,8 @@ func (r *Result) Review(glyphs [][]Glyph) {
 	// A name field without "<<" has no place where the surname ends (even a
 	// lone surname is followed by fillers): the "<<" was misread, and the
 	// given names, empty or not, were cut from the surname wrongly.
-	if z.l.names.end > 0 && !strings.Contains(z.str(z.l.names), "<<") {
+	// The French card's given names have a field of their own.
+	if z.l.names.end > 0 && z.l.given.end == 0 && !strings.Contains(z.str(z.l.names), "<<") {
 		r.Flag("surname")
 		r.Flag("given_names")
 	}
@@ -281,18 +284,45 @@ func (r *Result) HasRival(glyphs [][]Glyph) bool {
 // FlagDiffering adds to NeedsReview every field in which lines, another
 // reading of the same zone (of r's format and lines' lengths), differs
 // from r.MRZ: what one reading settled against another stays for a person
-// to look at.
+// to look at. A field is listed when a character of it (its check digit
+// included) differs, or when its value read from lines differs: a moved
+// "<<" changes the given names though only the surname's characters did.
 func (r *Result) FlagDiffering(lines []string) {
 	if len(lines) != len(r.MRZ) {
 		return
 	}
+	for i := range lines {
+		if len(lines[i]) != len(r.MRZ[i]) || strings.Trim(lines[i], Alphabet) != "" {
+			return
+		}
+	}
 	z := newZone(r.Format, r.MRZ)
 	for f, ps := range z.reviewSpans(r) {
 		for _, p := range ps {
-			if len(lines[p.line]) == len(r.MRZ[p.line]) && lines[p.line][p.col] != r.MRZ[p.line][p.col] {
+			if lines[p.line][p.col] != r.MRZ[p.line][p.col] {
 				r.Flag(f)
 				break
 			}
+		}
+	}
+	// Dates are compared as printed, so the reference time is of no account.
+	o := newZone(r.Format, lines).result(time.Time{})
+	mine := newZone(r.Format, r.MRZ).result(time.Time{})
+	for f, differs := range map[string]bool{
+		"document_type":   o.DocumentType != mine.DocumentType,
+		"issuing_country": o.IssuingCountry != mine.IssuingCountry,
+		"surname":         o.Surname != mine.Surname,
+		"given_names":     o.GivenNames != mine.GivenNames,
+		"document_number": o.DocumentNumber != mine.DocumentNumber,
+		"nationality":     o.Nationality != mine.Nationality,
+		"birth_date":      o.BirthDateRaw != mine.BirthDateRaw,
+		"sex":             o.Sex != mine.Sex,
+		"expiry_date":     o.ExpiryDateRaw != mine.ExpiryDateRaw,
+		"personal_number": o.PersonalNumber != mine.PersonalNumber,
+		"optional_data":   !slices.Equal(o.OptionalData, mine.OptionalData),
+	} {
+		if differs {
+			r.Flag(f)
 		}
 	}
 }
@@ -301,34 +331,46 @@ func (r *Result) FlagDiffering(lines []string) {
 // digit belongs to it.
 func (z *zone) reviewSpans(r *Result) map[string][]pos {
 	l := &z.l
+	withCheck := func(s span, check pos) []pos {
+		ps := s.positions()
+		if check.line >= 0 { // the French card's expiry has none
+			ps = append(ps, check)
+		}
+		return ps
+	}
 	out := map[string][]pos{
 		"document_type":   l.docCode.positions(),
 		"issuing_country": l.issuing.positions(),
 		"nationality":     l.nationality.positions(),
-		"birth_date":      append(l.birth.positions(), l.birthCheck),
+		"birth_date":      withCheck(l.birth, l.birthCheck),
 		"sex":             {l.sex},
-		"expiry_date":     append(l.expiry.positions(), l.expiryCheck),
+		"expiry_date":     withCheck(l.expiry, l.expiryCheck),
 	}
-	doc := append(l.docNumber.positions(), l.docCheck)
+	doc := withCheck(l.docNumber, l.docCheck)
 	if run, ok := z.overflow(); ok {
 		doc = append(doc, run.positions()...)
 	}
 	out["document_number"] = doc
-	// Names: the surname up to and with its "<<", the given names after.
-	names := z.str(l.names)
-	sep := strings.Index(names, "<<")
-	if sep < 0 {
-		sep = len(names) - 2
-	}
-	for c := l.names.start; c < l.names.end; c++ {
-		f := "given_names"
-		if c-l.names.start < sep+2 {
-			f = "surname"
+	// Names: the surname up to and with its "<<", the given names after;
+	// on the French card each has a field of its own.
+	if l.given.end > 0 {
+		out["surname"], out["given_names"] = l.names.positions(), l.given.positions()
+	} else {
+		names := z.str(l.names)
+		sep := strings.Index(names, "<<")
+		if sep < 0 {
+			sep = len(names) - 2
 		}
-		out[f] = append(out[f], pos{l.names.line, c})
+		for c := l.names.start; c < l.names.end; c++ {
+			f := "given_names"
+			if c-l.names.start < sep+2 {
+				f = "surname"
+			}
+			out[f] = append(out[f], pos{l.names.line, c})
+		}
 	}
 	if l.personal.end > 0 {
-		out["personal_number"] = append(l.personal.positions(), l.personalCheck)
+		out["personal_number"] = withCheck(l.personal, l.personalCheck)
 	}
 	for _, o := range l.optional {
 		if run, ok := z.overflow(); ok && o.line == run.line && o.start == run.start-0 {

@@ -25,8 +25,10 @@ func glyphsOf(lines []string, over map[[2]int]Glyph) [][]Glyph {
 func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 	t.Parallel()
 	const (
-		l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
-		l2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+		l1  = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+		l2  = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+		fr1 = "IDFRADUPONT<MARTIN<<<<<<<<<<<<750123"
+		fr2 = "8805750123454JEAN<<PIERRE<<6508151M3"
 	)
 	rival := func(c byte, conf float64) Glyph {
 		return Glyph{Confidence: 97, Alts: []Alt{{c, conf}}}
@@ -82,6 +84,15 @@ func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 			review: []string{"document_number"}},
 		{name: "check fails", lines: []string{l1, "L898902C36UTO7408122F1204158ZE184226B<<<<<10"},
 			review: []string{"birth_date", "document_number", "expiry_date", "personal_number"}},
+		// The French card: surname on line 1 (columns 6-30), given names on
+		// line 2 (columns 14-27), each a field of its own.
+		{name: "French given name letter of low confidence", lines: []string{fr1, fr2},
+			over: map[[2]int]Glyph{{1, 13}: {Confidence: 40}}, review: []string{"given_names"}},
+		{name: "French surname filler uncertain", lines: []string{fr1, fr2},
+			over: map[[2]int]Glyph{{0, 25}: {Confidence: 40}}, review: []string{"surname"}},
+		// A surname filling its field has no "<<", and needs none.
+		{name: "French surname filling its field", lines: []string{"IDFRADELACOURT<BERNARDIN<LEVAL750123", "8805750123454JEAN<<PIERRE<<6508151M5"},
+			review: []string{}},
 		// Lines OCR read but whose glyphs were lost: nothing is taken as
 		// certain, and each number is judged by every confusion.
 		{name: "unknown glyphs", lines: []string{l1, l2}, review: []string{"document_type", "issuing_country", "surname",
@@ -117,8 +128,10 @@ func TestReviewNamesTheFieldsToCheck(t *testing.T) {
 func TestHasRivalAndWeights(t *testing.T) {
 	t.Parallel()
 	const (
-		l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
-		l2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+		l1  = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+		l2  = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+		fr1 = "IDFRADUPONT<MARTIN<<<<<<<<<<<<750123"
+		fr2 = "8805750123454JEAN<<PIERRE<<6508151M3"
 	)
 	rival := func(c byte, conf float64) Glyph {
 		return Glyph{Confidence: 95, Alts: []Alt{{c, conf}}}
@@ -161,18 +174,48 @@ func TestHasRivalAndWeights(t *testing.T) {
 	}
 }
 
-// The fields in which an outvoted reading differs are listed, and only they.
+// The fields in which an outvoted reading differs are listed, and only
+// they: by a character (its check digit included) or by a value (a moved
+// "<<" changes the given names, though only the surname's characters did).
 func TestFlagDiffering(t *testing.T) {
 	t.Parallel()
-	lines := []string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"}
-	r, err := Parse(lines, ParseOptions{Now: refNow})
-	if err != nil {
-		t.Fatal(err)
+	const (
+		l1  = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+		l2  = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+		fr1 = "IDFRADUPONT<MARTIN<<<<<<<<<<<<750123"
+		fr2 = "8805750123454JEAN<<PIERRE<<6508151M3"
+	)
+	cases := []struct {
+		name             string
+		winner, outvoted []string
+		review           []string
+	}{
+		{name: "same reading", winner: []string{l1, l2}, outvoted: []string{l1, l2}, review: []string{}},
+		{name: "document number", winner: []string{l1, l2},
+			outvoted: []string{l1, "1898902C36UTO7408122F1204159ZE184226B<<<<<10"}, review: []string{"document_number"}},
+		{name: "another shape: ignored", winner: []string{l1, l2}, outvoted: []string{l1}, review: []string{}},
+		{name: "surname separator moved", winner: []string{l1, l2},
+			outvoted: []string{"P<UTOERIKSSON<KANNA<MARIA<<<<<<<<<<<<<<<<<<<", l2}, review: []string{"surname", "given_names"}},
+		// The French card has no expiry date, so no expiry check digit.
+		{name: "French document number", winner: []string{fr1, fr2},
+			outvoted: []string{fr1, "8805750L23454JEAN<<PIERRE<<6508151M3"}, review: []string{"document_number"}},
+		{name: "French given names", winner: []string{fr1, fr2},
+			outvoted: []string{fr1, "8805750123454JEAN<<PIERPE<<6508151M3"}, review: []string{"given_names"}},
+		{name: "French surname", winner: []string{fr1, fr2},
+			outvoted: []string{"IDFRADUPONT<MARTIM<<<<<<<<<<<<750123", fr2}, review: []string{"surname"}},
 	}
-	r.Review(glyphsOf(lines, nil))
-	r.FlagDiffering([]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "1898902C36UTO7408122F1204159ZE184226B<<<<<10"})
-	r.FlagDiffering([]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"}) // another shape: ignored
-	if want := []string{"document_number"}; !slices.Equal(r.NeedsReview, want) {
-		t.Errorf("needs_review %q, want %q", r.NeedsReview, want)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := Parse(c.winner, ParseOptions{Now: refNow})
+			if err != nil || !r.Valid {
+				t.Fatalf("%+v %v", r, err)
+			}
+			r.Review(glyphsOf(c.winner, nil))
+			r.FlagDiffering(c.outvoted)
+			if !slices.Equal(r.NeedsReview, c.review) {
+				t.Errorf("needs_review %q, want %q", r.NeedsReview, c.review)
+			}
+		})
 	}
 }

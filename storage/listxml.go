@@ -98,8 +98,9 @@ func (a answered) HandleDeserialize(context.Context, middleware.DeserializeInput
 // might read differently (comments, CDATA, processing instructions, a
 // namespace prefix, a name that differs from one it reads only in case (the
 // SDK matches names so), nesting deeper than an answer has, a stray end
-// tag, a character XML forbids, keys in URL encoding, a malformed value),
-// and the SDK then decodes the answer.
+// tag, a character XML forbids, keys in URL encoding, a malformed value in
+// any element the SDK decodes, used here or not: see sdkValues), and the
+// SDK then decodes the answer.
 func parseListV2(body []byte) (*s3.ListObjectsV2Output, bool) {
 	s := strings.TrimLeft(string(body), xmlSpace)
 	if strings.HasPrefix(s, "<?xml") {
@@ -125,7 +126,7 @@ func parseListV2(body []byte) (*s3.ListObjectsV2Output, bool) {
 			return out, true
 		}
 		e, ok := nextElement(s, 1)
-		if !ok {
+		if !ok || !sdkReads("ListBucketResult", e) {
 			return nil, false
 		}
 		s = e.rest
@@ -200,12 +201,63 @@ const xmlSpace = " \t\r\n"
 // (ListBucketResult, Contents, Owner, ID) is the fourth.
 const maxListingDepth = 6
 
-// readNames are the elements parseListV2 reads. The SDK matches element
-// names without regard to case, so a name that differs from one of these
-// only in case is left to it.
+// readNames are the elements the SDK decodes in a ListObjectsV2 answer.
+// It matches element names without regard to case, so a name that differs
+// from one of these only in case is left to it.
 var readNames = [...]string{
 	"ListBucketResult", "Contents", "Key", "Size", "ETag", "LastModified",
 	"IsTruncated", "NextContinuationToken", "KeyCount", "MaxKeys", "EncodingType",
+	"CommonPrefixes", "Prefix", "ContinuationToken", "Delimiter", "Name", "StartAfter",
+	"ChecksumAlgorithm", "ChecksumType", "StorageClass", "Owner", "DisplayName", "ID",
+	"RestoreStatus", "IsRestoreInProgress", "RestoreExpiryDate",
+}
+
+// valueKind is how the SDK decodes an element's character data.
+type valueKind int
+
+const (
+	text valueKind = iota
+	boolean
+	integer
+	dateTime
+)
+
+// sdkValues are, per parent element, the children the SDK decodes as
+// values (its deserializers for ListObjectsV2), whether or not List uses
+// them: the SDK refuses the whole answer when one holds markup or a value
+// of the wrong kind, and so must parseListV2. Elements it does not know it
+// skips, whatever they hold.
+var sdkValues = map[string]map[string]valueKind{
+	"ListBucketResult": {"ContinuationToken": text, "Delimiter": text, "EncodingType": text, "Name": text,
+		"NextContinuationToken": text, "Prefix": text, "StartAfter": text,
+		"IsTruncated": boolean, "KeyCount": integer, "MaxKeys": integer},
+	"CommonPrefixes": {"Prefix": text},
+	"Contents": {"ChecksumAlgorithm": text, "ChecksumType": text, "ETag": text, "Key": text, "StorageClass": text,
+		"LastModified": dateTime, "Size": integer},
+	"Owner":         {"DisplayName": text, "ID": text},
+	"RestoreStatus": {"IsRestoreInProgress": boolean, "RestoreExpiryDate": dateTime},
+}
+
+// sdkReads reports whether the SDK would read child, an element of
+// parent, without an error: a value it decodes is a leaf of its kind.
+func sdkReads(parent string, child element) bool {
+	kind, ok := sdkValues[parent][child.name]
+	if !ok {
+		return true
+	}
+	if !child.leaf {
+		return false
+	}
+	var err error
+	switch kind {
+	case boolean:
+		_, err = strconv.ParseBool(child.inner)
+	case integer:
+		_, err = strconv.ParseInt(child.inner, 10, 64)
+	case dateTime:
+		_, err = smithytime.ParseDateTime(child.inner)
+	}
+	return err == nil
 }
 
 // element is one element read by nextElement.
@@ -267,7 +319,7 @@ func nextElement(s string, depth int) (element, bool) {
 			return e, true
 		}
 		child, ok := nextElement(rest, depth+1)
-		if !ok || (depth == 1 && tag == "Contents" && !setField(&e.obj, child)) {
+		if !ok || !sdkReads(tag, child) || (depth == 1 && tag == "Contents" && !setField(&e.obj, child)) {
 			return element{}, false
 		}
 		rest = child.rest

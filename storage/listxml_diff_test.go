@@ -113,6 +113,20 @@ var listingCases = map[string]string{
 	"empty size":              listHead + `<Contents><Key>a</Key><Size/></Contents></ListBucketResult>`,
 	"empty key":               listHead + `<Contents><Key>k</Key><Key/><Size>7</Size></Contents></ListBucketResult>`,
 	"end of cdata in a key":   listHead + `<Contents><Key>k]]></Key></Contents></ListBucketResult>`,
+	// Elements List does not use but the SDK decodes as values: markup or a
+	// value of the wrong kind in them fails the SDK's decoding.
+	"prefix with a child":            listHead + `<Prefix><a/></Prefix><Contents><Key>a</Key><Size>5</Size></Contents></ListBucketResult>`,
+	"common prefix with a child":     listHead + `<CommonPrefixes><Prefix><x/></Prefix></CommonPrefixes><Contents><Key>a</Key></Contents></ListBucketResult>`,
+	"common prefix read":             listHead + `<CommonPrefixes><Prefix>d/</Prefix><Other><x/></Other></CommonPrefixes><Contents><Key>a</Key></Contents></ListBucketResult>`,
+	"storage class with a child":     listHead + `<Contents><Key>a</Key><Size>5</Size><StorageClass><x/></StorageClass></Contents></ListBucketResult>`,
+	"checksum algorithm with child":  listHead + `<Contents><Key>a</Key><ChecksumAlgorithm><x/></ChecksumAlgorithm></Contents></ListBucketResult>`,
+	"owner id with a child":          listHead + `<Contents><Key>a</Key><Size>5</Size><Owner><ID><x/></ID></Owner></Contents></ListBucketResult>`,
+	"owner read":                     listHead + `<Contents><Key>a</Key><Owner><ID>i</ID><DisplayName>d</DisplayName></Owner></Contents></ListBucketResult>`,
+	"restore in progress not a bool": listHead + `<Contents><Key>a</Key><Size>5</Size><RestoreStatus><IsRestoreInProgress>maybe</IsRestoreInProgress></RestoreStatus></Contents></ListBucketResult>`,
+	"restore date not a date":        listHead + `<Contents><Key>a</Key><RestoreStatus><RestoreExpiryDate>soon</RestoreExpiryDate></RestoreStatus></Contents></ListBucketResult>`,
+	"restore status read":            listHead + `<Contents><Key>a</Key><RestoreStatus><IsRestoreInProgress>false</IsRestoreInProgress><RestoreExpiryDate>2026-12-07T22:18:30Z</RestoreExpiryDate></RestoreStatus></Contents></ListBucketResult>`,
+	"start after with a child":       listHead + `<StartAfter><x/></StartAfter><Contents><Key>a</Key></Contents></ListBucketResult>`,
+	"delimiter in other case":        listHead + `<delimiter><x/></delimiter><Contents><Key>a</Key></Contents></ListBucketResult>`,
 }
 
 func TestQuickListingMatchesSDKOnOddAnswers(t *testing.T) {
@@ -145,7 +159,8 @@ func TestQuickListingMatchesSDKOnRandomAnswers(t *testing.T) {
 		"</ChecksumAlgorithm>", "<RestoreStatus>", "</RestoreStatus>", "<!--", "-->", "<![CDATA[", "]]>", "&amp;", "&lt;", "&#x41;",
 		"&#13;", "\r", "\n", " ", "a", "b", "5", "true", "2026-12-07T22:18:30Z", "&quot;", "<Key/>", "<Size/>", "<Contents/>",
 		"<EncodingType>", "</EncodingType>", "<CommonPrefixes>", "</CommonPrefixes>", "<Prefix>", "</Prefix>", ">", "<", "&", "\xff", "é",
-		"<key>", "</key>", "<s:Key>", "</s:Key>", "</ListBucketResult>", "<ListBucketResult>"}
+		"<key>", "</key>", "<s:Key>", "</s:Key>", "</ListBucketResult>", "<ListBucketResult>", "<IsRestoreInProgress>",
+		"</IsRestoreInProgress>", "<RestoreExpiryDate>", "</RestoreExpiryDate>", "<StartAfter>", "</StartAfter>", "<x/>", "maybe"}
 	rng := rand.New(rand.NewSource(1))
 	diffs := 0
 	for i := 0; i < 20000 && diffs < 15; i++ {

@@ -46,8 +46,9 @@ import (
 // SHA-256 of the content is stored in the object's metadata (DigestMetadata)
 // and returned by Stat. A single PutObject is checked by the server against
 // the CRC-32 taken in the same read (x-amz-checksum-crc32, which R2
-// implements), or, where a server answers that header NotImplemented,
-// against the SHA-256 signed as the payload's hash.
+// implements, and returns in its answer), or, where a server answers that
+// header NotImplemented or does not return the CRC-32, against the SHA-256
+// signed as the payload's hash.
 type S3 struct {
 	client    *s3.Client
 	presigner *s3.PresignClient
@@ -61,7 +62,8 @@ type S3 struct {
 	expire          time.Duration
 
 	// noChecksum is set once the server answered an x-amz-checksum-crc32
-	// header NotImplemented: later uploads sign the SHA-256 instead.
+	// header NotImplemented, or without the CRC-32 in its answer: later
+	// uploads sign the SHA-256 instead.
 	noChecksum atomic.Bool
 }
 
@@ -599,7 +601,8 @@ func (u upload) metadata(digest string) map[string]string {
 
 // put stores a whole body in one request. With crc, the CRC-32 of the
 // same read as digest, the body goes unsigned with the CRC-32 for the
-// server to check; else the digest is signed as the payload's hash.
+// server to check, and the server's answer must return that CRC-32; else
+// the digest is signed as the payload's hash.
 func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest, crc string) (string, error) {
 	in := &s3.PutObjectInput{
 		Bucket:          &u.s.bucket,
@@ -618,7 +621,22 @@ func (u upload) put(ctx context.Context, body io.ReadSeeker, size int64, digest,
 			if err != nil {
 				return "", err
 			}
-			return aws.ToString(out.ETag), nil
+			switch got := aws.ToString(out.ChecksumCRC32); got {
+			case crc:
+				return aws.ToString(out.ETag), nil
+			case "":
+				// No checksum in the answer: the server may have ignored
+				// the header and stored the body unchecked. This body
+				// goes again, signed, as every later one.
+			default:
+				// The server read another body than the one sent: that
+				// object is not the file.
+				err := fmt.Errorf("the server stored a body of CRC-32 %s, not the %s sent", got, crc)
+				if _, delErr := u.s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &u.s.bucket, Key: &u.key}); delErr != nil {
+					err = fmt.Errorf("%w; removing it failed too: %w", err, delErr)
+				}
+				return "", err
+			}
 		}
 		// A server without flexible checksums: sign the digest, from now on.
 		u.s.noChecksum.Store(true)

@@ -3,8 +3,10 @@ package storage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -159,5 +161,79 @@ func TestSaveWithoutChecksumSupport(t *testing.T) {
 	wrongSum, wrongCRC := Sums([]byte("something else"))
 	if _, err := s.Save(ctx, "scans/wrong.pdf", strings.NewReader("first scan"), SaveOptions{Replace: true, Size: 10, Digest: wrongSum, CRC32: wrongCRC}); err == nil {
 		t.Error("save with a wrong digest succeeded; want it refused")
+	}
+}
+
+// A whole-body upload is trusted only when the server's answer returns the
+// CRC-32 sent (versitygw does, as R2 and S3 do). A server that answers
+// without it may have ignored the header and stored the body unchecked:
+// that body goes again with its SHA-256 signed, as every later one. One that
+// answers another CRC-32 stored another body: the save fails and leaves no
+// object.
+func TestSaveChecksTheServersCRC32(t *testing.T) {
+	t.Parallel()
+	bed := testbed.S3Server(t)
+	target, err := url.Parse(bed.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherCRC := Sums([]byte("another body"))
+	for _, tt := range []struct {
+		name    string
+		answer  func(h http.Header) // what the server's answer to a PUT says
+		crcPuts int64               // uploads sent with the CRC-32 header
+		signed  int64               // uploads sent with the SHA-256 signed
+		fails   bool
+	}{
+		{"returns it", func(http.Header) {}, 3, 0, false},
+		{"returns none", func(h http.Header) { h.Del("X-Amz-Checksum-Crc32") }, 1, 3, false},
+		{"returns another", func(h http.Header) { h.Set("X-Amz-Checksum-Crc32", otherCRC) }, 3, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var crcPuts, signed atomic.Int64
+			proxy := httputil.NewSingleHostReverseProxy(target)
+			proxy.ModifyResponse = func(r *http.Response) error {
+				if r.Request.Method == http.MethodPut {
+					tt.answer(r.Header)
+				}
+				return nil
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPut && r.Header.Get("X-Amz-Checksum-Crc32") != "" {
+					crcPuts.Add(1)
+				}
+				if r.Method == http.MethodPut && isHexDigest(r.Header.Get("X-Amz-Content-Sha256")) {
+					signed.Add(1)
+				}
+				proxy.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			s, err := NewS3(context.Background(), config.Storage{
+				AccessKeyID: bed.AccessKey, SecretAccessKey: bed.SecretKey, Bucket: bed.Bucket,
+				EndpointURL: srv.URL, Region: "auto", Location: "crc-" + strings.ReplaceAll(tt.name, " ", "-"),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for i, body := range []string{"first scan", "second scan", "third scan"} {
+				name := fmt.Sprintf("scans/%d.pdf", i)
+				sum, crc := Sums([]byte(body))
+				_, err := s.Save(ctx, name, strings.NewReader(body), SaveOptions{Replace: true, Size: int64(len(body)), Digest: sum, CRC32: crc})
+				info, statErr := s.Stat(ctx, name)
+				switch {
+				case tt.fails && (err == nil || !strings.Contains(err.Error(), "CRC-32")):
+					t.Errorf("save %s: %v; want an error naming the CRC-32", name, err)
+				case tt.fails && !errors.Is(statErr, fs.ErrNotExist):
+					t.Errorf("stat %s after a failed save: %+v, %v; want no object", name, info, statErr)
+				case !tt.fails && (err != nil || statErr != nil || info.Digest != sum):
+					t.Errorf("save %s: %v; stat %+v, %v; want stored with digest %s", name, err, info, statErr, sum)
+				}
+			}
+			if crcPuts.Load() != tt.crcPuts || signed.Load() != tt.signed {
+				t.Errorf("%d uploads with the CRC-32, %d signed; want %d and %d", crcPuts.Load(), signed.Load(), tt.crcPuts, tt.signed)
+			}
+		})
 	}
 }

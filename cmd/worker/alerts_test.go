@@ -123,19 +123,20 @@ func TestAlertRulesPromtool(t *testing.T) {
 	}
 }
 
-// exportedMetrics runs a worker with a discarded job, a backup and a
-// migration plan in river_job, so that every family has a sample, and
-// returns the names of the series its /metrics serves.
+// exportedMetrics runs a worker with a panicked job, and a discarded job, a
+// backup and a migration plan in river_job, so that every family has a
+// sample, and returns the names of the series its /metrics serves.
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	b := setup(t)
 	p, base := startWorker(t, baseEnv(t, b.dbURL))
-	b.waitState(t, b.insert(t, panicArgs{}), rivertype.JobStateDiscarded)
+	b.waitState(t, b.insert(t, panicArgs{}), rivertype.JobStateCancelled)
 	_, err := b.pool.Exec(context.Background(), `
 		INSERT INTO river_job (args, kind, max_attempts, queue, state, finalized_at, metadata) VALUES
 		('{}', 'backup_db', 3, 'maintenance', 'completed', now(), '{"output": {"name": "backups/default-w1-2026-11-28-020000.psql.bin.gz"}}'),
 		('{}', 'migrate_files', 5, 'storage', 'completed', now(), '{"output": {"dry_run": false, "fields": [], "batches": 0}}'),
-		('{}', 'ocr_document', 5, 'ocr', 'available', NULL, '{}')`)
+		('{}', 'ocr_document', 5, 'ocr', 'available', NULL, '{}'),
+		('{}', 'ocr_document', 5, 'ocr', 'discarded', now(), '{}')`)
 	if err != nil {
 		t.Fatal(err)
 	}
