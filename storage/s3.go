@@ -87,6 +87,10 @@ const (
 	// partConcurrency parts are in flight at once; a streamed body holds
 	// at most that many part buffers.
 	partConcurrency = 4
+	// maxIdleConns is the idle pool's size: above any number of requests
+	// the worker has in flight, so that no connection is closed for want
+	// of room.
+	maxIdleConns = 1 << 16
 	// abortTimeout bounds the cleanup of a failed upload, which runs even
 	// when the caller's context is cancelled.
 	abortTimeout = 30 * time.Second
@@ -107,9 +111,15 @@ func NewS3(ctx context.Context, cfg config.Storage) (*S3, error) {
 		region = "us-east-1" // what boto signs with when no region is set
 	}
 	// The SDK's own client, not a plain http.Client: it is the one it can
-	// add AWS_CA_BUNDLE to.
+	// add AWS_CA_BUNDLE to. Every connection that was ever needed at once
+	// stays open for reuse (until IdleConnTimeout, 90 s): the storage
+	// queue's jobs share this client, up to WORKER_QUEUE_STORAGE x
+	// MIGRATE_CONCURRENCY files in flight, and with a smaller idle pool
+	// the connections beyond it were closed whenever the uploads paused
+	// (between batches) and opened again, a TLS handshake each with R2.
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.MaxIdleConnsPerHost = 64
+		tr.MaxIdleConns = 0 // no limit across hosts
+		tr.MaxIdleConnsPerHost = maxIdleConns
 	})
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithSharedConfigFiles([]string{}),
@@ -742,12 +752,8 @@ func (u upload) multipart(ctx context.Context, digest string, next func(i int64)
 	uploadID := created.UploadId
 	defer func() {
 		if err != nil {
-			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-			defer cancel()
-			if _, aerr := u.s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
-				Bucket: &u.s.bucket, Key: &u.key, UploadId: uploadID,
-			}); aerr != nil {
-				err = errors.Join(err, fmt.Errorf("abort multipart upload: %w", aerr))
+			if aerr := u.abort(ctx, uploadID); aerr != nil {
+				err = errors.Join(err, aerr)
 			}
 		}
 	}()
@@ -825,6 +831,56 @@ func (u upload) multipart(ctx context.Context, digest string, next func(i int64)
 		return "", fmt.Errorf("complete multipart upload: %w", err)
 	}
 	return aws.ToString(done.ETag), nil
+}
+
+// abort aborts a multipart upload and makes sure it stays aborted, even
+// when the caller's context is cancelled. A part whose request was
+// cancelled can still be stored by the server after the abort, which
+// brings the upload back (S3's documentation says to abort again until no
+// part is listed; versitygw did so under load): the upload must be seen
+// gone twice, the second time a while later.
+func (u upload) abort(ctx context.Context, uploadID *string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	for aborts := 1; ; aborts++ {
+		if _, err := u.s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+			Bucket: &u.s.bucket, Key: &u.key, UploadId: uploadID,
+		}); err != nil && !isNoSuchUpload(err) {
+			return fmt.Errorf("abort multipart upload: %w", err)
+		}
+		gone := true
+		for _, pause := range []time.Duration{100 * time.Millisecond, time.Second} {
+			select {
+			case <-time.After(pause):
+			case <-actx.Done():
+				return fmt.Errorf("check the aborted multipart upload is gone: %w", actx.Err())
+			}
+			_, err := u.s.client.ListParts(actx, &s3.ListPartsInput{
+				Bucket: &u.s.bucket, Key: &u.key, UploadId: uploadID, MaxParts: aws.Int32(1),
+			})
+			if err == nil {
+				gone = false
+				break
+			}
+			if !isNoSuchUpload(err) {
+				return fmt.Errorf("check the aborted multipart upload is gone: %w", err)
+			}
+		}
+		if gone {
+			return nil
+		}
+		if aborts == 3 {
+			return fmt.Errorf("multipart upload %s still listed after %d aborts", aws.ToString(uploadID), aborts)
+		}
+	}
+}
+
+// isNoSuchUpload reports whether err is S3's answer for an upload ID that
+// is not (or no longer) there.
+func isNoSuchUpload(err error) bool {
+	var noSuchUpload *types.NoSuchUpload
+	var apiErr smithy.APIError
+	return errors.As(err, &noSuchUpload) || errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchUpload"
 }
 
 // setDigest copies a freshly uploaded object onto itself with its digest in

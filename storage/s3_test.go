@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -501,5 +502,41 @@ func TestS3ListAfterShowsSavedETags(t *testing.T) {
 	}
 	if info, err := s.Stat(ctx, "dir/c.pdf"); err != nil || info.ETag != etags["dir/c.pdf"] {
 		t.Errorf("Stat(dir/c.pdf) = %+v, %v; want ETag %q", info, err, etags["dir/c.pdf"])
+	}
+}
+
+// Uploads reuse their connections, as R2 keeps them alive: the storage
+// queue's batch jobs share one client, each with its files in flight, and
+// a connection closed for want of room in the idle pool costs R2 a new TLS
+// handshake. Rounds of uploads separated by a pause (every connection idle
+// at once, as between batches) open no more connections than were ever in
+// flight together.
+func TestS3ReusesConnections(t *testing.T) {
+	t.Parallel()
+	bed := newS3Bed(t)
+	s := bed.storage(t, nil)
+	ctx := context.Background()
+	// 8 storage jobs of 16 files each, the defaults (WORKER_QUEUE_STORAGE,
+	// MIGRATE_CONCURRENCY).
+	const inFlight, rounds = 8 * 16, 3
+	for round := range rounds {
+		start := make(chan struct{})
+		errs := make(chan error, inFlight)
+		for i := range inFlight {
+			go func() {
+				<-start
+				_, err := s.Save(ctx, fmt.Sprintf("reuse/%d-%d.pdf", round, i), strings.NewReader("x"), storage.SaveOptions{Replace: true})
+				errs <- err
+			}()
+		}
+		close(start)
+		for range inFlight {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := bed.proxy.Connections(); n > inFlight {
+		t.Errorf("%d rounds of %d uploads at once opened %d connections; want at most %d, each reused", rounds, inFlight, n, inFlight)
 	}
 }

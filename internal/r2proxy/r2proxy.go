@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -24,11 +25,12 @@ type Proxy struct {
 	// URL is where clients reach the proxy.
 	URL string
 
-	requests atomic.Int64
-	mu       sync.Mutex
-	rejected []string
-	proxy    *httputil.ReverseProxy
-	fault    atomic.Pointer[func(*http.Request) int]
+	requests    atomic.Int64
+	connections atomic.Int64
+	mu          sync.Mutex
+	rejected    []string
+	proxy       *httputil.ReverseProxy
+	fault       atomic.Pointer[func(*http.Request) int]
 }
 
 // SetFault makes the proxy answer with the status fault returns (an S3
@@ -131,6 +133,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Requests returns how many requests reached the proxy.
 func (p *Proxy) Requests() int64 { return p.requests.Load() }
 
+// Connections returns how many connections clients opened to the proxy,
+// which keeps them alive between requests as R2 does.
+func (p *Proxy) Connections() int64 { return p.connections.Load() }
+
 // Rejected lists the requests refused so far, with the offending header.
 func (p *Proxy) Rejected() []string {
 	p.mu.Lock()
@@ -147,7 +153,13 @@ func Start(t testing.TB, target string) *Proxy {
 		t.Fatalf("r2proxy: target %q: %v", target, err)
 	}
 	p := New(u)
-	srv := httptest.NewServer(p)
+	srv := httptest.NewUnstartedServer(p)
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			p.connections.Add(1)
+		}
+	}
+	srv.Start()
 	p.URL = srv.URL
 	t.Cleanup(func() {
 		srv.Close()

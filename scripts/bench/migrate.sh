@@ -13,8 +13,11 @@
 # every request, its default) and a second versitygw with --keep-alive on
 # the same folder (as R2 keeps connections). Rows: the full migration and the
 # re-run with nothing to copy, each the median of REPEAT runs (default 5),
-# ours and rclone's interleaved so that both see the same load; then the
-# peak RSS while one 1 GiB file goes up. Needs the test bed's TEST_*
+# ours and rclone's, and the two servers, interleaved in every round so that
+# all four see the same load and the same state of the server's disk; then
+# the peak RSS while one 1 GiB file goes up. Ours runs BATCHES batch jobs side
+# by side (default 2), as the worker's storage queue does, with 16 files in
+# flight in all, as rclone's 16 transfers. Needs the test bed's TEST_*
 # variables.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +27,8 @@ repeat="${REPEAT:-5}"
 django_files="${DJANGO_FILES:-2834}"
 django_mb="${DJANGO_MB:-750}"
 corpora="${CORPORA:-bench django}" # which corpora to run
+batches="${BATCHES:-2}"
+((16 % batches == 0)) || { echo "migrate: BATCHES must divide 16" >&2; exit 2; }
 
 work="$(mktemp -d /tmp/bench-migrate.XXXXXX)"
 db="bench_migrate_$$"
@@ -52,19 +57,22 @@ since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1
 median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 field() { python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/ours.json" "$1"; }
 
-# The worker's settings, as the daemon reads them; one batch at a time, so
-# that 16 files are in flight as with rclone's 16 transfers.
+# The worker's settings, as the daemon reads them: BATCHES batch jobs at a
+# time (WORKER_QUEUE_STORAGE), each with 16 / BATCHES files in flight
+# (MIGRATE_CONCURRENCY), so that 16 files are in flight as with rclone's 16
+# transfers, while one batch's database reads and listings overlap another's
+# uploads.
 ours_cmd() { # endpoint media location command...
   local ep=$1 media=$2 location=$3
   shift 3
   env DATABASE_URL="$dburl" USE_CLOUD_STORAGE=True AWS_ACCESS_KEY_ID="$TEST_S3_ACCESS_KEY" \
     AWS_SECRET_ACCESS_KEY="$TEST_S3_SECRET_KEY" AWS_STORAGE_BUCKET_NAME="$TEST_S3_BUCKET" \
-    AWS_S3_ENDPOINT_URL="$ep" MIGRATE_CONCURRENCY=16 MEDIA_ROOT="$media" AWS_LOCATION="$location" "$@"
+    AWS_S3_ENDPOINT_URL="$ep" MIGRATE_CONCURRENCY=$((16 / batches)) MEDIA_ROOT="$media" AWS_LOCATION="$location" "$@"
 }
 ours() { # endpoint media location fields -> seconds; the report in $work/ours.json
   local t0
   t0=$(now)
-  ours_cmd "$1" "$2" "$3" "$work/migratebench" run -fields "$4" >"$work/ours.json"
+  ours_cmd "$1" "$2" "$3" "$work/migratebench" run -parallel "$batches" -fields "$4" >"$work/ours.json"
   since "$t0"
 }
 # rclone 1.60 cannot start with AWS_CA_BUNDLE set (LoadCustomCABundleError).
@@ -84,35 +92,53 @@ row() { # measurement ours baseline unit target
 }
 
 # compare CORPUS MEDIA FIELDS: full runs then re-runs, against each
-# versitygw, each into keys of its own.
+# versitygw, each into keys of its own. Every round runs both servers and
+# both tools, their order rotating: a series of one server after the other
+# met the disk the first one's runs left behind (its writeback, the discards
+# of the keys deleted after it), which cost 0.6 s of 3 s in the idle run of
+# 2026-12-07.
 compare() {
   local corpus=$1 media=$2 fields=$3 files mb mode i
   files=$(find "$media" -type f | wc -l)
   mb=$(du -sm "$media" | cut -f1)
+  echo "migrate: $corpus, $files files, $mb MB, versitygw closed and keep-alive, $(nproc --all) cores (load $(cut -d' ' -f1 /proc/loadavg)), median of $repeat" >&2
+  declare -A runs=()
+  # round KIND I: the four runs of round I, in an order of their own.
+  round() {
+    local kind=$1 i=$2 order
+    order=(closed keep-alive)
+    ((i % 2)) || order=(keep-alive closed)
+    for mode in "${order[@]}"; do
+      local ep=${endpoint[$mode]} key="$run-$corpus-$mode" t
+      # Who goes first alternates, so that neither always meets what the
+      # other left behind (dirty pages, versitygw's caches).
+      if ((i % 2 == 0)); then runs[$kind-rclone-$mode]+=" $(theirs "$ep" "$media" "$key-rclone-$i")"; fi
+      t=$(ours "$ep" "$media" "$key-ours-$i" "$fields")
+      if [[ $kind == full ]]; then
+        [[ "$(field uploaded)" == "$files" ]] || { echo "migrate: uploaded $(field uploaded) of $files: $(cat "$work/ours.json")" >&2; exit 1; }
+      else
+        [[ "$(field skipped)" == "$files" && "$(field uploaded)" == 0 ]] || { echo "migrate: re-run did not skip everything: $(cat "$work/ours.json")" >&2; exit 1; }
+      fi
+      runs[$kind-ours-$mode]+=" $t"
+      if ((i % 2)); then runs[$kind-rclone-$mode]+=" $(theirs "$ep" "$media" "$key-rclone-$i")"; fi
+    done
+  }
+  for i in $(seq "$repeat"); do round full "$i"; done
+  echo "migrate: full runs done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  for i in $(seq "$repeat"); do round again "$i"; done
+  echo "migrate: re-runs done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
   for mode in closed keep-alive; do
-    local ep=${endpoint[$mode]} key="$run-$corpus-$mode"
-    echo "migrate: $corpus, $files files, $mb MB, versitygw $mode, $(nproc --all) cores (load $(cut -d' ' -f1 /proc/loadavg)), median of $repeat" >&2
-    local full_ours=() full_rclone=() again_ours=() again_rclone=()
-    # Who goes first alternates, so that neither always meets what the
-    # other left behind (dirty pages, versitygw's caches).
-    for i in $(seq "$repeat"); do
-      ((i % 2)) || full_rclone+=("$(theirs "$ep" "$media" "$key-rclone-$i")")
-      full_ours+=("$(ours "$ep" "$media" "$key-ours-$i" "$fields")")
-      [[ "$(field uploaded)" == "$files" ]] || { echo "migrate: uploaded $(field uploaded) of $files: $(cat "$work/ours.json")" >&2; exit 1; }
-      ((i % 2 == 0)) || full_rclone+=("$(theirs "$ep" "$media" "$key-rclone-$i")")
+    local kind
+    for kind in full again; do
+      # shellcheck disable=SC2086 # the lists are space-separated numbers
+      echo "migrate: $corpus, versitygw $mode, $kind: ours${runs[$kind-ours-$mode]} s, rclone${runs[$kind-rclone-$mode]} s" >&2
     done
-    echo "migrate: full runs, ours ${full_ours[*]} s, rclone ${full_rclone[*]} s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-    row "full migration, $corpus, $files files ($mb MB), versitygw $mode" "$(median "${full_ours[@]}")" "$(median "${full_rclone[@]}")" s "<= 0.6x"
-    for i in $(seq "$repeat"); do
-      ((i % 2)) || again_rclone+=("$(theirs "$ep" "$media" "$key-rclone-$i")")
-      again_ours+=("$(ours "$ep" "$media" "$key-ours-$i" "$fields")")
-      [[ "$(field skipped)" == "$files" && "$(field uploaded)" == 0 ]] || { echo "migrate: re-run did not skip everything: $(cat "$work/ours.json")" >&2; exit 1; }
-      ((i % 2 == 0)) || again_rclone+=("$(theirs "$ep" "$media" "$key-rclone-$i")")
-    done
-    echo "migrate: re-runs, ours ${again_ours[*]} s, rclone ${again_rclone[*]} s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-    row "re-run, nothing to copy, $corpus, $files files, versitygw $mode" "$(median "${again_ours[@]}")" "$(median "${again_rclone[@]}")" s "<= 0.3x"
-    rm -rf "${TEST_S3_DIR:?}/${TEST_S3_BUCKET:?}/$key"-*
+    # shellcheck disable=SC2086
+    row "full migration, $corpus, $files files ($mb MB), versitygw $mode" "$(median ${runs[full-ours-$mode]})" "$(median ${runs[full-rclone-$mode]})" s "<= 0.6x"
+    # shellcheck disable=SC2086
+    row "re-run, nothing to copy, $corpus, $files files, versitygw $mode" "$(median ${runs[again-ours-$mode]})" "$(median ${runs[again-rclone-$mode]})" s "<= 0.3x"
   done
+  rm -rf "${TEST_S3_DIR:?}/${TEST_S3_BUCKET:?}/$run-$corpus"-*
 }
 
 media="$work/media"
