@@ -851,6 +851,12 @@ func (s *session) run(img *image.Gray, psm ocr.PageSegMode) (ocr.Recognition, bo
 		s.err = err
 		return ocr.Recognition{}, false
 	}
+	if s.tiny && s.at != nil {
+		// Tiny print of a located zone: one glyph per column, and a
+		// letter weighed against the zone's own glyphs.
+		oneColumnEach(img, &rec)
+		byExemplars(img, &rec)
+	}
 	s.keep(rec.Symbols)
 	return rec, true
 }
