@@ -27,17 +27,7 @@ func TestLocateLinesBrokenByGlare(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			g := image.NewGray(image.Rect(0, 0, 60+glyphs*pitch+60, 400))
-			for i := range g.Pix {
-				g.Pix[i] = 235
-			}
-			block := func(x, y, w, h int) {
-				for yy := y; yy < y+h; yy++ {
-					for xx := x; xx < x+w; xx++ {
-						g.SetGray(xx, yy, color.Gray{Y: 30})
-					}
-				}
-			}
+			g, block := blockPage(60+glyphs*pitch+60, 400)
 			for line := range 2 {
 				for k := range glyphs {
 					if k >= c.washed[0] && k < c.washed[1] {
@@ -95,17 +85,7 @@ func TestLocateZoneWithALineOfFillers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			g := image.NewGray(image.Rect(0, 0, 60+glyphs*pitch+60, 400))
-			for i := range g.Pix {
-				g.Pix[i] = 235
-			}
-			block := func(x, y, w, h int) {
-				for yy := y; yy < y+h; yy++ {
-					for xx := x; xx < x+w; xx++ {
-						g.SetGray(xx, yy, color.Gray{Y: 30})
-					}
-				}
-			}
+			g, block := blockPage(60+glyphs*pitch+60, 400)
 			top := 260
 			for k := range glyphs {
 				x := 60 + k*pitch
@@ -129,5 +109,21 @@ func TestLocateZoneWithALineOfFillers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// blockPage returns a light grey page of w x h pixels and a function that
+// draws a dark block on it, the glyph stand-in of the locator's tests.
+func blockPage(w, h int) (*image.Gray, func(x, y, w, h int)) {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = 235
+	}
+	return g, func(x, y, w, h int) {
+		for yy := y; yy < y+h; yy++ {
+			for xx := x; xx < x+w; xx++ {
+				g.SetGray(xx, yy, color.Gray{Y: 30})
+			}
+		}
 	}
 }
